@@ -1,0 +1,139 @@
+"""The ``abigate`` command line: the one place where errors become exit codes.
+
+Exit codes (the same for every subcommand):
+
+* **0** — everything checked is compatible (or the command had nothing to judge);
+* **1** — the gate failed: at least one artifact is incompatible or could not be read;
+* **2** — usage or configuration error: bad option, unknown profile, missing path, invalid config;
+* **3** — internal error in abigate itself (a bug: please report it; ``--debug`` shows the traceback).
+
+Subcommands live in ``abigate.commands.*`` and are imported only when used, so ``abigate --help`` and
+``abigate scan`` start fast. A subcommand returns normally for 0, raises :class:`click.exceptions.Exit`
+for another status, or raises an :class:`abigate.errors.AbigateError`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+
+from abigate import __version__
+from abigate.errors import AbigateError
+
+__all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "cli", "entry_point", "main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+#: subcommand name → "module:attribute"; imported on first use.
+_COMMANDS = {
+    "scan": "abigate.commands.scan:scan",
+    "check": "abigate.commands.check:check",
+    "profile": "abigate.commands.profile:profile",
+    "rules": "abigate.commands.rules:rules",
+}
+
+
+class _LazyGroup(click.Group):
+    """A click group whose subcommands are imported when first needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = _COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:  # a subcommand not built yet
+            if exc.name == module_name:
+                return None
+            raise
+        command = getattr(module, attr)
+        assert isinstance(command, click.Command)
+        return command
+
+
+_EPILOG = """\b
+Examples:
+  abigate scan dist/*.whl                       what every native file needs
+  abigate check function.zip -p aws-lambda-python3.12-arm64
+                                                 gate a deploy zip (exit 1 if it cannot load)
+  abigate profile list                           the built-in target runtimes
+  abigate rules ABG201                           what one rule checks and how to fix it
+
+Exit codes: 0 compatible, 1 incompatible or unreadable, 2 usage error, 3 internal error.
+"""
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=_EPILOG)
+@click.version_option(__version__, "-V", "--version", prog_name="abigate")
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an internal error.")
+def cli(debug: bool) -> None:
+    """Check that the native binaries in a wheel, deploy zip or folder will load on the target runtime.
+
+    abigate finds every ELF, Mach-O and PE file by its content, reads what each one needs from the machine
+    that loads it (architecture, libc, libraries, symbol versions, executable stack, ISA level, Python ABI)
+    and compares that with a runtime profile such as AWS Lambda python3.12 on arm64.
+    """
+
+
+def _debug_requested(args: Sequence[str]) -> bool:
+    return "--debug" in args or os.environ.get("ABIGATE_DEBUG", "") not in ("", "0")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with *argv* (default ``sys.argv[1:]``) and return the exit status; never raises."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        rv = cli.main(args=args, prog_name="abigate", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE if exc.exit_code == 2 else int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("abigate: aborted", err=True)
+        return EXIT_FAILED
+    except AbigateError as exc:
+        click.echo(f"abigate: error: {exc}", err=True)
+        for line in getattr(exc, "problems", ()):
+            click.echo(f"  {line}", err=True)
+        if _debug_requested(args):
+            traceback.print_exc()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("abigate: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`abigate scan x | head`): not an error of ours.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        return EXIT_OK
+    except Exception as exc:  # the single catch-all: anything else is a bug
+        if _debug_requested(args):
+            traceback.print_exc()
+        click.echo(
+            f"abigate: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in abigate; please report it with the command you ran (add --debug for the traceback).",
+            err=True,
+        )
+        return EXIT_INTERNAL
+    return int(rv) if isinstance(rv, int) else EXIT_OK
+
+
+def entry_point() -> None:
+    """Console-script entry: ``sys.exit(main())``."""
+    sys.exit(main())
