@@ -1,0 +1,702 @@
+"""abigate's ELF reader: the facts a dynamic loader acts on, read from a forward-only stream.
+
+Why not pyelftools on the hot path: it needs random access (it starts with the section headers, which sit
+at the very end of a file) and builds a Python object per symbol. A 434 MB ``libtorch_cpu.so`` inside a
+wheel is a deflate stream: random access would mean inflating it to memory or disk. This reader needs
+only what the loader uses — the ELF header, program headers, ``PT_DYNAMIC``, ``PT_INTERP``, notes, and the
+tables ``PT_DYNAMIC`` points at (``.dynstr``, ``.dynsym``, ``.gnu.version``, ``.gnu.version_r``,
+``.gnu.version_d``, hash tables) — and reads whole tables at once with :mod:`array` slicing.
+``abigate.elf_pyelftools`` produces the same facts with pyelftools; the tests compare the two and
+``benchmarks/scan_benchmark.py`` shows the difference in speed.
+
+How the stream is read (see :class:`_Source`): bytes are kept from offset 0 up to a *prefix cap*
+(16 MiB), everything later is read forward and dropped unless asked for. Linkers put the dynamic-linking
+tables near the start and ``PT_DYNAMIC`` near the end, so one pass suffices and memory stays bounded.
+If a file's tables lie beyond the prefix, a second pass (``reopen``) keeps a window over them instead.
+
+Every malformed input ends as a :class:`NativeRead` with ``error`` set (and whatever facts were read
+before the problem); nothing here raises for bad bytes.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from abigate.facts import ElfFacts, GnuProperty, LoadSegment, VersionDef, VersionNeed
+from abigate.native import NativeRead, Readable
+
+__all__ = ["ARCH_NAMES", "PREFIX_CAP", "arch_name", "read_elf", "read_elf_bytes"]
+
+#: bytes kept from the start of a streamed file (dynamic tables normally lie within it).
+PREFIX_CAP = 16 << 20
+#: the largest window a second pass may keep when the tables lie beyond the prefix.
+WINDOW_CAP = 64 << 20
+#: reading chunk for skipping forward.
+_CHUNK = 1 << 20
+
+# Program header types and dynamic tags (glibc elf/elf.h).
+PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE, PT_TLS = 1, 2, 3, 4, 7
+PT_GNU_STACK, PT_GNU_PROPERTY = 0x6474E551, 0x6474E553
+DT_NULL, DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT = 0, 1, 4, 5, 6, 10, 11
+DT_SONAME, DT_RPATH, DT_TEXTREL, DT_RUNPATH, DT_FLAGS, DT_RELR = 14, 15, 22, 29, 30, 36
+DT_GNU_HASH, DT_VERSYM, DT_FLAGS_1 = 0x6FFFFEF5, 0x6FFFFFF0, 0x6FFFFFFB
+DT_VERDEF, DT_VERDEFNUM, DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFFFC, 0x6FFFFFFD, 0x6FFFFFFE, 0x6FFFFFFF
+DT_AUDIT, DT_DEPAUDIT, DT_AUXILIARY, DT_FILTER = 0x6FFFFEFC, 0x6FFFFEFB, 0x7FFFFFFD, 0x7FFFFFFF
+DF_TEXTREL, DF_1_PIE = 0x4, 0x08000000
+NT_GNU_PROPERTY_TYPE_0 = 5
+VER_FLG_WEAK = 0x2
+
+#: e_machine → architecture name as ``uname -m`` and wheel tags spell it.
+ARCH_NAMES: dict[int, str] = {
+    3: "i686", 62: "x86_64", 183: "aarch64", 40: "armv7l", 20: "ppc", 21: "ppc64", 22: "s390x",
+    243: "riscv64", 258: "loongarch64", 8: "mips", 2: "sparc", 43: "sparc64", 50: "ia64", 6: "i486",
+}
+
+# Defensive limits for hostile files: a real library is far below each.
+_MAX_PHNUM = 4096
+_MAX_DYN = 1 << 16
+_MAX_VERNEED = 1 << 14
+
+
+def arch_name(machine: int, elf_class: int, little: bool) -> str:
+    """Architecture name for ``e_machine`` given the class and byte order (``em-<n>`` when unknown)."""
+    name = ARCH_NAMES.get(machine)
+    if name is None:
+        return f"em-{machine}"
+    if name == "ppc64":
+        return "ppc64le" if little else "ppc64"
+    if name == "s390x" and elf_class == 32:
+        return "s390"
+    if name == "riscv64" and elf_class == 32:
+        return "riscv32"
+    if name == "aarch64" and not little:
+        return "aarch64_be"
+    if name == "mips":
+        return ("mips64" if elf_class == 64 else "mips") + ("el" if little else "")
+    return name
+
+
+class _Truncated(Exception):
+    """A read ran past the end of the file."""
+
+
+class _Rewind(Exception):
+    """A forward-only stream was asked for bytes it has already passed and not kept."""
+
+    def __init__(self, lo: int) -> None:
+        super().__init__(lo)
+        self.lo = lo
+
+
+class _Source:
+    """Random reads over a forward-only stream, keeping a bounded window of what passes by.
+
+    Reads at or beyond the current position advance the stream (dropping bytes, except those inside the
+    keep window ``[keep_lo, keep_hi)``); reads inside the window or inside ranges already served are
+    answered from memory; anything else raises :class:`_Rewind`. A seekable stream is simply seeked.
+    """
+
+    def __init__(self, head: bytes, rest: Readable, size: int, keep_lo: int = 0, keep_hi: int = PREFIX_CAP):
+        self.size = size
+        self.head = head
+        self.rest = rest
+        try:
+            self.seekable = bool(rest.seekable())
+        except (AttributeError, OSError, ValueError):
+            self.seekable = False
+        self.pos = len(head)  # absolute offset of the next byte `rest` yields
+        self.keep_hi = keep_hi
+        if keep_lo <= 0:
+            # The prefix window starts with the head, so reads straddling the head's end are served.
+            self.keep_lo = 0
+            self.window = bytearray(head[:keep_hi])
+        else:
+            self.keep_lo = max(keep_lo, len(head))
+            self.window = bytearray()  # bytes [keep_lo, keep_lo + len(window))
+        self.served: list[tuple[int, bytes]] = []
+
+    def read_at(self, off: int, n: int) -> bytes:
+        """Exactly *n* bytes at *off*; :class:`_Truncated` if the file is shorter."""
+        if n < 0 or off < 0 or off + n > self.size:
+            raise _Truncated(f"{n} bytes at offset {off:#x} lie beyond the end of the file ({self.size} bytes)")
+        end = off + n
+        if end <= len(self.head):
+            return self.head[off:end]
+        if self.seekable:
+            self.rest.seek(off)
+            data = self._read_exact(n)
+            return data
+        if self.window and self.keep_lo <= off and end <= self.keep_lo + len(self.window):
+            return bytes(self.window[off - self.keep_lo:end - self.keep_lo])
+        for start, data in self.served:
+            if start <= off and end <= start + len(data):
+                return data[off - start:end - start]
+        if off < self.pos:
+            raise _Rewind(off)
+        self._advance(off)
+        data = self._take(n)
+        self.served.append((off, data))
+        return data
+
+    def _read_exact(self, n: int) -> bytes:
+        parts = []
+        left = n
+        while left > 0:
+            chunk = self.rest.read(left)
+            if not chunk:
+                raise _Truncated(f"the file ended early (expected {n} more bytes)")
+            parts.append(chunk)
+            left -= len(chunk)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def _keep(self, chunk: bytes, start: int) -> None:
+        """Append the part of *chunk* (which starts at *start*) that falls in the keep window."""
+        lo = max(start, self.keep_lo + len(self.window))
+        hi = min(start + len(chunk), self.keep_hi)
+        if lo < hi and lo == self.keep_lo + len(self.window):
+            self.window += chunk[lo - start:hi - start]
+
+    def _advance(self, off: int) -> None:
+        while self.pos < off:
+            chunk = self.rest.read(min(_CHUNK, off - self.pos))
+            if not chunk:
+                raise _Truncated(f"the file ended at offset {self.pos:#x} (expected {self.size} bytes)")
+            self._keep(chunk, self.pos)
+            self.pos += len(chunk)
+
+    def _take(self, n: int) -> bytes:
+        data = self._read_exact(n)
+        self._keep(data, self.pos)
+        self.pos += n
+        return data
+
+
+@dataclass(slots=True)
+class _Ident:
+    elf_class: int
+    little: bool
+    fmt: str  # struct byte-order prefix
+
+
+def read_elf_bytes(data: bytes) -> NativeRead:
+    """Read an ELF file held in memory (tests and small files)."""
+    return read_elf(data[:4096], _SeekableBytes(data, min(4096, len(data))), len(data))
+
+
+class _SeekableBytes:
+    """A minimal seekable reader over bytes already in memory."""
+
+    def __init__(self, data: bytes, pos: int) -> None:
+        self.data = data
+        self.pos = pos
+
+    def read(self, n: int = -1, /) -> bytes:
+        end = len(self.data) if n < 0 else min(len(self.data), self.pos + n)
+        out = self.data[self.pos:end]
+        self.pos = end
+        return out
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        self.pos = offset
+        return offset
+
+
+def read_elf(
+    head: bytes,
+    rest: Readable,
+    size: int,
+    *,
+    reopen: Callable[[], Readable] | None = None,
+) -> NativeRead:
+    """Read the ELF file whose first bytes are *head*; see the module docstring.
+
+    :param reopen: returns a fresh stream positioned at byte 0, for the rare file whose dynamic tables lie
+        beyond the prefix kept during the first pass. Without it such a file is reported as unreadable.
+    """
+    partial: dict[str, object] = {}
+    try:
+        src = _Source(head, rest, size)
+        try:
+            facts = _parse(src, partial)
+        except _Rewind as rw:
+            if reopen is None:
+                raise _Truncated(
+                    "the dynamic-linking tables lie beyond the first "
+                    f"{PREFIX_CAP >> 20} MiB and the stream cannot be read twice"
+                ) from None
+            stream = reopen()
+            head2 = _read_upto(stream, len(head))
+            partial.clear()
+            src = _Source(head2, stream, size, keep_lo=rw.lo, keep_hi=min(size, rw.lo + WINDOW_CAP))
+            try:
+                facts = _parse(src, partial)
+            except _Rewind:
+                raise _Truncated(
+                    f"the dynamic-linking tables span more than {WINDOW_CAP >> 20} MiB; not read"
+                ) from None
+        return NativeRead(kind="elf", elf=facts)
+    except _Truncated as exc:
+        return NativeRead(kind="elf", elf=_partial_facts(partial), error=f"truncated or malformed ELF: {exc}")
+    except (struct.error, ValueError, IndexError, OverflowError, UnicodeError, MemoryError, KeyError) as exc:
+        return NativeRead(kind="elf", elf=_partial_facts(partial), error=f"malformed ELF: {exc}")
+
+
+def _read_upto(stream: Readable, n: int) -> bytes:
+    parts = []
+    while n > 0:
+        chunk = stream.read(n)
+        if not chunk:
+            break
+        parts.append(chunk)
+        n -= len(chunk)
+    return b"".join(parts)
+
+
+def _partial_facts(partial: dict[str, object]) -> ElfFacts | None:
+    """Facts from the header alone, when parsing failed later: rules can still judge class and machine."""
+    fields = partial.get("header")
+    if not isinstance(fields, dict):
+        return None
+    return ElfFacts(**fields)
+
+
+def _parse(src: _Source, partial: dict[str, object]) -> ElfFacts:
+    ident = src.read_at(0, 16) if src.size >= 16 else b""
+    if len(ident) < 16:
+        raise _Truncated(f"file too short for an ELF header ({src.size} bytes)")
+    ei_class, ei_data, ei_version, osabi, abiversion = ident[4], ident[5], ident[6], ident[7], ident[8]
+    if ei_class not in (1, 2):
+        raise ValueError(f"invalid ELF class {ei_class} (byte 4 must be 1 or 2)")
+    if ei_data not in (1, 2):
+        raise ValueError(f"invalid ELF data encoding {ei_data} (byte 5 must be 1 or 2)")
+    little = ei_data == 1
+    bo = "<" if little else ">"
+    is64 = ei_class == 2
+    ehsize = 64 if is64 else 52
+    if src.size < ehsize:
+        raise _Truncated(f"file too short for an ELF{32 * ei_class} header ({src.size} < {ehsize} bytes)")
+    eh = src.read_at(16, ehsize - 16)
+    if is64:
+        (e_type, e_machine, e_version, e_entry, e_phoff, _shoff, e_flags, _ehsz, e_phentsize, e_phnum,
+         _shentsize, _shnum, _shstrndx) = struct.unpack(bo + "HHIQQQIHHHHHH", eh)
+    else:
+        (e_type, e_machine, e_version, e_entry, e_phoff, _shoff, e_flags, _ehsz, e_phentsize, e_phnum,
+         _shentsize, _shnum, _shstrndx) = struct.unpack(bo + "HHIIIIIHHHHHH", eh)
+    elf_class = 64 if is64 else 32
+    header: dict[str, object] = dict(
+        elf_class=elf_class, byte_order="little" if little else "big", machine=e_machine,
+        arch=arch_name(e_machine, elf_class, little), flags=e_flags, osabi=osabi, abi_version=abiversion,
+        ident_version=ei_version, version=e_version, nonzero_padding=any(ident[9:16]),
+        type=_type_word(e_type, 0), e_type=e_type, has_dynamic=False,
+    )
+    partial["header"] = header
+    anomalies: list[str] = []
+
+    # ---- program headers -------------------------------------------------------------------------
+    phent = 56 if is64 else 32
+    if e_phnum and e_phentsize != phent:
+        raise ValueError(f"e_phentsize is {e_phentsize}, expected {phent}")
+    if e_phnum > _MAX_PHNUM:
+        raise ValueError(f"{e_phnum} program headers (limit {_MAX_PHNUM})")
+    phdrs = []
+    if e_phnum:
+        raw = src.read_at(e_phoff, e_phnum * phent)
+        fmt = bo + ("IIQQQQQQ" if is64 else "IIIIIIII")
+        for entry in struct.iter_unpack(fmt, raw):
+            if is64:
+                p_type, p_flags, p_offset, p_vaddr, _pa, p_filesz, p_memsz, p_align = entry
+            else:
+                p_type, p_offset, p_vaddr, _pa, p_filesz, p_memsz, p_flags, p_align = entry
+            phdrs.append((p_type, p_flags, p_offset, p_vaddr, p_filesz, p_memsz, p_align))
+
+    loads = tuple(
+        LoadSegment(offset=o, vaddr=v, filesz=fs, memsz=ms, align=al, flags=fl)
+        for (t, fl, o, v, fs, ms, al) in phdrs if t == PT_LOAD
+    )
+    for seg in loads:
+        if seg.offset + seg.filesz > src.size:
+            raise _Truncated(
+                f"PT_LOAD at offset {seg.offset:#x} + {seg.filesz:#x} extends past the end of the file "
+                f"({src.size} bytes)"
+            )
+    gnu_stack = next((fl for (t, fl, *_r) in phdrs if t == PT_GNU_STACK), None)
+    tls = next((ms for (t, _f, _o, _v, _fs, ms, _a) in phdrs if t == PT_TLS), None)
+    header.update(load_segments=loads, gnu_stack_flags=gnu_stack, tls_size=tls)
+
+    # Small segments first, in file order, so a forward-only stream passes each once.
+    wanted = sorted(
+        (o, t, fs, al) for (t, _f, o, _v, fs, _m, al) in phdrs
+        if t in (PT_INTERP, PT_NOTE, PT_GNU_PROPERTY, PT_DYNAMIC) and fs > 0
+    )
+    interp: str | None = None
+    props: dict[int, int | None] = {}
+    dyn_raw: bytes | None = None
+    for off, ptype, filesz, align in wanted:
+        if ptype == PT_DYNAMIC:
+            if filesz > _MAX_DYN * (16 if is64 else 8):
+                raise ValueError(f"PT_DYNAMIC of {filesz} bytes is implausibly large")
+            dyn_raw = src.read_at(off, filesz)
+        elif ptype == PT_INTERP:
+            raw_interp = src.read_at(off, min(filesz, 4096))
+            interp = _cstr(raw_interp, 0)
+        else:
+            if filesz > (1 << 20):
+                anomalies.append(f"note segment of {filesz} bytes skipped")
+                continue
+            _parse_notes(src.read_at(off, filesz), bo, 8 if align == 8 else 4, is64, props)
+    header.update(interpreter=interp)
+    gnu_properties = tuple(GnuProperty(type=k, value=v) for k, v in sorted(props.items()))
+    header.update(gnu_properties=gnu_properties)
+
+    if dyn_raw is None:
+        libc, evidence = _libc_flavour(interp, (), ())
+        header.update(libc=libc, libc_evidence=evidence, anomalies=tuple(anomalies))
+        return ElfFacts(**header)  # type: ignore[arg-type]
+
+    # ---- dynamic section -------------------------------------------------------------------------
+    header["has_dynamic"] = True
+    dyn_fmt = bo + ("qQ" if is64 else "iI")
+    tags: dict[int, int] = {}
+    needed_off: list[int] = []
+    rpath_off: list[int] = []
+    runpath_off: list[int] = []
+    filter_off: list[int] = []
+    soname_off: int | None = None
+    for d_tag, d_val in struct.iter_unpack(dyn_fmt, dyn_raw[: len(dyn_raw) - len(dyn_raw) % (16 if is64 else 8)]):
+        if d_tag == DT_NULL:
+            break
+        if d_tag == DT_NEEDED:
+            needed_off.append(d_val)
+        elif d_tag == DT_RPATH:
+            rpath_off.append(d_val)
+        elif d_tag == DT_RUNPATH:
+            runpath_off.append(d_val)
+        elif d_tag == DT_SONAME:
+            soname_off = d_val
+        elif d_tag in (DT_AUDIT, DT_DEPAUDIT, DT_AUXILIARY, DT_FILTER):
+            filter_off.append(d_val)
+        else:
+            tags.setdefault(d_tag, d_val)
+
+    def to_offset(addr: int, what: str) -> int:
+        for seg in loads:
+            if seg.vaddr <= addr < seg.vaddr + seg.filesz:
+                return seg.offset + (addr - seg.vaddr)
+        raise ValueError(f"{what} address {addr:#x} lies in no PT_LOAD segment")
+
+    dt_flags = tags.get(DT_FLAGS, 0)
+    dt_flags_1 = tags.get(DT_FLAGS_1, 0)
+    header.update(
+        dt_flags=dt_flags, dt_flags_1=dt_flags_1, type=_type_word(e_type, dt_flags_1),
+        has_relr=DT_RELR in tags, has_textrel=DT_TEXTREL in tags or bool(dt_flags & DF_TEXTREL),
+    )
+
+    # Offsets of every table, so that a forward-only stream can be told what to keep on a second pass.
+    strtab_off = to_offset(tags[DT_STRTAB], "DT_STRTAB") if DT_STRTAB in tags else None
+    strsz = tags.get(DT_STRSZ, 0)
+    if strtab_off is None or strsz == 0:
+        if needed_off or soname_off is not None or rpath_off or runpath_off:
+            raise ValueError("dynamic entries name strings but DT_STRTAB/DT_STRSZ is missing")
+        libc, evidence = _libc_flavour(interp, (), ())
+        header.update(libc=libc, libc_evidence=evidence, anomalies=tuple(anomalies))
+        return ElfFacts(**header)  # type: ignore[arg-type]
+    if strtab_off + strsz > src.size:
+        raise _Truncated(f"DT_STRTAB ({strsz} bytes at {strtab_off:#x}) extends past the end of the file")
+    symtab_off = to_offset(tags[DT_SYMTAB], "DT_SYMTAB") if DT_SYMTAB in tags else None
+    versym_off = to_offset(tags[DT_VERSYM], "DT_VERSYM") if DT_VERSYM in tags else None
+    verneed_off = to_offset(tags[DT_VERNEED], "DT_VERNEED") if DT_VERNEED in tags else None
+    verdef_off = to_offset(tags[DT_VERDEF], "DT_VERDEF") if DT_VERDEF in tags else None
+    hash_off = to_offset(tags[DT_HASH], "DT_HASH") if DT_HASH in tags else None
+    gnu_hash_off = to_offset(tags[DT_GNU_HASH], "DT_GNU_HASH") if DT_GNU_HASH in tags else None
+    table_starts = [x for x in (strtab_off, symtab_off, versym_off, verneed_off, verdef_off, hash_off,
+                                gnu_hash_off) if x is not None]
+    lo = min(table_starts)
+    # A later _Rewind must name the lowest table offset so the second pass keeps them all.
+    try:
+        strtab = src.read_at(strtab_off, strsz)
+    except _Rewind:
+        raise _Rewind(lo) from None
+
+    def s(off: int) -> str:
+        return _cstr(strtab, off)
+
+    try:
+        facts = _read_tables(src, header, strtab, s, tags, bo, is64, symtab_off, versym_off, verneed_off,
+                             verdef_off, hash_off, gnu_hash_off, anomalies)
+    except _Rewind:
+        raise _Rewind(lo) from None
+    needed = tuple(s(o) for o in needed_off)
+    rpath = tuple(p for o in rpath_off for p in s(o).split(":") if p)
+    runpath = tuple(p for o in runpath_off for p in s(o).split(":") if p)
+    version_needs = facts["version_needs"]
+    assert isinstance(version_needs, tuple)
+    libc, evidence = _libc_flavour(interp, needed, tuple(n.version for n in version_needs))
+    header.update(
+        facts, soname=s(soname_off) if soname_off is not None else None, needed=needed, rpath=rpath,
+        runpath=runpath, filters=tuple(s(o) for o in filter_off), libc=libc, libc_evidence=evidence,
+        anomalies=tuple(anomalies),
+    )
+    return ElfFacts(**header)  # type: ignore[arg-type]
+
+
+def _read_tables(
+    src: _Source, header: dict[str, object], strtab: bytes, s: Callable[[int], str], tags: dict[int, int],
+    bo: str, is64: bool, symtab_off: int | None, versym_off: int | None, verneed_off: int | None,
+    verdef_off: int | None, hash_off: int | None, gnu_hash_off: int | None, anomalies: list[str],
+) -> dict[str, object]:
+    """Read the symbol and version tables, in file order."""
+    word = 8 if is64 else 4
+    # Version requirements: (index → [library, version, hash, weak]).
+    needs: list[tuple[int, str, str, int, bool]] = []
+    if verneed_off is not None:
+        count = tags.get(DT_VERNEEDNUM, 0)
+        if count > _MAX_VERNEED:
+            raise ValueError(f"DT_VERNEEDNUM is {count} (limit {_MAX_VERNEED})")
+        off = verneed_off
+        seen = 0
+        for _ in range(count):
+            vn_version, vn_cnt, vn_file, vn_aux, vn_next = struct.unpack(bo + "HHIII", src.read_at(off, 16))
+            if vn_version != 1:
+                anomalies.append(f"Elf_Verneed version {vn_version} at {off:#x}")
+            library = s(vn_file)
+            aux = off + vn_aux
+            for _ in range(vn_cnt):
+                vna_hash, vna_flags, vna_other, vna_name, vna_next = struct.unpack(
+                    bo + "IHHII", src.read_at(aux, 16))
+                needs.append((vna_other, library, s(vna_name), vna_hash, bool(vna_flags & VER_FLG_WEAK)))
+                seen += 1
+                if seen > _MAX_VERNEED:
+                    raise ValueError("too many version requirements")
+                if vna_next == 0:
+                    break
+                aux += vna_next
+            if vn_next == 0:
+                break
+            off += vn_next
+    defs: list[VersionDef] = []
+    if verdef_off is not None:
+        count = tags.get(DT_VERDEFNUM, 0)
+        if count > _MAX_VERNEED:
+            raise ValueError(f"DT_VERDEFNUM is {count} (limit {_MAX_VERNEED})")
+        off = verdef_off
+        for _ in range(count):
+            _vd_version, vd_flags, vd_ndx, vd_cnt, vd_hash, vd_aux, vd_next = struct.unpack(
+                bo + "HHHHIII", src.read_at(off, 20))
+            names = []
+            aux = off + vd_aux
+            for _ in range(min(vd_cnt, 256)):
+                vda_name, vda_next = struct.unpack(bo + "II", src.read_at(aux, 8))
+                names.append(s(vda_name))
+                if vda_next == 0:
+                    break
+                aux += vda_next
+            if names:
+                defs.append(VersionDef(name=names[0], index=vd_ndx, flags=vd_flags, hash=vd_hash,
+                                       parents=tuple(names[1:])))
+            if vd_next == 0:
+                break
+            off += vd_next
+
+    # Symbol count: DT_HASH's nchain, or the end of the longest DT_GNU_HASH chain.
+    nsyms = 0
+    if symtab_off is not None:
+        if hash_off is not None:
+            _nbucket, nsyms = struct.unpack(bo + "II", src.read_at(hash_off, 8))
+        elif gnu_hash_off is not None:
+            nsyms = _gnu_hash_count(src, gnu_hash_off, bo, word)
+        else:
+            anomalies.append("no DT_HASH or DT_GNU_HASH: dynamic symbols not counted")
+        syment = 24 if is64 else 16
+        if tags.get(DT_SYMENT, syment) != syment:
+            raise ValueError(f"DT_SYMENT is {tags.get(DT_SYMENT)}, expected {syment}")
+        if nsyms * syment > src.size:
+            raise ValueError(f"{nsyms} dynamic symbols cannot fit in a {src.size}-byte file")
+
+    imports_by_index: dict[int, list[str]] = {}
+    unversioned: list[str] = []
+    weak: list[str] = []
+    init_exports: list[str] = []
+    if nsyms:
+        assert symtab_off is not None
+        raw_syms = src.read_at(symtab_off, nsyms * (24 if is64 else 16))
+        versym: array[int] | None = None
+        if versym_off is not None:
+            versym = array("H")
+            versym.frombytes(src.read_at(versym_off, nsyms * 2))
+            if _swap(bo):
+                versym.byteswap()
+        words = array("I")
+        words.frombytes(raw_syms)
+        halves = array("H")
+        halves.frombytes(raw_syms)
+        if _swap(bo):
+            words.byteswap()
+            halves.byteswap()
+        if is64:
+            # Elf64_Sym: st_name u32 | st_info u8 | st_other u8 | st_shndx u16 | st_value u64 | st_size u64
+            names = words[0::6]
+            shndx = halves[3::12]
+            info = raw_syms[4::24]
+            other = raw_syms[5::24]
+        else:
+            # Elf32_Sym: st_name u32 | st_value u32 | st_size u32 | st_info u8 | st_other u8 | st_shndx u16
+            names = words[0::4]
+            shndx = halves[7::8]
+            info = raw_syms[12::16]
+            other = raw_syms[13::16]
+        init_offsets = _find_all(strtab, (b"PyInit", b"PyModExport_"))
+        for i in range(1, nsyms):
+            name_off = names[i]
+            if shndx[i] == 0:  # SHN_UNDEF: an import
+                if name_off == 0:
+                    continue
+                bind = info[i] >> 4
+                name = s(name_off)
+                if bind == 2:  # STB_WEAK
+                    weak.append(name)
+                v = (versym[i] & 0x7FFF) if versym is not None else 1
+                if v >= 2:
+                    imports_by_index.setdefault(v, []).append(name)
+                else:
+                    unversioned.append(name)
+            elif name_off in init_offsets:
+                bind = info[i] >> 4
+                if bind in (1, 2) and (other[i] & 3) == 0:  # GLOBAL/WEAK, STV_DEFAULT
+                    name = s(name_off)
+                    if name.startswith(("PyInit_", "PyInitU_", "PyModExport_")):
+                        init_exports.append(name)
+
+    version_needs = tuple(
+        VersionNeed(library=lib, version=ver, hash=h, weak=wk, index=idx,
+                    symbols=tuple(sorted(set(imports_by_index.get(idx, ())))))
+        for (idx, lib, ver, h, wk) in needs
+    )
+    known = {idx for (idx, *_r) in needs} | {d.index for d in defs}
+    for idx in sorted(set(imports_by_index) - known):
+        anomalies.append(f"{len(imports_by_index[idx])} undefined symbol(s) use version index {idx}, "
+                         "which no version requirement defines")
+    return dict(
+        version_needs=version_needs, version_defs=tuple(defs),
+        unversioned_imports=tuple(sorted(set(unversioned))), weak_imports=tuple(sorted(set(weak))),
+        python_init_exports=tuple(sorted(set(init_exports))), dynamic_symbol_count=nsyms,
+    )
+
+
+def _gnu_hash_count(src: _Source, off: int, bo: str, word: int) -> int:
+    """Number of dynamic symbols, from the end of the longest ``DT_GNU_HASH`` chain."""
+    nbuckets, symoffset, bloom_size, _shift = struct.unpack(bo + "IIII", src.read_at(off, 16))
+    if nbuckets > (1 << 24) or bloom_size > (1 << 24):
+        raise ValueError(f"DT_GNU_HASH with {nbuckets} buckets / {bloom_size} bloom words is implausible")
+    buckets_off = off + 16 + bloom_size * word
+    buckets = array("I")
+    buckets.frombytes(src.read_at(buckets_off, nbuckets * 4))
+    if _swap(bo):
+        buckets.byteswap()
+    last = max(buckets, default=0)
+    if last < symoffset:
+        return symoffset
+    chains_off = buckets_off + nbuckets * 4
+    idx = last
+    while True:
+        (h,) = struct.unpack(bo + "I", src.read_at(chains_off + (idx - symoffset) * 4, 4))
+        if h & 1:
+            return idx + 1
+        idx += 1
+        if idx - last > (1 << 24):
+            raise ValueError("DT_GNU_HASH chain does not end")
+
+
+def _parse_notes(data: bytes, bo: str, align: int, is64: bool, props: dict[int, int | None]) -> None:
+    """Collect ``NT_GNU_PROPERTY_TYPE_0`` entries from a note segment into *props*."""
+    off = 0
+    while off + 12 <= len(data):
+        namesz, descsz, ntype = struct.unpack_from(bo + "III", data, off)
+        name_start = off + 12
+        # The descriptor starts at the next `align` boundary after the name (gABI; 8 for ELF64
+        # .note.gnu.property), counted from the segment start, which is itself aligned.
+        desc_start = _align(name_start + namesz, align)
+        desc_end = desc_start + descsz
+        if desc_end > len(data):
+            return
+        name = data[name_start:name_start + namesz]
+        if ntype == NT_GNU_PROPERTY_TYPE_0 and name == b"GNU\0":
+            p = desc_start
+            pad = 8 if is64 else 4
+            while p + 8 <= desc_end:
+                pr_type, pr_datasz = struct.unpack_from(bo + "II", data, p)
+                value: int | None = None
+                if pr_datasz in (4, 8) and p + 8 + pr_datasz <= desc_end:
+                    value = int.from_bytes(data[p + 8:p + 8 + pr_datasz], "little" if bo == "<" else "big")
+                props.setdefault(pr_type, value)
+                p += 8 + _align(pr_datasz, pad)
+        off = _align(desc_end, align)
+
+
+def _align(n: int, a: int) -> int:
+    return (n + a - 1) & ~(a - 1)
+
+
+def _swap(bo: str) -> bool:
+    return (bo == "<") != (sys.byteorder == "little")
+
+
+def _cstr(table: bytes, off: int) -> str:
+    """The NUL-terminated string at *off*; a missing terminator ends it at the table's end."""
+    if off >= len(table):
+        raise ValueError(f"string offset {off:#x} outside a {len(table)}-byte string table")
+    end = table.find(b"\0", off)
+    if end < 0:
+        end = len(table)
+    return table[off:end].decode("utf-8", "backslashreplace")
+
+
+def _find_all(table: bytes, needles: tuple[bytes, ...]) -> set[int]:
+    out: set[int] = set()
+    for needle in needles:
+        i = table.find(needle)
+        while i >= 0:
+            out.add(i)
+            i = table.find(needle, i + 1)
+    return out
+
+
+def _type_word(e_type: int, flags_1: int) -> str:
+    if e_type == 3:
+        return "pie" if flags_1 & DF_1_PIE else "shared"
+    return {1: "relocatable", 2: "executable", 4: "core"}.get(e_type, "other")
+
+
+def _libc_flavour(
+    interp: str | None, needed: tuple[str, ...], versions: tuple[str, ...]
+) -> tuple[str, tuple[str, ...]]:
+    """Decide glibc / musl / none / unknown from the interpreter, NEEDED entries and version needs."""
+    glibc: list[str] = []
+    musl: list[str] = []
+    if interp:
+        base = interp.rsplit("/", 1)[-1]
+        if base.startswith("ld-musl-"):
+            musl.append(f"PT_INTERP {interp}")
+        elif base.startswith(("ld-linux", "ld64.so", "ld.so")):
+            glibc.append(f"PT_INTERP {interp}")
+    for name in needed:
+        if name.startswith("libc.musl-") or name == "libc.so":
+            musl.append(f"DT_NEEDED {name}")
+        elif name == "libc.so.6" or name.startswith("ld-linux"):
+            glibc.append(f"DT_NEEDED {name}")
+    glibc_nodes = sorted({v for v in versions if v.startswith("GLIBC_")})
+    if glibc_nodes:
+        glibc.append(f"version needs {', '.join(glibc_nodes[:3])}{'…' if len(glibc_nodes) > 3 else ''}")
+    if glibc and musl:
+        return "unknown", tuple(glibc + musl)
+    if glibc:
+        return "glibc", tuple(glibc)
+    if musl:
+        return "musl", tuple(musl)
+    return "none", ()
