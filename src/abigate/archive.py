@@ -1,0 +1,1033 @@
+"""Read wheels, zips, folders and single files as *containers of members*, without extracting anything.
+
+This is the only module that imports :mod:`zipfile`, and it uses it for one thing: parsing the central
+directory. Member data is read directly: each member's local header is parsed here and its bytes are
+inflated with :mod:`zlib` (or :mod:`bz2`/:mod:`lzma`) in bounded chunks, so that sniffing the first 4 KiB
+of each of 12,000 members costs a few microseconds each and nothing is ever written to disk or held whole.
+
+What lives here:
+
+* **sources** — random-access bytes: a file on disk (:class:`FileSource`), a window on one (a stored
+  nested zip, read zero-copy), or a buffer in memory (a compressed nested zip, inflated under a cap);
+* **member streams** — :class:`StoredStream` (seekable window) and :class:`InflateStream` (forward only),
+  both of which check the CRC when read to their end and record what went wrong instead of raising;
+* **containers** — :class:`ZipContainer`, :class:`FolderContainer`, :class:`FileContainer`: the list of
+  members with the safety checks that can be decided from the directory alone (encryption, zip bombs,
+  path traversal, duplicates, member counts, unsupported compression);
+* small pure helpers: symlink resolution inside an artifact root, ``WHEEL`` and ``RECORD`` parsing.
+
+What does not: deciding what a member *is* (``native.sniff``), parsing binaries (``elf``/``macho``/``pe``),
+building facts (``scan``).
+"""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import io
+import lzma
+import os
+import posixpath
+import stat
+import struct
+import threading
+import zipfile
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "MAX_LINK_SIZE",
+    "MAX_MEMBERS",
+    "MAX_MEMBER_SIZE",
+    "MAX_METADATA_SIZE",
+    "MAX_NESTED_IN_MEMORY",
+    "MAX_NESTING_DEPTH",
+    "MAX_RATIO",
+    "MAX_SYMLINK_HOPS",
+    "MAX_TOTAL_SIZE",
+    "RATIO_MIN_SIZE",
+    "Container",
+    "DataRef",
+    "Entry",
+    "FileContainer",
+    "FileSource",
+    "FolderContainer",
+    "InflateStream",
+    "Limits",
+    "MemberError",
+    "MemorySource",
+    "Source",
+    "StoredStream",
+    "ZipContainer",
+    "is_zip_head",
+    "looks_like_archive_name",
+    "open_data",
+    "parse_record",
+    "parse_wheel_metadata",
+    "resolve_link",
+]
+
+# -- limits ---------------------------------------------------------------------------------------------
+
+#: nested archives deeper than this (the artifact itself is depth 0) are reported, not opened.
+MAX_NESTING_DEPTH = 4
+#: more entries than this in one central directory (or folder) is reported as ``too-many-members``; the
+#: directory is then not parsed at all, because :mod:`zipfile` would hold one object per entry.
+MAX_MEMBERS = 250_000
+#: a member declaring more uncompressed bytes than this is a ``zip-bomb`` and is not inflated.
+MAX_MEMBER_SIZE = 4 << 30
+#: members are not inflated once the declared sizes of one archive add up to more than this.
+MAX_TOTAL_SIZE = 16 << 30
+#: uncompressed/compressed ratio above which a member (of at least :data:`RATIO_MIN_SIZE`) is a bomb.
+#: Deflate cannot exceed ~1032:1, so only pathological (all-zero) content gets near it.
+MAX_RATIO = 1000
+#: the ratio check is meaningless for tiny members (a 2 KiB run of zeros compresses 200:1).
+RATIO_MIN_SIZE = 1 << 20
+#: a *compressed* nested archive must be inflated into memory to be read; larger ones are reported.
+#: Stored nested archives are read through a window on the outer file and are not limited.
+MAX_NESTED_IN_MEMORY = 256 << 20
+#: ``WHEEL`` and ``RECORD`` files are read whole; beyond this they are reported and skipped.
+MAX_METADATA_SIZE = 64 << 20
+#: a zip symlink member stores its target as content; PATH_MAX bounds a sane one.
+MAX_LINK_SIZE = 4096
+#: symlinks followed while resolving one link before it is called a loop (Linux's MAXSYMLINKS).
+MAX_SYMLINK_HOPS = 40
+
+#: compressed bytes read per step while inflating: large enough that a 100 MB member takes few syscalls,
+#: small enough that the input buffer stays well under the memory budget.
+_READ_CHUNK = 1 << 20
+#: first read of a member: its local header (30 bytes + name + extra field) and the start of its data.
+_FIRST_READ = 8 << 10
+
+_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
+_LOCAL_SIG = b"PK\x03\x04"
+_EOCD_SIG = b"PK\x05\x06"
+_EOCD64_LOCATOR_SIG = b"PK\x06\x07"
+_EOCD64_SIG = b"PK\x06\x06"
+
+METHOD_STORED = 0
+METHOD_DEFLATED = 8
+METHOD_BZIP2 = 12
+METHOD_LZMA = 14
+_SUPPORTED_METHODS = frozenset({METHOD_STORED, METHOD_DEFLATED, METHOD_BZIP2, METHOD_LZMA})
+_METHOD_NAMES = {1: "shrink", 6: "implode", 9: "deflate64", 93: "zstandard", 95: "xz", 98: "ppmd", 99: "AES"}
+
+_ARCHIVE_SUFFIXES = (".whl", ".zip", ".egg", ".jar")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Limits:
+    """Every safety limit of one scan, each defaulting to the module constant of the same name."""
+
+    max_nesting_depth: int = MAX_NESTING_DEPTH
+    max_members: int = MAX_MEMBERS
+    max_member_size: int = MAX_MEMBER_SIZE
+    max_total_size: int = MAX_TOTAL_SIZE
+    max_ratio: float = MAX_RATIO
+    ratio_min_size: int = RATIO_MIN_SIZE
+    max_nested_in_memory: int = MAX_NESTED_IN_MEMORY
+    max_metadata_size: int = MAX_METADATA_SIZE
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class MemberError(Exception):
+    """A member cannot be read at all; ``kind`` is the :class:`abigate.facts.Problem` kind to report."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+# -- sources --------------------------------------------------------------------------------------------
+
+
+class Source:
+    """Random-access bytes of known size: a whole archive, or a window on one."""
+
+    size: int
+
+    def pread(self, offset: int, n: int) -> bytes:
+        """Up to *n* bytes at *offset* (fewer only at the end)."""
+        raise NotImplementedError
+
+    def window(self, start: int, length: int) -> Source:
+        """The bytes ``[start, start + length)`` as a source of their own, without copying."""
+        raise NotImplementedError
+
+    def disk_location(self) -> tuple[str, int] | None:
+        """``(path, offset)`` when these bytes are a region of a file on disk (so a worker can reopen it)."""
+        return None
+
+    def fileobj(self) -> io.RawIOBase:
+        """A seekable file object over the source, for :class:`zipfile.ZipFile`."""
+        return _SourceIO(self)
+
+
+class FileSource(Source):
+    """A region of an open file, read with ``os.pread`` (or seek+read under a lock where there is none)."""
+
+    def __init__(self, fh: io.BufferedReader, path: str, base: int = 0, size: int | None = None) -> None:
+        self._fh = fh
+        self._fd = fh.fileno()
+        self.path = path
+        self.base = base
+        self.size = os.fstat(self._fd).st_size - base if size is None else size
+        self._lock = threading.Lock()
+
+    def pread(self, offset: int, n: int) -> bytes:
+        n = max(0, min(n, self.size - offset))
+        if n == 0 or offset < 0:
+            return b""
+        pos = self.base + offset
+        if hasattr(os, "pread"):
+            data = os.pread(self._fd, n, pos)
+            while len(data) < n:  # a regular file returns short only at its end; be safe anyway
+                more = os.pread(self._fd, n - len(data), pos + len(data))
+                if not more:
+                    break
+                data += more
+            return data
+        with self._lock:  # pragma: no cover - Windows has no pread
+            self._fh.seek(pos)
+            return self._fh.read(n)
+
+    def window(self, start: int, length: int) -> FileSource:
+        start = max(0, min(start, self.size))
+        length = max(0, min(length, self.size - start))
+        return FileSource(self._fh, self.path, self.base + start, length)
+
+    def disk_location(self) -> tuple[str, int] | None:
+        return (self.path, self.base)
+
+    def fileobj(self) -> io.RawIOBase:
+        return _SourceIO(self)
+
+
+class MemorySource(Source):
+    """Bytes in memory (a nested archive that had to be inflated)."""
+
+    def __init__(self, data: bytes | bytearray | memoryview) -> None:
+        self._view = memoryview(data).cast("B")
+        self.size = len(self._view)
+
+    def pread(self, offset: int, n: int) -> bytes:
+        if offset < 0:
+            return b""
+        return bytes(self._view[offset:offset + max(0, n)])
+
+    def window(self, start: int, length: int) -> MemorySource:
+        return MemorySource(self._view[start:start + max(0, length)])
+
+
+class _SourceIO(io.RawIOBase):
+    """A read-only, seekable file object over a :class:`Source` (what :mod:`zipfile` needs)."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__()
+        self._source = source
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 0:
+            pos = offset
+        elif whence == 1:
+            pos = self._pos + offset
+        else:
+            pos = self._source.size + offset
+        if pos < 0:
+            raise OSError("negative seek position")
+        self._pos = pos
+        return pos
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._source.pread(self._pos, len(buffer))
+        buffer[:len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+    def read(self, n: int = -1, /) -> bytes:
+        if n is None or n < 0:
+            n = self._source.size - self._pos
+        data = self._source.pread(self._pos, n)
+        self._pos += len(data)
+        return data
+
+
+# -- member streams -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DataRef:
+    """Where a member's bytes are and how they are encoded: everything needed to read it, picklable.
+
+    A worker process receives one of these, reopens ``disk_path`` and reads the member itself.
+    """
+
+    #: display path of the member, for messages.
+    display: str
+    #: the file holding the bytes, when they are on disk (``None`` for an in-memory nested archive).
+    disk_path: str | None
+    #: absolute offset of the member's (compressed) data in ``disk_path``.
+    disk_offset: int
+    method: int
+    compressed_size: int
+    size: int
+    #: CRC-32 from the zip directory; ``None`` for plain files.
+    crc: int | None
+
+
+class _StreamBase:
+    """Shared bookkeeping: position, running CRC, and problems met while reading."""
+
+    def __init__(self, size: int, crc: int | None, display: str) -> None:
+        self.size = size
+        self._expected_crc = crc
+        self._crc = 0
+        self._crc_pos = 0  # the CRC covers bytes [0, _crc_pos) read in order
+        self._pos = 0
+        self._display = display
+        self._finished = False
+        #: ``(kind, message)`` pairs: CRC mismatch, truncated data, corrupt compressed data, bombs.
+        self.problems: list[tuple[str, str]] = []
+
+    def tell(self) -> int:
+        return self._pos
+
+    def _account(self, data: bytes) -> None:
+        if self._expected_crc is not None and self._crc_pos == self._pos:
+            self._crc = zlib.crc32(data, self._crc)
+            self._crc_pos += len(data)
+        self._pos += len(data)
+
+    def _check_crc(self) -> None:
+        if self._expected_crc is None or self._crc_pos != self.size:
+            return
+        if self._crc != self._expected_crc:
+            self.problems.append(("crc-mismatch", f"CRC-32 is {self._crc:08x}, the zip directory says "
+                                                  f"{self._expected_crc:08x}"))
+
+    @property
+    def read_to_end(self) -> bool:
+        """Whether every byte was delivered (so the CRC was checked when there is one)."""
+        return self._pos >= self.size
+
+
+class StoredStream(_StreamBase):
+    """A stored member or a plain file: a seekable window whose offsets start at the member's first byte."""
+
+    def __init__(self, source: Source, size: int, crc: int | None, display: str,
+                 prefetched: bytes = b"") -> None:
+        super().__init__(size, crc, display)
+        self._source = source
+        self._prefetched = prefetched[:size]
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        if whence == 1:
+            offset += self._pos
+        elif whence == 2:
+            offset += self.size
+        self._pos = max(0, offset)
+        return self._pos
+
+    def read(self, n: int = -1, /) -> bytes:
+        remaining = self.size - self._pos
+        if remaining <= 0:
+            return b""
+        n = remaining if n is None or n < 0 else min(n, remaining)
+        pre = self._prefetched
+        if self._pos + n <= len(pre):
+            data = pre[self._pos:self._pos + n]
+        else:
+            data = self._source.pread(self._pos, n)
+        if len(data) < n:
+            self.problems.append(("truncated", f"the data ends after {self._pos + len(data)} of {self.size} bytes"))
+            # Pretend the end is here so the parser sees a short file, not a hang.
+            self.size = self._pos + len(data)
+        self._account(data)
+        if self._pos >= self.size and not self._finished:
+            self._finished = True
+            self._check_crc()
+        return data
+
+
+class _Decompressor:
+    """One interface over zlib (raw deflate), bz2 and zip's LZMA framing, always with an output cap."""
+
+    def __init__(self, method: int) -> None:
+        self.method = method
+        self._zlib = zlib.decompressobj(-15) if method == METHOD_DEFLATED else None
+        self._other: bz2.BZ2Decompressor | lzma.LZMADecompressor | None = (
+            bz2.BZ2Decompressor() if method == METHOD_BZIP2 else None)
+        self._lzma_header = b""
+
+    @property
+    def eof(self) -> bool:
+        if self._zlib is not None:
+            return self._zlib.eof
+        return self._other is not None and self._other.eof
+
+    @property
+    def has_pending(self) -> bool:
+        """Whether output may come without more input."""
+        if self._zlib is not None:
+            return bool(self._zlib.unconsumed_tail)
+        return self._other is not None and not self._other.needs_input and not self._other.eof
+
+    def decompress(self, data: bytes, max_out: int) -> bytes:
+        if self._zlib is not None:
+            if not data:
+                data = self._zlib.unconsumed_tail
+            return self._zlib.decompress(data, max_out)
+        if self._other is None:  # LZMA: a 4-byte version/size header and the properties come first
+            self._lzma_header += data
+            if len(self._lzma_header) < 4:
+                return b""
+            (psize,) = struct.unpack("<H", self._lzma_header[2:4])
+            if len(self._lzma_header) < 4 + psize:
+                return b""
+            props = self._lzma_header[4:4 + psize]
+            if len(props) < 5:
+                raise lzma.LZMAError("LZMA properties too short")
+            d = props[0]
+            lc, lp, pb = d % 9, (d // 9) % 5, d // 45
+            (dict_size,) = struct.unpack("<I", props[1:5])
+            self._other = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[{
+                "id": lzma.FILTER_LZMA1, "lc": lc, "lp": lp, "pb": pb, "dict_size": dict_size}])
+            data = self._lzma_header[4 + psize:]
+            self._lzma_header = b""
+        if self._other.eof:
+            return b""
+        return self._other.decompress(data, max_out)
+
+
+class InflateStream(_StreamBase):
+    """A compressed member, inflated forward only in bounded steps.
+
+    It never delivers more than the declared size; output beyond it is a ``zip-bomb`` problem and output
+    short of it ``truncated``. Corrupt compressed data ends the stream early (``corrupt-member``): the
+    parser then sees a short file, and the problem is reported next to whatever the parser says.
+    """
+
+    def __init__(self, source: Source, method: int, size: int, crc: int | None, display: str,
+                 prefetched: bytes = b"") -> None:
+        super().__init__(size, crc, display)
+        self._source = source
+        self._in_pos = 0  # compressed bytes consumed from source
+        self._prefetched = prefetched
+        self._dec = _Decompressor(method)
+        self._dead = False
+        self._buf = b""  # output produced but not yet delivered
+
+    def seekable(self) -> bool:
+        return False
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        """Forward seeks only (by inflating and discarding); the parser is told :meth:`seekable` is false."""
+        if whence == 1:
+            offset += self._pos
+        elif whence == 2:
+            offset += self.size
+        if offset < self._pos:
+            raise io.UnsupportedOperation("cannot seek backwards in a compressed member")
+        while self._pos < offset:
+            if not self.read(min(offset - self._pos, _READ_CHUNK)):
+                break
+        return self._pos
+
+    def _next_input(self) -> bytes:
+        if self._prefetched:
+            data, self._prefetched = self._prefetched, b""
+        else:
+            data = self._source.pread(self._in_pos, _READ_CHUNK)
+        self._in_pos += len(data)
+        return data
+
+    def _inflate(self, max_out: int) -> bytes:
+        """Up to *max_out* fresh bytes of output; ``b""`` at the end of the data or on an error."""
+        if self._dead:
+            return b""
+        try:
+            while True:
+                if self._dec.eof:
+                    return b""
+                if self._dec.has_pending:
+                    out = self._dec.decompress(b"", max_out)
+                else:
+                    data = self._next_input()
+                    if not data:
+                        return b""
+                    out = self._dec.decompress(data, max_out)
+                if out:
+                    return out
+        except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError) as exc:
+            self._dead = True
+            self.problems.append(("corrupt-member", f"compressed data is corrupt after {self._pos} bytes: {exc}"))
+            return b""
+
+    def read(self, n: int = -1, /) -> bytes:
+        remaining = self.size - self._pos
+        if remaining <= 0:
+            return b""
+        n = remaining if n is None or n < 0 else min(n, remaining)
+        parts = []
+        got = 0
+        if self._buf:
+            take = self._buf[:n]
+            self._buf = self._buf[n:]
+            parts.append(take)
+            got = len(take)
+        while got < n:
+            out = self._inflate(n - got)
+            if not out:
+                break
+            need = n - got
+            if len(out) > need:
+                self._buf = out[need:]
+                out = out[:need]
+            parts.append(out)
+            got += len(out)
+        data = parts[0] if len(parts) == 1 else b"".join(parts)
+        self._account(data)
+        if got < n:
+            if not self._dead:
+                self.problems.append(("truncated", f"the data inflates to {self._pos} bytes, the zip directory "
+                                                   f"says {self.size}"))
+            self.size = self._pos
+        if self._pos >= self.size and not self._finished:
+            self._finished = True
+            self._finish()
+        return data
+
+    def _finish(self) -> None:
+        """At the declared end: the compressed data must end here too, and the CRC must match."""
+        if not self._dead and not self._buf and not self._dec.eof:
+            # One more byte of output would mean the member inflates past its declared size.
+            extra = self._inflate(1)
+            if extra:
+                self.problems.append(("zip-bomb", f"the data inflates past its declared size of {self.size} bytes"))
+        elif self._buf:
+            self.problems.append(("zip-bomb", f"the data inflates past its declared size of {self.size} bytes"))
+        self._check_crc()
+
+
+def open_data(source: Source, ref: DataRef, prefetched: bytes = b"") -> StoredStream | InflateStream:
+    """A stream over a member's data, where *source* holds exactly the member's compressed bytes."""
+    if ref.method == METHOD_STORED:
+        return StoredStream(source, ref.size, ref.crc, ref.display, prefetched)
+    return InflateStream(source, ref.method, ref.size, ref.crc, ref.display, prefetched)
+
+
+def open_ref(ref: DataRef) -> tuple[io.BufferedReader, StoredStream | InflateStream]:
+    """Reopen a member on disk from its :class:`DataRef` (used by worker processes)."""
+    assert ref.disk_path is not None
+    fh = open(ref.disk_path, "rb")  # noqa: SIM115 - the caller closes it
+    source = FileSource(fh, ref.disk_path, ref.disk_offset, ref.compressed_size)
+    return fh, open_data(source, ref)
+
+
+# -- containers -----------------------------------------------------------------------------------------
+
+EntryType = Literal["file", "dir", "symlink", "special"]
+
+
+@dataclass(slots=True, kw_only=True)
+class Entry:
+    """One member as listed by its container, before its content is looked at."""
+
+    #: path inside the container as stored (``/``-separated).
+    name: str
+    #: position in the container's listing (the tie-breaker for duplicate names).
+    index: int
+    type: EntryType
+    #: declared uncompressed size.
+    size: int
+    #: ``(kind, message)`` problems known from the listing alone.
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    #: False when the content must not be read (encrypted, bomb, unsupported compression…).
+    readable: bool = True
+    # zip details
+    compressed_size: int = 0
+    method: int = METHOD_STORED
+    crc: int | None = None
+    header_offset: int = 0
+    raw_name: bytes = b""
+    #: for folder entries: the absolute path on disk.
+    disk_path: str | None = None
+
+
+class Container:
+    """The members of one artifact (or nested archive) and a way to read each one."""
+
+    #: problems with the container as a whole (``(kind, message)``).
+    problems: list[tuple[str, str]]
+    entries: list[Entry]
+
+    def open(self, entry: Entry, display: str) -> StoredStream | InflateStream:
+        """A stream over the member's content; raises :class:`MemberError` when it cannot even start."""
+        raise NotImplementedError
+
+    def data_ref(self, entry: Entry, display: str) -> DataRef | None:
+        """A picklable reference to the member's bytes when they are on disk, for a worker process."""
+        return None
+
+    def nested_source(self, entry: Entry, display: str, limits: Limits) -> Source:
+        """The member's bytes as a :class:`Source`: a window when stored, inflated in memory otherwise."""
+        raise NotImplementedError
+
+    def read_all(self, entry: Entry, display: str, cap: int) -> bytes:
+        """The whole member (small metadata files and link targets), CRC-checked; :class:`MemberError` if not."""
+        if entry.size > cap:
+            raise MemberError("too-large", f"{entry.size} bytes is more than the {cap} bytes read for this file")
+        stream = self.open(entry, display)
+        try:
+            data = stream.read(entry.size)
+        finally:
+            _close(stream)
+        if stream.problems:
+            kind, message = stream.problems[0]
+            raise MemberError(kind, message)
+        return data
+
+    def close(self) -> None:
+        """Release the open file, if any."""
+
+
+def _close(stream: object) -> None:
+    close = getattr(stream, "close", None)
+    if close is not None:
+        close()
+
+
+def _zip_entry_count(source: Source) -> tuple[int, int] | None:
+    """``(entries, central directory size)`` from the end-of-central-directory record, or ``None``.
+
+    Read before :mod:`zipfile` parses the directory, so that a hostile count is refused before a
+    million ``ZipInfo`` objects are built.
+    """
+    tail_len = min(source.size, 22 + 0xFFFF)
+    tail = source.pread(source.size - tail_len, tail_len)
+    at = tail.rfind(_EOCD_SIG)
+    if at < 0 or at + 22 > len(tail):
+        return None
+    _, _, _, _, count, cd_size, _, _ = struct.unpack("<4sHHHHIIH", tail[at:at + 22])
+    if count == 0xFFFF or cd_size == 0xFFFFFFFF:
+        loc_at = at - 20
+        if loc_at >= 0 and tail[loc_at:loc_at + 4] == _EOCD64_LOCATOR_SIG:
+            (eocd64_off,) = struct.unpack("<Q", tail[loc_at + 8:loc_at + 16])
+            rec = source.pread(eocd64_off, 56)
+            if len(rec) == 56 and rec[:4] == _EOCD64_SIG:
+                count, cd_size = struct.unpack("<QQ", rec[32:48])
+    return count, cd_size
+
+
+def is_zip_head(head: bytes) -> bool:
+    """Whether *head* starts like a zip archive (a local file header, or the record of an empty zip)."""
+    return head[:4] in (_LOCAL_SIG, _EOCD_SIG)
+
+
+def looks_like_archive_name(name: str) -> bool:
+    """Whether a file name says "zip": a failure to open such a member is reported, not ignored."""
+    return name.lower().endswith(_ARCHIVE_SUFFIXES)
+
+
+def _name_problems(name: str) -> list[tuple[str, str]]:
+    """Path-traversal checks on a stored name: absolute, drive letters, ``..`` components, backslashes."""
+    if name.startswith(("/", "\\")) or (len(name) >= 2 and name[1] == ":" and name[0].isalpha()):
+        return [("path-traversal", "absolute path name: extracting it would write outside the target folder")]
+    if ".." in name.replace("\\", "/").split("/"):
+        return [("path-traversal", "'..' in the path: extracting it would write outside the target folder")]
+    return []
+
+
+class ZipContainer(Container):
+    """A zip archive (wheel, deploy zip, layer) read from a :class:`Source`."""
+
+    def __init__(self, source: Source, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.source = source
+        self.problems = []
+        self.entries = []
+        counted = _zip_entry_count(source)
+        if counted is not None and counted[0] > limits.max_members:
+            self.problems.append(("too-many-members", f"the zip directory lists {counted[0]} entries, more than "
+                                                      f"the limit of {limits.max_members}; nothing was read"))
+            return
+        try:
+            with zipfile.ZipFile(source.fileobj()) as zf:
+                infos = zf.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error,
+                NotImplementedError, IndexError, KeyError, OverflowError) as exc:
+            self.problems.append(("corrupt-archive", f"not a readable zip archive: {_one_line(exc)}"))
+            return
+        self._list(infos, limits)
+
+    def _list(self, infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+        seen: set[str] = set()
+        total = 0
+        over_total = False
+        for index, info in enumerate(infos):
+            name = info.filename
+            mode = (info.external_attr >> 16) if info.create_system == 3 else 0
+            if name.endswith("/") or stat.S_ISDIR(mode):
+                etype: EntryType = "dir"
+            elif stat.S_ISLNK(mode):
+                etype = "symlink"
+            else:
+                etype = "file"
+            entry = Entry(
+                name=name.rstrip("/") if etype == "dir" else name, index=index, type=etype, size=info.file_size,
+                compressed_size=info.compress_size, method=info.compress_type, crc=info.CRC,
+                header_offset=info.header_offset,
+                raw_name=info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437", "replace"),
+            )
+            if etype == "dir":
+                self.entries.append(entry)
+                continue
+            entry.problems.extend(_name_problems(name))
+            if name in seen:
+                entry.problems.append(("duplicate-name", "another member has the same name; which one is "
+                                                         "extracted depends on the tool"))
+            seen.add(name)
+            if info.flag_bits & 0x1:
+                entry.readable = False
+                entry.problems.append(("encrypted", "the member is encrypted; its content cannot be checked"))
+            elif info.compress_type not in _SUPPORTED_METHODS:
+                entry.readable = False
+                method = _METHOD_NAMES.get(info.compress_type, f"method {info.compress_type}")
+                entry.problems.append(("unsupported-compression", f"compressed with {method}, which abigate "
+                                                                  "cannot read"))
+            elif info.file_size > limits.max_member_size:
+                entry.readable = False
+                entry.problems.append(("zip-bomb", f"declares {info.file_size} bytes uncompressed, more than the "
+                                                   f"limit of {limits.max_member_size}; not inflated"))
+            elif (info.file_size >= limits.ratio_min_size and info.compress_type != METHOD_STORED
+                  and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
+                entry.readable = False
+                entry.problems.append(("zip-bomb", f"declares {info.file_size} bytes from {info.compress_size} "
+                                                   f"compressed (ratio above {limits.max_ratio:g}); not inflated"))
+            total += info.file_size
+            if total > limits.max_total_size and entry.readable:
+                entry.readable = False
+                if not over_total:
+                    over_total = True
+                    self.problems.append(("zip-bomb", f"the members declare more than {limits.max_total_size} "
+                                                      "bytes in total; the members beyond that were not inflated"))
+            self.entries.append(entry)
+
+    def _locate(self, entry: Entry, display: str) -> tuple[int, bytes]:
+        """Parse the local header: ``(offset of the data, first bytes of the data)``."""
+        first = self.source.pread(entry.header_offset,
+                                  _LOCAL_HEADER.size + len(entry.raw_name) + 256 + min(entry.compressed_size,
+                                                                                       _FIRST_READ))
+        if len(first) < _LOCAL_HEADER.size or first[:4] != _LOCAL_SIG:
+            raise MemberError("bad-local-header", f"no local file header at offset {entry.header_offset}")
+        fields = _LOCAL_HEADER.unpack_from(first)
+        name_len, extra_len = fields[9], fields[10]
+        start = _LOCAL_HEADER.size + name_len + extra_len
+        local_name = first[_LOCAL_HEADER.size:_LOCAL_HEADER.size + name_len]
+        if entry.raw_name and local_name != entry.raw_name and len(first) >= _LOCAL_HEADER.size + name_len:
+            raise MemberError("bad-local-header", f"the local header names {local_name.decode('utf-8', 'replace')!r}, "
+                                                  "the directory another name")
+        data_offset = entry.header_offset + start
+        if data_offset + entry.compressed_size > self.source.size:
+            raise MemberError("truncated", f"the member's data runs past the end of the archive "
+                                           f"({data_offset + entry.compressed_size} > {self.source.size} bytes)")
+        return data_offset, first[start:start + entry.compressed_size]
+
+    def open(self, entry: Entry, display: str) -> StoredStream | InflateStream:
+        data_offset, prefetched = self._locate(entry, display)
+        window = self.source.window(data_offset, entry.compressed_size)
+        return open_data(window, self._ref(entry, display, data_offset), prefetched)
+
+    def _ref(self, entry: Entry, display: str, data_offset: int) -> DataRef:
+        where = self.source.disk_location()
+        return DataRef(display=display, disk_path=where[0] if where else None,
+                       disk_offset=(where[1] if where else 0) + data_offset, method=entry.method,
+                       compressed_size=entry.compressed_size, size=entry.size, crc=entry.crc)
+
+    def data_ref(self, entry: Entry, display: str) -> DataRef | None:
+        if self.source.disk_location() is None:
+            return None
+        data_offset, _ = self._locate(entry, display)
+        return self._ref(entry, display, data_offset)
+
+    def nested_source(self, entry: Entry, display: str, limits: Limits) -> Source:
+        data_offset, prefetched = self._locate(entry, display)
+        if entry.method == METHOD_STORED:
+            if entry.compressed_size != entry.size:
+                raise MemberError("corrupt-archive", "a stored member whose sizes differ")
+            return self.source.window(data_offset, entry.size)
+        if entry.size > limits.max_nested_in_memory:
+            raise MemberError("nested-too-large", f"a compressed nested archive of {entry.size} bytes would have to "
+                                                  f"be inflated in memory (limit {limits.max_nested_in_memory})")
+        stream = open_data(self.source.window(data_offset, entry.compressed_size),
+                           self._ref(entry, display, data_offset), prefetched)
+        buf = bytearray()
+        while True:
+            chunk = stream.read(_READ_CHUNK * 4)
+            if not chunk:
+                break
+            buf += chunk
+        if stream.problems:
+            kind, message = stream.problems[0]
+            raise MemberError(kind, message)
+        return MemorySource(buf)
+
+
+class FolderContainer(Container):
+    """An unpacked folder. Symlinks are recorded, never followed, so a walk can neither loop nor escape."""
+
+    def __init__(self, root: str, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.root = root
+        self.problems = []
+        self.entries = []
+        #: files of nested archives, kept open while their members are read; closed by :meth:`close`.
+        self._open_files: list[io.BufferedReader] = []
+        self._walk(limits)
+
+    def _walk(self, limits: Limits) -> None:
+        pending: deque[str] = deque([""])
+        count = 0
+        while pending:
+            rel_dir = pending.popleft()
+            abs_dir = os.path.join(self.root, rel_dir) if rel_dir else self.root
+            try:
+                with os.scandir(abs_dir) as it:
+                    items = sorted(it, key=lambda e: e.name)
+            except OSError as exc:
+                self.entries.append(Entry(name=rel_dir or ".", index=len(self.entries), type="dir", size=0,
+                                          readable=False,
+                                          problems=[("unreadable", f"cannot list the folder: {_os_error(exc)}")]))
+                continue
+            subdirs = []
+            for item in items:
+                rel = f"{rel_dir}/{item.name}" if rel_dir else item.name
+                try:
+                    st = item.stat(follow_symlinks=False)
+                except OSError as exc:
+                    self.entries.append(Entry(name=rel, index=len(self.entries), type="special", size=0,
+                                              readable=False,
+                                              problems=[("unreadable", f"cannot stat: {_os_error(exc)}")]))
+                    continue
+                if stat.S_ISDIR(st.st_mode):
+                    self.entries.append(Entry(name=rel, index=len(self.entries), type="dir", size=0))
+                    subdirs.append(rel)
+                    continue
+                count += 1
+                if count > limits.max_members:
+                    self.problems.append(("too-many-members", f"the folder holds more than {limits.max_members} "
+                                                              "files; the rest were not read"))
+                    return
+                if stat.S_ISLNK(st.st_mode):
+                    self.entries.append(Entry(name=rel, index=len(self.entries), type="symlink", size=0,
+                                              disk_path=item.path))
+                elif stat.S_ISREG(st.st_mode):
+                    self.entries.append(Entry(name=rel, index=len(self.entries), type="file", size=st.st_size,
+                                              disk_path=item.path))
+                else:
+                    # Opening a FIFO would block and a device could be anything: never read these.
+                    self.entries.append(Entry(name=rel, index=len(self.entries), type="special", size=0,
+                                              readable=False, disk_path=item.path,
+                                              problems=[("special-file", "not a regular file (FIFO, socket or "
+                                                                         "device); not read")]))
+            pending.extend(subdirs)
+
+    def open(self, entry: Entry, display: str) -> StoredStream:
+        assert entry.disk_path is not None
+        try:
+            fh = open(entry.disk_path, "rb")  # noqa: SIM115 - closed through the stream
+        except OSError as exc:
+            raise MemberError("unreadable", f"cannot open: {_os_error(exc)}") from None
+        return _OwnedStoredStream(fh, entry.disk_path, entry.size, display)
+
+    def data_ref(self, entry: Entry, display: str) -> DataRef | None:
+        return DataRef(display=display, disk_path=entry.disk_path, disk_offset=0, method=METHOD_STORED,
+                       compressed_size=entry.size, size=entry.size, crc=None)
+
+    def nested_source(self, entry: Entry, display: str, limits: Limits) -> Source:
+        assert entry.disk_path is not None
+        try:
+            fh = open(entry.disk_path, "rb")  # noqa: SIM115 - kept for the life of the scan, closed by close()
+        except OSError as exc:
+            raise MemberError("unreadable", f"cannot open: {_os_error(exc)}") from None
+        self._open_files.append(fh)
+        return FileSource(fh, entry.disk_path)
+
+    def read_link(self, entry: Entry) -> str:
+        """The text of a symlink in the folder."""
+        assert entry.disk_path is not None
+        try:
+            return os.readlink(entry.disk_path)
+        except OSError as exc:
+            raise MemberError("unreadable", f"cannot read the link: {_os_error(exc)}") from None
+
+    def close(self) -> None:
+        for fh in self._open_files:
+            fh.close()
+        self._open_files = []
+
+
+class _OwnedStoredStream(StoredStream):
+    """A :class:`StoredStream` over a file it opened itself (a folder member), closed with it."""
+
+    def __init__(self, fh: io.BufferedReader, path: str, size: int, display: str) -> None:
+        super().__init__(FileSource(fh, path, 0, size), size, None, display)
+        self._fh = fh
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class FileContainer(Container):
+    """A single file given on its own: one member, named after the file."""
+
+    def __init__(self, path: str, size: int) -> None:
+        self.path = path
+        self.problems = []
+        self.entries = [Entry(name=os.path.basename(path), index=0, type="file", size=size, disk_path=path)]
+
+    def open(self, entry: Entry, display: str) -> StoredStream:
+        try:
+            fh = open(self.path, "rb")  # noqa: SIM115 - closed through the stream
+        except OSError as exc:
+            raise MemberError("unreadable", f"cannot open: {_os_error(exc)}") from None
+        return _OwnedStoredStream(fh, self.path, entry.size, display)
+
+    def data_ref(self, entry: Entry, display: str) -> DataRef | None:
+        return DataRef(display=display, disk_path=self.path, disk_offset=0, method=METHOD_STORED,
+                       compressed_size=entry.size, size=entry.size, crc=None)
+
+
+def _os_error(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+# -- symlinks -------------------------------------------------------------------------------------------
+
+
+def resolve_link(link: str, target: str, links: Mapping[str, str],
+                 max_hops: int = MAX_SYMLINK_HOPS) -> tuple[str | None, str | None]:
+    """Resolve a symlink *inside* an artifact, never touching the file system.
+
+    The walk goes component by component like the kernel's, following other links of the artifact
+    (*links* maps link path → link text) and applying ``..`` to the path reached so far.
+
+    :returns: ``(resolved path, None)``, or ``(None, "symlink-escape")`` when the target leaves the artifact
+        root (absolute, or too many ``..``), or ``(None, "symlink-loop")`` after *max_hops* links.
+
+    >>> resolve_link("pkg/libfoo.so", "libfoo.so.1", {})
+    ('pkg/libfoo.so.1', None)
+    >>> resolve_link("a/x", "../../etc/passwd", {})
+    (None, 'symlink-escape')
+    >>> resolve_link("a", "b", {"a": "b", "b": "a"})
+    (None, 'symlink-loop')
+    """
+    if target.startswith("/"):
+        return None, "symlink-escape"
+    resolved = [c for c in link.split("/")[:-1] if c not in ("", ".")]
+    todo = deque(target.split("/"))
+    hops = 0
+    while todo:
+        part = todo.popleft()
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not resolved:
+                return None, "symlink-escape"
+            resolved.pop()
+            continue
+        resolved.append(part)
+        here = "/".join(resolved)
+        if here in links:
+            hops += 1
+            if hops > max_hops:
+                return None, "symlink-loop"
+            text = links[here]
+            resolved.pop()
+            if text.startswith("/"):
+                return None, "symlink-escape"
+            todo.extendleft(reversed(text.split("/")))
+    return "/".join(resolved), None
+
+
+# -- wheel metadata -------------------------------------------------------------------------------------
+
+
+def parse_wheel_metadata(text: str) -> tuple[tuple[str, ...], bool | None]:
+    """``(Tag values, Root-Is-Purelib)`` from a ``WHEEL`` file (an email-header-style text).
+
+    >>> parse_wheel_metadata("Wheel-Version: 1.0\\nRoot-Is-Purelib: false\\nTag: cp312-cp312-linux_x86_64\\n")
+    (('cp312-cp312-linux_x86_64',), False)
+    """
+    tags: list[str] = []
+    purelib: bool | None = None
+    for line in text.splitlines():
+        if not line.strip():
+            break  # the headers end at the first blank line
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        key, value = key.strip().lower(), value.strip()
+        if key == "tag" and value:
+            tags.append(value)
+        elif key == "root-is-purelib":
+            purelib = value.lower() == "true"
+    return tuple(sorted(set(tags))), purelib
+
+
+def parse_record(text: str, root: str) -> tuple[str, ...]:
+    """The paths a ``RECORD`` lists, mapped from the distribution's *root* to the container root, sorted.
+
+    >>> parse_record("pkg/a.so,sha256=x,10\\n../../bin/tool,,\\n", "python/")
+    ('bin/tool', 'python/pkg/a.so')
+    """
+    paths: set[str] = set()
+    for row in csv.reader(io.StringIO(text)):
+        if not row or not row[0]:
+            continue
+        path = row[0].replace("\\", "/")
+        if path.startswith("/"):
+            paths.add(path)
+            continue
+        joined = posixpath.normpath(posixpath.join(root, path)) if root else posixpath.normpath(path)
+        paths.add(joined)
+    return tuple(sorted(paths))
+
+
+def iter_dist_info_dirs(names: Iterator[str] | list[str]) -> list[str]:
+    """Every ``*.dist-info`` directory named in a list of member paths (and folder paths), sorted."""
+    found: set[str] = set()
+    for name in names:
+        parts = name.split("/")
+        for i, part in enumerate(parts):
+            if part.endswith(".dist-info") and len(part) > len(".dist-info"):
+                found.add("/".join(parts[:i + 1]))
+                break
+    return sorted(found)
+
+
+#: a progress callback: ``(artifact display path, members done, members total)``.
+ProgressCallback = Callable[[str, int, int], None]

@@ -1,0 +1,456 @@
+"""Scan artifacts into :class:`abigate.facts.ArtifactFacts`: containers (``archive``) + binaries (``native``).
+
+Every member is classified by its *content*: the first :data:`abigate.native.HEAD_SIZE` bytes are inflated
+and given to :func:`abigate.native.sniff`; names and ``RECORD`` decide nothing. Zips found inside (by
+their magic) are scanned as nested artifacts up to a depth limit. Nothing is extracted to disk.
+
+Large native members are parsed in worker processes that reopen the archive by path (the parent keeps
+sniffing meanwhile); small ones, and everything inside in-memory nested archives, are parsed in the
+parent. The result does not depend on the number of workers: every list is sorted before it is frozen.
+
+Public API: :func:`scan_path` and :func:`scan_paths`. A path that does not exist or cannot be opened is a
+:class:`abigate.errors.UsageError`; everything wrong *inside* an artifact is a :class:`Problem` fact.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import posixpath
+import sys
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+
+from abigate import archive
+from abigate.archive import (
+    Container,
+    DataRef,
+    Entry,
+    FileContainer,
+    FileSource,
+    FolderContainer,
+    Limits,
+    MemberError,
+    ProgressCallback,
+    ZipContainer,
+)
+from abigate.errors import UsageError
+from abigate.facts import ArtifactFacts, ArtifactKind, Distribution, Link, NativeFile, Problem, WheelInfo
+from abigate.native import HEAD_SIZE, NativeRead, read_native, sniff
+from abigate.pyabi import parse_extension_name
+
+__all__ = ["DEFAULT_JOBS_CAP", "PARALLEL_MIN_SIZE", "default_jobs", "scan_path", "scan_paths"]
+
+#: native members at least this large (uncompressed) are parsed in a worker process when ``jobs > 1``;
+#: below it, the fork/pickle round trip costs more than the parse.
+PARALLEL_MIN_SIZE = 4 << 20
+#: the default number of workers is the CPU count, capped here (more only adds memory).
+DEFAULT_JOBS_CAP = 4
+
+_METADATA_FILES = ("WHEEL", "RECORD")
+
+
+def default_jobs() -> int:
+    """``min(os.cpu_count(), 4)``."""
+    return max(1, min(os.cpu_count() or 1, DEFAULT_JOBS_CAP))
+
+
+# -- reading one native member (parent and workers) ---------------------------------------------------
+
+
+def _parse(head: bytes, stream: archive.StoredStream | archive.InflateStream, size: int) -> NativeRead:
+    """Run the binary parser; a parser bug on hostile bytes becomes the file's error, not a traceback."""
+    kind = sniff(head)
+    assert kind is not None
+    try:
+        return read_native(head, stream, size)
+    except MemberError as exc:
+        return NativeRead(kind=kind, error=exc.message)
+    except OSError as exc:
+        return NativeRead(kind=kind, error=f"read failed: {exc.strerror or exc}")
+    except Exception as exc:  # noqa: BLE001 - see docstring: never let one member end the scan
+        return NativeRead(kind=kind, error=f"parser failed: {type(exc).__name__}: {exc}")
+
+
+def _read_job(ref: DataRef) -> tuple[NativeRead | None, list[tuple[str, str]]]:
+    """Worker entry point: reopen the member by path, parse it, return the result and stream problems."""
+    try:
+        fh, stream = archive.open_ref(ref)
+    except OSError as exc:
+        return None, [("unreadable", f"cannot reopen {ref.disk_path}: {exc.strerror or exc}")]
+    with fh:
+        try:
+            head = stream.read(HEAD_SIZE)
+        except OSError as exc:
+            return None, [("unreadable", f"read failed: {exc.strerror or exc}")]
+        if sniff(head) is None:  # the file changed under us
+            return None, [("unreadable", "the member no longer holds a native binary")]
+        result = _parse(head, stream, ref.size)
+        return result, list(stream.problems)
+
+
+# -- mutable state while one artifact is read ---------------------------------------------------------
+
+
+@dataclass(slots=True, kw_only=True)
+class _PendingNative:
+    entry: Entry
+    display: str
+    kind: str
+    result: NativeRead | Future[tuple[NativeRead | None, list[tuple[str, str]]]] | None
+    ref: DataRef | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class _Builder:
+    """Everything gathered about one (possibly nested) artifact before it is frozen."""
+
+    display: str
+    kind: ArtifactKind
+    #: how member display paths are formed: ``display!member`` in archives, ``display/member`` in folders.
+    sep: str
+    natives: list[_PendingNative] = field(default_factory=list)
+    links: dict[str, tuple[str, str]] = field(default_factory=dict)  # member → (display, target)
+    problems: list[Problem] = field(default_factory=list)
+    nested: list[_Builder] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)
+    dirs: list[str] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)  # member path → text (WHEEL, RECORD)
+    total_size: int = 0
+
+    def member_display(self, name: str) -> str:
+        if self.kind == "file":
+            return self.display
+        return f"{self.display}{self.sep}{name}"
+
+    def problem(self, path: str, kind: str, message: str) -> None:
+        self.problems.append(Problem(path=path, kind=kind, message=message))
+
+
+class _Scanner:
+    """One scan run: limits, the (lazily started) worker pool, progress reporting."""
+
+    def __init__(self, *, jobs: int | None, limits: Limits, progress: ProgressCallback | None) -> None:
+        self.jobs = default_jobs() if jobs is None else max(1, jobs)
+        self.limits = limits
+        self.progress = progress
+        self._pool: ProcessPoolExecutor | None = None
+        self._pool_broken = False
+
+    # -- pool ----------------------------------------------------------------------------------------
+
+    def _submit(self, ref: DataRef) -> Future[tuple[NativeRead | None, list[tuple[str, str]]]] | None:
+        if self.jobs <= 1 or self._pool_broken:
+            return None
+        if self._pool is None:
+            # fork: workers start in ~1 ms and need nothing sent but the DataRef; they reopen the file.
+            ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx)
+        try:
+            return self._pool.submit(_read_job, ref)
+        except (BrokenProcessPool, RuntimeError):
+            self._pool_broken = True
+            return None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    # -- artifacts -----------------------------------------------------------------------------------
+
+    def scan(self, path: str) -> ArtifactFacts:
+        display = os.fspath(path)
+        try:
+            st = os.stat(display)
+        except OSError as exc:
+            raise UsageError(f"{display}: {exc.strerror or 'cannot be read'}") from None
+        if os.path.isdir(display):
+            builder = _Builder(display=display.rstrip("/") or "/", kind="directory", sep="/")
+            container: Container = FolderContainer(display, self.limits)
+            try:
+                self._scan_container(container, builder, depth=0)
+            finally:
+                container.close()
+            return self._freeze(builder)
+        try:
+            fh = open(display, "rb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise UsageError(f"{display}: {exc.strerror or 'cannot be read'}") from None
+        with fh:
+            try:
+                head = fh.read(HEAD_SIZE)
+            except OSError as exc:
+                raise UsageError(f"{display}: {exc.strerror or 'cannot be read'}") from None
+            source = FileSource(fh, os.path.abspath(display), 0, st.st_size)
+            as_zip = sniff(head) is None and (
+                archive.is_zip_head(head) or archive.looks_like_archive_name(display)
+                or _has_zip_directory(source))
+            if not as_zip:
+                builder = _Builder(display=display, kind="file", sep="!")
+                self._scan_container(FileContainer(display, st.st_size), builder, depth=0)
+                return self._freeze(builder)
+            kind: ArtifactKind = "wheel" if display.lower().endswith(".whl") else "zip"
+            builder = _Builder(display=display, kind=kind, sep="!")
+            self._scan_container(ZipContainer(source, self.limits), builder, depth=0)
+            return self._freeze(builder)
+
+    def _scan_container(self, container: Container, builder: _Builder, depth: int) -> None:
+        for kind, message in container.problems:
+            builder.problem(builder.display, kind, message)
+        total = len(container.entries)
+        # Large members first, largest first: when they turn out to be native they go to the workers at once
+        # and parse while the parent sniffs the thousands of small ones (the result is sorted anyway).
+        big = sorted((e for e in container.entries if e.size >= PARALLEL_MIN_SIZE), key=lambda e: (-e.size, e.index))
+        order = big + [e for e in container.entries if e.size < PARALLEL_MIN_SIZE]
+        for done, entry in enumerate(order, 1):
+            if self.progress is not None:
+                self.progress(builder.display, done, total)
+            self._scan_entry(container, builder, entry, depth)
+
+    def _scan_entry(self, container: Container, builder: _Builder, entry: Entry, depth: int) -> None:
+        display = builder.member_display(entry.name)
+        for kind, message in entry.problems:
+            builder.problem(display, kind, message)
+        if entry.type == "dir":
+            builder.dirs.append(entry.name)
+            return
+        builder.members.append(entry.name)
+        builder.total_size += entry.size
+        if not entry.readable or entry.type == "special":
+            return
+        try:
+            if entry.type == "symlink":
+                builder.links[entry.name] = (display, self._link_text(container, entry, display))
+                return
+            if _is_metadata(entry.name):
+                data = container.read_all(entry, display, self.limits.max_metadata_size)
+                builder.metadata[entry.name] = data.decode("utf-8", "replace")
+                return
+            self._scan_content(container, builder, entry, display, depth)
+        except MemberError as exc:
+            builder.problem(display, exc.kind, exc.message)
+        except OSError as exc:
+            builder.problem(display, "unreadable", f"read failed: {exc.strerror or exc}")
+
+    def _link_text(self, container: Container, entry: Entry, display: str) -> str:
+        if isinstance(container, FolderContainer):
+            return container.read_link(entry)
+        data = container.read_all(entry, display, archive.MAX_LINK_SIZE)
+        return data.decode("utf-8", "replace")
+
+    def _scan_content(self, container: Container, builder: _Builder, entry: Entry, display: str,
+                      depth: int) -> None:
+        stream = container.open(entry, display)
+        try:
+            head = stream.read(HEAD_SIZE)
+            kind = sniff(head)
+            if kind is not None:
+                pending = _PendingNative(entry=entry, display=display, kind=kind, result=None)
+                builder.natives.append(pending)
+                if entry.size >= PARALLEL_MIN_SIZE and self.jobs > 1:
+                    ref = container.data_ref(entry, display)
+                    future = self._submit(ref) if ref is not None else None
+                    if future is not None:
+                        pending.result, pending.ref = future, ref
+                        return
+                pending.result = _parse(head, stream, entry.size)
+            elif archive.is_zip_head(head):
+                _close(stream)
+                self._scan_nested(container, builder, entry, display, depth)
+                return
+            for pkind, message in stream.problems:
+                builder.problem(display, pkind, message)
+        finally:
+            _close(stream)
+
+    def _scan_nested(self, container: Container, builder: _Builder, entry: Entry, display: str,
+                     depth: int) -> None:
+        named = archive.looks_like_archive_name(entry.name)
+        if depth + 1 > self.limits.max_nesting_depth:
+            builder.problem(display, "nesting-too-deep", f"an archive nested more than "
+                                                         f"{self.limits.max_nesting_depth} levels deep; not opened")
+            return
+        source = container.nested_source(entry, display, self.limits)
+        nested = ZipContainer(source, self.limits)
+        if not nested.entries and any(k == "corrupt-archive" for k, _ in nested.problems) and not named:
+            return  # data that merely starts with "PK" under a name that does not claim to be a zip
+        kind: ArtifactKind = "wheel" if entry.name.lower().endswith(".whl") else "zip"
+        child = _Builder(display=display, kind=kind, sep="!")
+        builder.nested.append(child)
+        self._scan_container(nested, child, depth + 1)
+
+    # -- freezing -------------------------------------------------------------------------------------
+
+    def _freeze(self, builder: _Builder) -> ArtifactFacts:
+        distributions = _distributions(builder)
+        owner: dict[str, str] = {}
+        for dist in distributions:  # sorted by dist_info: the first RECORD listing a file wins
+            for path in dist.record or ():
+                owner.setdefault(path, dist.key)
+        natives = [self._native(builder, p, owner) for p in builder.natives]
+        links = []
+        link_texts = {name: text for name, (_, text) in builder.links.items()}
+        for name, (display, text) in builder.links.items():
+            resolved, problem = archive.resolve_link(name, text, link_texts)
+            if problem == "symlink-escape":
+                builder.problem(display, problem, f"the link target {text!r} points outside the artifact")
+            elif problem == "symlink-loop":
+                builder.problem(display, problem, f"the link target {text!r} leads to a symlink loop")
+            links.append(Link(path=display, member=name, target=text, resolved=resolved))
+        wheel = _wheel_info(builder, distributions) if builder.kind == "wheel" else None
+        return ArtifactFacts(
+            path=builder.display,
+            kind=builder.kind,
+            wheel=wheel,
+            distributions=tuple(distributions),
+            native_files=tuple(sorted(natives, key=lambda n: (n.member, n.path))),
+            links=tuple(sorted(links, key=lambda link: link.member)),
+            problems=tuple(sorted(set(builder.problems), key=lambda p: (p.path, p.kind, p.message))),
+            nested=tuple(sorted((self._freeze(child) for child in builder.nested), key=lambda a: a.path)),
+            member_count=len(builder.members),
+            total_size=builder.total_size,
+            members=tuple(sorted(builder.members)),
+        )
+
+    def _native(self, builder: _Builder, pending: _PendingNative, owner: dict[str, str]) -> NativeFile:
+        result = pending.result
+        if isinstance(result, Future):
+            try:
+                result, problems = result.result()
+            except (BrokenProcessPool, OSError, RuntimeError):
+                # A worker died (killed, out of memory): read this member here instead.
+                assert pending.ref is not None
+                result, problems = _read_job(pending.ref)
+            for kind, message in problems:
+                builder.problem(pending.display, kind, message)
+        entry = pending.entry
+        error = None
+        if result is None:
+            error = "could not be read"
+            result = NativeRead(kind=pending.kind)  # type: ignore[arg-type]
+        return NativeFile(
+            path=pending.display,
+            member=entry.name,
+            size=entry.size,
+            kind=result.kind,
+            elf=result.elf,
+            macho=result.macho,
+            pe=result.pe,
+            extension=parse_extension_name(entry.name),
+            distribution=owner.get(posixpath.normpath(entry.name)),
+            error=error or result.error,
+        )
+
+
+def _close(stream: object) -> None:
+    close = getattr(stream, "close", None)
+    if close is not None:
+        close()
+
+
+def _has_zip_directory(source: FileSource) -> bool:
+    """Whether a file without a zip name or magic still ends with a zip directory (a self-extracting zip)."""
+    tail = source.pread(max(0, source.size - 22), 22)
+    return tail[:4] == b"PK\x05\x06"
+
+
+def _is_metadata(name: str) -> bool:
+    parent, _, base = name.rpartition("/")
+    return base in _METADATA_FILES and parent.endswith(".dist-info")
+
+
+def _distributions(builder: _Builder) -> list[Distribution]:
+    found = archive.iter_dist_info_dirs([*builder.members, *builder.dirs])
+    dists = []
+    for dist_info in found:
+        parent, _, base = dist_info.rpartition("/")
+        stem = base[: -len(".dist-info")]
+        name, sep, version = stem.rpartition("-")
+        if not sep:
+            name, version = stem, ""
+        root = f"{parent}/" if parent else ""
+        wheel_text = builder.metadata.get(f"{dist_info}/WHEEL")
+        tags = archive.parse_wheel_metadata(wheel_text)[0] if wheel_text is not None else ()
+        record_text = builder.metadata.get(f"{dist_info}/RECORD")
+        record = archive.parse_record(record_text, root) if record_text is not None else None
+        dists.append(Distribution(name=name, version=version, dist_info=dist_info, root=root,
+                                  wheel_tags=tags, record=record))
+    return dists
+
+
+def _wheel_info(builder: _Builder, distributions: list[Distribution]) -> WheelInfo | None:
+    filename = builder.display.rsplit("!", 1)[-1].replace("\\", "/").rsplit("/", 1)[-1]
+    try:
+        name, version, build, tags = parse_wheel_filename(filename)
+    except InvalidWheelFilename as exc:
+        builder.problem(builder.display, "invalid-wheel-filename", str(exc).splitlines()[0])
+        return None
+    own = [d for d in distributions if not d.root and canonicalize_name(d.name) == name]
+    if not own:
+        own = [d for d in distributions if not d.root]
+    metadata_tags: tuple[str, ...] = ()
+    purelib = None
+    if own:
+        text = builder.metadata.get(f"{own[0].dist_info}/WHEEL")
+        if text is not None:
+            metadata_tags, purelib = archive.parse_wheel_metadata(text)
+    return WheelInfo(
+        name=str(name),
+        version=str(version),
+        build=f"{build[0]}{build[1]}" if build else None,
+        filename_tags=tuple(sorted(str(t) for t in tags)),
+        metadata_tags=metadata_tags,
+        root_is_purelib=purelib,
+    )
+
+
+# -- public API ---------------------------------------------------------------------------------------
+
+
+def scan_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    jobs: int | None = None,
+    max_nesting_depth: int = archive.MAX_NESTING_DEPTH,
+    max_members: int = archive.MAX_MEMBERS,
+    max_member_size: int = archive.MAX_MEMBER_SIZE,
+    max_total_size: int = archive.MAX_TOTAL_SIZE,
+    max_ratio: float = archive.MAX_RATIO,
+    max_nested_in_memory: int = archive.MAX_NESTED_IN_MEMORY,
+    max_metadata_size: int = archive.MAX_METADATA_SIZE,
+    progress: ProgressCallback | None = None,
+) -> tuple[ArtifactFacts, ...]:
+    """Scan several artifacts with one worker pool; the result is in the order of *paths*.
+
+    Every path is checked first, so a typo fails in a moment rather than after a long scan.
+
+    :param jobs: worker processes for large native members (default ``min(cpu_count, 4)``; 1 = none).
+    :param progress: called as ``progress(artifact, members_done, members_total)`` while reading.
+    :raises UsageError: a path does not exist or cannot be read.
+    """
+    items: Sequence[str] = [os.fspath(p) for p in paths]
+    for item in items:
+        if not os.path.exists(item):
+            raise UsageError(f"{item}: no such file or directory")
+        if not os.access(item, os.R_OK):
+            raise UsageError(f"{item}: permission denied")
+    limits = Limits(
+        max_nesting_depth=max_nesting_depth, max_members=max_members, max_member_size=max_member_size,
+        max_total_size=max_total_size, max_ratio=max_ratio, max_nested_in_memory=max_nested_in_memory,
+        max_metadata_size=max_metadata_size,
+    )
+    scanner = _Scanner(jobs=jobs, limits=limits, progress=progress)
+    try:
+        return tuple(scanner.scan(item) for item in items)
+    finally:
+        scanner.close()
+
+
+def scan_path(path: str | os.PathLike[str], *, jobs: int | None = None, **limits: object) -> ArtifactFacts:
+    """Scan one wheel, zip, folder or file (see :func:`scan_paths` for the keyword arguments)."""
+    return scan_paths([path], jobs=jobs, **limits)[0]  # type: ignore[arg-type]
