@@ -1,0 +1,177 @@
+"""Version-node sets *derived* from a library's version number, for profiles that were not read from files.
+
+Pure functions over static tables, no I/O. A built-in profile says "glibc 2.34" or "GCC 11.3"; the rules
+need the node names the real ``libc.so.6`` or ``libstdc++.so.6`` of that release defines, for the target's
+architecture (``GLIBC_2.16`` exists on x86_64 but not on aarch64, whose first node is ``GLIBC_2.17``).
+
+* glibc: ``abigate._glibc_data`` (generated from glibc's ``*.abilist`` files by
+  ``scripts/gen_glibc_versions.py``), plus the ``GLIBC_ABI_DT_RELR`` marker of glibc >= 2.36 (loader.md §5).
+  ``GLIBC_PRIVATE`` is left out on purpose: its contents change with every build, so a derived profile cannot
+  promise it (loader.md §6).
+* libstdc++ / libgcc_s: GCC release → highest ``GLIBCXX``/``CXXABI``/``GCC`` node (runtimes.md §8).
+* zlib: the ``ZLIB_*`` nodes by zlib release (read from Debian 12's ``libz.so.1`` 1.2.13).
+
+Sets derived here are marked ``exact=False`` in the profile: rules may say "derived" in their findings.
+"""
+
+from __future__ import annotations
+
+from abigate._glibc_data import LATEST_RELEASE, NODES
+from abigate.symver import parse_node, parse_version
+
+__all__ = [
+    "GLIBC_FAMILY",
+    "cap_nodes",
+    "gcc_libgcc_nodes",
+    "gcc_libstdcxx_nodes",
+    "glibc_known_arches",
+    "glibc_nodes",
+    "glibc_sonames",
+    "known_nodes",
+    "zlib_nodes",
+]
+
+#: libraries that belong to glibc (besides the per-arch dynamic loader).
+GLIBC_FAMILY = (
+    "libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libutil.so.1", "libresolv.so.2",
+)
+
+# GCC (major, minor) → (max GLIBCXX 3.4.x patch, max CXXABI 1.3.x patch); runtimes.md §8 (abi.xml, measured).
+_GCC_LIBSTDCXX: tuple[tuple[tuple[int, int], int, int], ...] = (
+    ((4, 8), 18, 7), ((4, 9), 20, 8), ((5, 1), 21, 9), ((6, 1), 22, 10), ((7, 1), 23, 11), ((7, 2), 24, 11),
+    ((8, 1), 25, 11), ((9, 1), 26, 12), ((9, 2), 27, 12), ((9, 3), 28, 12), ((10, 1), 28, 12), ((11, 1), 29, 13),
+    ((12, 1), 30, 13), ((13, 1), 31, 14), ((13, 2), 32, 14), ((14, 1), 33, 15), ((15, 1), 34, 15), ((16, 1), 36, 17),
+)
+# CXXABI_1.3.16 was never defined on amd64 (GCC 16.2 measured, runtimes.md §1.1).
+_CXXABI_SKIPPED = frozenset({16})
+
+# libgcc_s nodes with the GCC major that introduced them; x86_64 measured on Debian 12 (GCC 12.2) plus
+# GCC_13.0.0 / GCC_14.0.0 from GCC 14.2 (runtimes.md §8). aarch64: GCC_11.0 and GCC_14.0 measured by name only.
+_LIBGCC_COMMON: tuple[tuple[str, int], ...] = (
+    ("GCC_3.0", 3), ("GCC_3.3", 3), ("GCC_3.3.1", 3), ("GCC_3.4", 3), ("GCC_3.4.2", 3), ("GCC_3.4.4", 3),
+    ("GCC_4.0.0", 4), ("GCC_4.2.0", 4), ("GCC_4.3.0", 4), ("GCC_4.7.0", 4), ("GCC_7.0.0", 7),
+)
+_LIBGCC_ARCH: dict[str, tuple[tuple[str, int], ...]] = {
+    "x86_64": (("GCC_4.8.0", 4), ("GCC_12.0.0", 12), ("GCC_13.0.0", 13), ("GCC_14.0.0", 14)),
+    "aarch64": (("GCC_11.0", 11), ("GCC_12.0.0", 12), ("GCC_13.0.0", 13), ("GCC_14.0.0", 14), ("GCC_14.0", 14)),
+}
+
+# zlib symbol-version nodes with the zlib release that introduced each (libz.so.1 1.2.13 on Debian 12).
+_ZLIB = (
+    "ZLIB_1.2.0", "ZLIB_1.2.0.2", "ZLIB_1.2.0.8", "ZLIB_1.2.2", "ZLIB_1.2.2.3", "ZLIB_1.2.2.4", "ZLIB_1.2.3.3",
+    "ZLIB_1.2.3.4", "ZLIB_1.2.3.5", "ZLIB_1.2.5.1", "ZLIB_1.2.5.2", "ZLIB_1.2.7.1", "ZLIB_1.2.9", "ZLIB_1.2.12",
+)
+
+
+def glibc_known_arches() -> tuple[str, ...]:
+    """Architectures the glibc tables cover."""
+    return tuple(sorted(NODES))
+
+
+def glibc_sonames(arch: str) -> tuple[str, ...]:
+    """The glibc libraries of *arch* (``libc.so.6`` … and the dynamic loader), or ``()`` if unknown."""
+    return tuple(sorted(NODES.get(arch, {})))
+
+
+def glibc_nodes(arch: str, soname: str, version: tuple[int, ...]) -> frozenset[str] | None:
+    """The version nodes glibc *version* defines in *soname* on *arch*; ``None`` when the tables lack them.
+
+    >>> "GLIBC_2.16" in glibc_nodes("x86_64", "libc.so.6", (2, 34))
+    True
+    >>> "GLIBC_2.16" in glibc_nodes("aarch64", "libc.so.6", (2, 34))
+    False
+    >>> max(glibc_nodes("x86_64", "libc.so.6", (2, 31)), key=lambda n: parse_node(n).numbers)
+    'GLIBC_2.30'
+    """
+    table = NODES.get(arch, {}).get(soname)
+    if table is None:
+        return None
+    release = tuple(version[:2])
+    out = {name for name in table if parse_node(name).numbers[:3] <= _pad(release)}
+    if soname == "libc.so.6" and release >= (2, 36):
+        out.add("GLIBC_ABI_DT_RELR")
+    return frozenset(out)
+
+
+def _pad(release: tuple[int, ...]) -> tuple[int, ...]:
+    # GLIBC_2.2.5 must sort below release (2, 3): compare (2, 2, 5) with (2, 3, 99).
+    return (*release, 99)
+
+
+def glibc_release_known(version: tuple[int, ...]) -> bool:
+    """True when *version* is not newer than the newest release in the tables."""
+    return tuple(version[:2]) <= LATEST_RELEASE
+
+
+def gcc_libstdcxx_nodes(gcc: tuple[int, ...], arch: str = "x86_64") -> frozenset[str] | None:
+    """``GLIBCXX_*``/``CXXABI_*`` nodes of the ``libstdc++.so.6`` shipped with GCC *gcc*; ``None`` before 4.8.
+
+    ``CXXABI_TM_1`` (GCC >= 4.7) is included; ``CXXABI_FLOAT128`` only on x86_64 (GCC >= 5).
+    """
+    key = tuple(gcc[:2]) if len(gcc) >= 2 else (gcc[0], 0)
+    best: tuple[int, int] | None = None
+    for release, glibcxx, cxxabi in _GCC_LIBSTDCXX:
+        if release <= key:
+            best = (glibcxx, cxxabi)
+    if best is None:
+        return None
+    glibcxx, cxxabi = best
+    out = {"GLIBCXX_3.4"} | {f"GLIBCXX_3.4.{n}" for n in range(1, glibcxx + 1)}
+    out |= {"CXXABI_1.3"} | {f"CXXABI_1.3.{n}" for n in range(1, cxxabi + 1) if n not in _CXXABI_SKIPPED}
+    out.add("CXXABI_TM_1")
+    if arch == "x86_64" and key >= (5, 1):
+        out.add("CXXABI_FLOAT128")
+    return frozenset(out)
+
+
+def gcc_libgcc_nodes(gcc: tuple[int, ...], arch: str = "x86_64") -> frozenset[str]:
+    """``GCC_*`` nodes of ``libgcc_s.so.1`` from GCC *gcc* (major version decides)."""
+    major = gcc[0]
+    extra = _LIBGCC_ARCH.get(arch, ())
+    return frozenset(name for name, since in (*_LIBGCC_COMMON, *extra) if since <= major)
+
+
+def zlib_nodes(version: tuple[int, ...]) -> frozenset[str]:
+    """``ZLIB_*`` nodes of ``libz.so.1`` for zlib *version* (e.g. ``(1, 2, 13)``)."""
+    return frozenset(name for name in _ZLIB if parse_node(name).numbers <= tuple(version))
+
+
+def known_nodes(soname: str, arch: str) -> frozenset[str]:
+    """Every node abigate's tables know for *soname* on *arch* (used to expand ``max_versions`` ceilings)."""
+    if soname in NODES.get(arch, {}):
+        return glibc_nodes(arch, soname, LATEST_RELEASE) or frozenset()
+    if soname == "libstdc++.so.6":
+        return gcc_libstdcxx_nodes((99, 0), arch) or frozenset()
+    if soname == "libgcc_s.so.1":
+        return gcc_libgcc_nodes((99,), arch)
+    if soname == "libz.so.1":
+        return frozenset(_ZLIB)
+    return frozenset()
+
+
+def cap_nodes(known: frozenset[str], ceilings: tuple[str, ...]) -> frozenset[str]:
+    """The nodes of *known* at or below a ceiling of the same prefix, plus marker ceilings as given.
+
+    ``cap_nodes(libstdc++ nodes, ("GLIBCXX_3.4.19", "CXXABI_1.3.7", "CXXABI_TM_1"))`` is what a policy
+    that allows "up to GLIBCXX_3.4.19 and CXXABI_1.3.7" provides. A ceiling whose exact node is unknown
+    still counts (the tables may be older than the ceiling).
+    """
+    caps = {}
+    out: set[str] = set()
+    for name in ceilings:
+        node = parse_node(name)
+        if node.is_marker:
+            out.add(name)
+        else:
+            caps[node.prefix] = node.numbers
+            out.add(name)
+    for name in known:
+        node = parse_node(name)
+        if not node.is_marker and node.prefix in caps and node.numbers <= caps[node.prefix]:
+            out.add(name)
+    return frozenset(out)
+
+
+def parse_gcc(text: str) -> tuple[int, ...]:
+    """``"12.2.0"`` → ``(12, 2, 0)`` (a thin alias of :func:`abigate.symver.parse_version`)."""
+    return parse_version(text)

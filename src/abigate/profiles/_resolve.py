@@ -1,0 +1,378 @@
+"""Read profile files, apply ``extends``, derive version sets and build the frozen :class:`Profile`.
+
+I/O is limited to reading the TOML files themselves (built-ins come from package data). Every mistake is
+collected and raised once as :class:`abigate.errors.ProfileError` with one line per problem.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+from abigate import glibc_versions as gv
+from abigate import pyabi
+from abigate.errors import ProfileError
+from abigate.profile import Library, Limits, Profile, Provenance, PythonRuntime, Source
+from abigate.profiles._validate import Problem, format_path, validate_document
+from abigate.symver import format_version, max_node, parse_version
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = ["Document", "builtin_ids", "load_document", "parse_python", "resolve", "with_python"]
+
+_PACKAGE = "abigate.profiles"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One profile file, decoded and structurally valid."""
+
+    #: how it was named: a built-in id or a file path.
+    key: str
+    data: Mapping[str, Any]
+    text: str
+    #: ``builtin:<id>`` or the file path, for messages and ``Profile.origin``.
+    origin: str
+    #: directory for relative ``extends`` paths (``None`` for built-ins).
+    base_dir: str | None
+
+
+def builtin_ids() -> tuple[str, ...]:
+    """Ids of the profiles shipped inside the package, sorted."""
+    root = resources.files(_PACKAGE)
+    return tuple(sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml")))
+
+
+def _builtin_text(profile_id: str) -> str | None:
+    path = resources.files(_PACKAGE).joinpath(f"{profile_id}.toml")
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def _alias(profile_id: str, known: tuple[str, ...]) -> str | None:
+    """Accept guessable spellings: no arch (→ x86_64), ``aarch64`` for ``arm64``, ``manylinux_2_17``."""
+    candidates = [profile_id, f"{profile_id}-x86_64", f"{profile_id}_x86_64"]
+    candidates.append(profile_id.replace("-aarch64", "-arm64"))
+    candidates.append(re.sub(r"^manylinux_2_17_", "manylinux2014_", profile_id))
+    candidates.append(re.sub(r"^manylinux_2_17$", "manylinux2014_x86_64", profile_id))
+    for name in candidates:
+        if name in known:
+            return name
+    return None
+
+
+def looks_like_path(name: str) -> bool:
+    """True when *name* names a file rather than a built-in id."""
+    return name.endswith(".toml") or os.sep in name or "/" in name or os.path.isfile(name)
+
+
+def parse_toml(text: str, origin: str) -> dict[str, Any]:
+    """Decode TOML or raise a one-line :class:`ProfileError`."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{origin}: invalid TOML: {exc}") from None
+
+
+def document_from_text(text: str, origin: str, *, key: str | None = None, base_dir: str | None = None) -> Document:
+    """Decode and structurally validate one profile text; raises :class:`ProfileError` listing every problem."""
+    data = parse_toml(text, origin)
+    problems = validate_document(data, text)
+    if problems:
+        raise ProfileError(_summary(origin, len(problems)), tuple(p.render() for p in problems))
+    return Document(key=key or origin, data=data, text=text, origin=origin, base_dir=base_dir)
+
+
+def load_document(name: str, *, relative_to: str | None = None) -> Document:
+    """Read a profile by built-in id or file path (relative paths resolved against *relative_to*)."""
+    if looks_like_path(name):
+        path = name if relative_to is None or os.path.isabs(name) else os.path.join(relative_to, name)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except FileNotFoundError:
+            raise ProfileError(f"{path}: profile file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ProfileError(f"{path}: cannot read profile: {exc}") from None
+        return document_from_text(text, path, key=os.path.abspath(path),
+                                  base_dir=os.path.dirname(os.path.abspath(path)))
+    known = builtin_ids()
+    real = _alias(name, known)
+    if real is None:
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `abigate profile list`"
+        raise ProfileError(f"unknown profile {name!r}{hint}")
+    text = _builtin_text(real)
+    assert text is not None
+    return document_from_text(text, f"builtin:{real}", key=real)
+
+
+def _summary(origin: str, count: int) -> str:
+    return f"{origin}: invalid profile ({count} problem{'s' if count != 1 else ''})"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# extends
+
+
+_MERGE_TABLES = ("os", "libc", "limits", "sources", "provenance")
+_NOT_INHERITED = ("id", "title", "description", "extends", "remove_libraries", "schema", "generator")
+
+
+def _merge(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    """Child over parent: scalars replace, small tables merge by key, libraries merge by soname."""
+    out = {k: v for k, v in parent.items() if k not in _NOT_INHERITED}
+    for key, value in child.items():
+        if key in _MERGE_TABLES and isinstance(out.get(key), Mapping):
+            out[key] = {**out[key], **value}
+        elif key == "libraries" and isinstance(out.get(key), Mapping):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    for soname in child.get("remove_libraries", ()):
+        if isinstance(out.get("libraries"), Mapping):
+            out["libraries"] = {k: v for k, v in out["libraries"].items() if k != soname}
+    return out
+
+
+def _flatten(doc: Document, loader: Callable[[str, str | None], Document],
+             stack: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The merged mapping of *doc* and every profile it extends, plus the ids of those ancestors."""
+    if doc.key in stack:
+        chain = " -> ".join((*stack[stack.index(doc.key):], doc.key))
+        raise ProfileError(f"{doc.origin}: cycle in extends: {chain}")
+    parents = doc.data.get("extends", [])
+    if isinstance(parents, str):
+        parents = [parents]
+    merged: dict[str, Any] = {}
+    ancestors: list[str] = []
+    for name in parents:
+        try:
+            parent = loader(name, doc.base_dir)
+        except ProfileError as exc:
+            if "cycle in extends" in str(exc):
+                raise
+            raise ProfileError(f"{doc.origin}: extends {name!r}: {exc}", exc.problems) from None
+        data, above = _flatten(parent, loader, (*stack, doc.key))
+        merged = _merge(merged, data) if merged else data
+        ancestors += [a for a in (*above, parent.data.get("id", parent.key)) if a not in ancestors]
+    return (_merge(merged, doc.data) if merged else dict(doc.data)), tuple(ancestors)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# building the model
+
+
+def resolve(doc: Document, *, loader: Callable[[str, str | None], Document] | None = None) -> Profile:
+    """Apply ``extends`` and build the :class:`Profile`; raises :class:`ProfileError` with every problem."""
+    load = loader or (lambda name, base: load_document(name, relative_to=base))
+    data, ancestors = _flatten(doc, load, ())
+    problems: list[Problem] = []
+    profile = _build(data, ancestors, doc, problems)
+    if problems or profile is None:
+        raise ProfileError(_summary(doc.origin, len(problems)), tuple(p.render() for p in problems))
+    return profile
+
+
+def _need(data: Mapping[str, Any], key: str, problems: list[Problem], hint: str) -> Any:
+    if key not in data:
+        problems.append(Problem((key,), "missing required field (not set here nor in an extended profile)", hint))
+    return data.get(key)
+
+
+def _build(data: Mapping[str, Any], ancestors: tuple[str, ...], doc: Document,
+           problems: list[Problem]) -> Profile | None:
+    profile_id = data.get("id") or (doc.key if not looks_like_path(doc.key) else None)
+    if profile_id is None:
+        problems.append(Problem(("id",), "missing required field", 'add e.g. id = "my-runtime"'))
+    kind = _need(data, "kind", problems, 'add kind = "runtime", "os", "policy" or "captured"')
+    arch = _need(data, "arch", problems, 'add arch = "x86_64" (or extend an OS profile)')
+    libc = _need(data, "libc", problems, 'add [libc] family = "glibc", version = "2.36"')
+    if not isinstance(libc, Mapping) or "family" not in libc or "version" not in libc:
+        if isinstance(libc, Mapping):
+            problems.append(Problem(("libc",), "needs both 'family' and 'version'"))
+        return None
+    if not isinstance(arch, str) or not isinstance(kind, str) or profile_id is None:
+        return None
+    family = libc["family"]
+    libc_version = parse_version(libc["version"])
+    sources = data.get("sources", {})
+    provenance: dict[str, Provenance] = {}
+
+    def add_provenance(key: str, entry: Mapping[str, Any], path: tuple[str | int, ...]) -> None:
+        if "confidence" not in entry:
+            return
+        refs = tuple(entry.get("sources", ()))
+        for ref in refs:
+            if ref not in sources:
+                close = difflib.get_close_matches(ref, list(sources), n=1)
+                problems.append(Problem((*path, "sources"), f"cites unknown source {ref!r}",
+                                        f"did you mean {close[0]!r}?" if close else "add it under [sources]"))
+        provenance[key] = Provenance(confidence=entry["confidence"], sources=refs, note=entry.get("note", ""))
+
+    for key, entry in data.get("provenance", {}).items():
+        add_provenance(key, entry, ("provenance", key))
+
+    libraries: dict[str, Library] = {}
+    for soname, entry in data.get("libraries", {}).items():
+        lib = _library(soname, entry, arch, family, libc_version, problems)
+        if lib is not None:
+            libraries[soname] = lib
+        add_provenance(f"libraries.{soname}", entry, ("libraries", soname))
+
+    pythons: list[PythonRuntime] = []
+    for index, entry in enumerate(data.get("python", [])):
+        py = _python(entry, arch, family, libc_version)
+        pythons.append(py)
+        add_provenance(f"python.{py.version_text}", entry, ("python", index))
+
+    osinfo = data.get("os", {})
+    limits = data.get("limits", {})
+    refuses = data.get("refuses_exec_stack")
+    if refuses is None:
+        # glibc 2.41 stopped making the stack executable for dlopen (loader.md §3).
+        refuses = family == "glibc" and libc_version >= (2, 41)
+    return Profile(
+        id=profile_id,
+        title=data.get("title", profile_id),
+        kind=kind,  # type: ignore[arg-type]
+        arch=arch,
+        libc=family,
+        libc_version=libc_version,
+        page_size=data.get("page_size", 4096),
+        x86_isa_level=data.get("x86_isa_level"),
+        refuses_exec_stack=refuses,
+        libraries=MappingProxyType(dict(sorted(libraries.items()))),
+        library_paths=tuple(data.get("library_paths", ())),
+        pythons=tuple(pythons),
+        limits=Limits(max_unzipped_bytes=limits.get("max_unzipped_bytes"),
+                      max_zipped_bytes=limits.get("max_zipped_bytes")),
+        os_id=osinfo.get("id"),
+        os_version=osinfo.get("version"),
+        os_name=osinfo.get("name"),
+        extends=ancestors,
+        sources=tuple(Source(id=k, url=v["url"], title=v.get("title", "")) for k, v in sorted(sources.items())),
+        provenance=MappingProxyType(dict(sorted(provenance.items()))),
+        policy_tag=data.get("policy_tag"),
+        origin=doc.origin,
+    )
+
+
+def _library(soname: str, entry: Mapping[str, Any], arch: str, family: str, libc_version: tuple[int, ...],
+             problems: list[Problem]) -> Library | None:
+    path = ("libraries", soname)
+    versions: set[str] = set(entry.get("versions", ()))
+    version: str | None = entry.get("version")
+    derive = entry.get("derive")
+    if derive is not None:
+        what, _, number = derive.strip().partition(" ")
+        number = number.strip()
+        if what == "glibc":
+            if family != "glibc" and not number:
+                problems.append(Problem((*path, "derive"), f"'glibc' needs a glibc profile (libc is {family})",
+                                        'write derive = "glibc 2.34" or list the versions'))
+                return None
+            release = parse_version(number) if number else libc_version
+            nodes = gv.glibc_nodes(arch, soname, release)
+            if nodes is None:
+                known = gv.glibc_sonames(arch)
+                hint = (f"glibc libraries on {arch}: {', '.join(known)}" if known
+                        else f"no glibc tables for {arch}; list the versions instead")
+                problems.append(Problem((*path, "derive"), f"{soname} is not a glibc library on {arch}", hint))
+                return None
+            versions |= nodes
+            version = version or format_version(release)
+        elif what == "gcc":
+            gcc = parse_version(number)
+            if soname.startswith("libstdc++.so"):
+                nodes = gv.gcc_libstdcxx_nodes(gcc, arch)
+                if nodes is None:
+                    problems.append(Problem((*path, "derive"), f"no libstdc++ table for GCC {number}",
+                                            "abigate knows GCC 4.8 and later; list the versions instead"))
+                    return None
+                versions |= nodes
+                top = max_node(nodes, "GLIBCXX")
+                version = version or (top.split("_", 1)[1] if top else None)
+            elif soname.startswith("libgcc_s.so"):
+                versions |= gv.gcc_libgcc_nodes(gcc, arch)
+                version = version or number
+            else:
+                problems.append(Problem((*path, "derive"), f"'gcc' derives libstdc++.so.6 and libgcc_s.so.1, "
+                                        f"not {soname}"))
+                return None
+        elif what == "zlib":
+            versions |= gv.zlib_nodes(parse_version(number))
+            version = version or number
+    ceilings = tuple(entry.get("max_versions", ()))
+    if ceilings:
+        versions |= gv.cap_nodes(gv.known_nodes(soname, arch), ceilings)
+    exact = bool(entry.get("exact", False)) and derive is None and not ceilings
+    return Library(soname=soname, versions=frozenset(versions), exact=exact, path=entry.get("path"),
+                   version=version)
+
+
+def parse_python(text: str) -> tuple[tuple[int, int], bool]:
+    """``"3.12"`` → ``((3, 12), False)``; ``"3.13t"``, ``"python3.13t"``, ``"cp313t"`` → free-threaded.
+
+    Raises :class:`ProfileError` for anything else.
+    """
+    raw = text.strip().lower()
+    m = re.fullmatch(r"(?:python|py|cpython-?)?(3)\.(\d+)(t?)", raw) or re.fullmatch(r"cp(3)(\d+)(t?)", raw)
+    if m is None:
+        raise ProfileError(f"--python {text!r}: expected a CPython version such as 3.12 or 3.13t")
+    return (int(m.group(1)), int(m.group(2))), bool(m.group(3))
+
+
+def make_python(version: tuple[int, int], *, free_threaded: bool, arch: str, libc: str,
+                libc_version: tuple[int, ...], debug: bool = False, **extra: Any) -> PythonRuntime:
+    """A :class:`PythonRuntime` whose suffixes and tags are computed for the *target* (never the host)."""
+    suffixes = extra.pop("extension_suffixes", None) or pyabi.extension_suffixes(
+        version, multiarch=pyabi.multiarch(arch, libc), free_threaded=free_threaded, debug=debug)
+    tags = extra.pop("tags", None) or pyabi.python_tags(
+        version, pyabi.platform_tags(arch, libc, libc_version), free_threaded=free_threaded, debug=debug)
+    return PythonRuntime(version=version, free_threaded=free_threaded, debug=debug,
+                         extension_suffixes=tuple(suffixes), tags=tuple(tags), **extra)
+
+
+def _python(entry: Mapping[str, Any], arch: str, family: str, libc_version: tuple[int, ...]) -> PythonRuntime:
+    version, ft = parse_python(entry["version"])
+    return make_python(
+        version, free_threaded=entry.get("free_threaded", ft), debug=entry.get("debug", False), arch=arch,
+        libc=family, libc_version=libc_version, extension_suffixes=entry.get("extension_suffixes"),
+        tags=entry.get("tags"), shared_libpython=entry.get("shared_libpython", False),
+        executable=entry.get("executable"),
+    )
+
+
+def with_python(profile: Profile, python: str) -> Profile:
+    """*profile* with *python* as its default interpreter.
+
+    If the profile already lists that interpreter it moves to the front (captured suffixes kept); otherwise
+    one is computed for the profile's architecture and libc and becomes the only interpreter.
+    """
+    version, free_threaded = parse_python(python)
+    for py in profile.pythons:
+        if py.version == version and py.free_threaded == free_threaded:
+            rest = tuple(p for p in profile.pythons if p is not py)
+            return replace(profile, pythons=(py, *rest))
+    py = make_python(version, free_threaded=free_threaded, arch=profile.arch, libc=profile.libc,
+                     libc_version=profile.libc_version)
+    provenance = dict(profile.provenance)
+    provenance[f"python.{py.version_text}"] = Provenance(
+        confidence="unknown", note="chosen with --python; suffixes and tags computed for this target")
+    return replace(profile, pythons=(py,), title=f"{profile.title} + Python {py.version_text}",
+                   provenance=MappingProxyType(dict(sorted(provenance.items()))))
+
+
+def problem_path(problem: Problem) -> str:
+    """The dotted field path of *problem* (for tests and JSON output)."""
+    return format_path(problem.path)
