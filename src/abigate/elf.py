@@ -100,7 +100,9 @@ class _Source:
     answered from memory; anything else raises :class:`_Rewind`. A seekable stream is simply seeked.
     """
 
-    def __init__(self, head: bytes, rest: Readable, size: int, keep_lo: int = 0, keep_hi: int = PREFIX_CAP):
+    def __init__(
+        self, head: bytes, rest: Readable, size: int, keep_lo: int = 0, keep_hi: int | None = None
+    ) -> None:
         self.size = size
         self.head = head
         self.rest = rest
@@ -109,6 +111,8 @@ class _Source:
         except (AttributeError, OSError, ValueError):
             self.seekable = False
         self.pos = len(head)  # absolute offset of the next byte `rest` yields
+        if keep_hi is None:
+            keep_hi = PREFIX_CAP
         self.keep_hi = keep_hi
         if keep_lo <= 0:
             # The prefix window starts with the head, so reads straddling the head's end are served.
@@ -229,7 +233,7 @@ def read_elf(
             if reopen is None:
                 raise _Truncated(
                     "the dynamic-linking tables lie beyond the first "
-                    f"{PREFIX_CAP >> 20} MiB and the stream cannot be read twice"
+                    f"{PREFIX_CAP} bytes and the stream cannot be read twice"
                 ) from None
             stream = reopen()
             head2 = _read_upto(stream, len(head))
