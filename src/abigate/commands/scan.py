@@ -1,0 +1,98 @@
+"""``abigate scan``: show what every native file in the given artifacts needs from the machine that loads it.
+
+No profile, no judgement: this prints facts. Exit status 0 when everything was read, 1 when any artifact
+had a problem (corrupt, encrypted, zip bomb, path traversal…) or a native file could not be parsed, so a
+broken artifact still fails CI; 2 for usage errors (raised as :class:`UsageError`, turned into the exit
+status by ``abigate.cli``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+
+import click
+
+from abigate.errors import UsageError
+
+__all__ = ["scan", "write_atomically"]
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write *text* to *path* through a temporary file in the same folder and ``os.replace``.
+
+    A reader never sees half a report, and a failed run leaves the previous file in place.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".abigate-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise UsageError(f"--output {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise UsageError(f"--output {path}: {exc.strerror or exc}") from None
+
+
+class _Progress:
+    """One updating line on stderr, only when stderr is a terminal (CI logs stay clean)."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self._last = 0.0
+        self._shown = False
+
+    def __call__(self, artifact: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if not self.enabled or (now - self._last < 0.1 and done != total):
+            return
+        self._last = now
+        name = artifact if len(artifact) <= 60 else "…" + artifact[-59:]
+        sys.stderr.write(f"\rscanning {name}: {done}/{total} members ")
+        sys.stderr.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            sys.stderr.write("\r" + " " * 100 + "\r")
+            sys.stderr.flush()
+            self._shown = False
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for tools (schema abigate.scan/1).")
+@click.option("--output", "-o", metavar="FILE", help="Write the report to FILE (atomically) instead of stdout.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for large native files (default: CPU count, at most 4; 1 = none).")
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an internal error.")
+def scan(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None, debug: bool) -> None:
+    """Read every native file (ELF, Mach-O, PE) in wheels, zips, folders or files, and print its facts.
+
+    Files are recognised by content, never by name; nested wheels and zips are opened too; nothing is
+    extracted. Exit status: 0 all read, 1 something could not be read, 2 usage error.
+    """
+    from abigate import scanreport
+    from abigate.scan import scan_paths
+
+    progress = _Progress()
+    try:
+        artifacts = scan_paths(paths, jobs=jobs, progress=progress if progress.enabled else None)
+    finally:
+        progress.clear()
+    text = scanreport.render_json(artifacts) if fmt == "json" else scanreport.render_text(artifacts)
+    if output:
+        write_atomically(output, text)
+    else:
+        click.echo(text, nl=False)
+    if scanreport.has_failures(artifacts):
+        raise click.exceptions.Exit(1)

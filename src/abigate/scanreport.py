@@ -1,0 +1,255 @@
+"""Render scan facts for ``abigate scan``: a JSON-able document and a text report. Pure: no I/O.
+
+The JSON document is ``{"schema": "abigate.scan/1", "abigate_version": …, "artifacts": […]}``; each
+artifact carries every field of :class:`abigate.facts.ArtifactFacts` (nested artifacts inside it), plus a few
+derived values the facts compute (``max_glibc``, ``exec_stack``, ``x86_isa_level``, ``min_load_alignment``…)
+so that a consumer does not have to re-implement them. ``resources/scan.schema.json`` documents it and the
+tests validate every document against it. Output is deterministic: the facts are sorted when they are
+built and keys are sorted when dumped.
+
+The text report is for people: per artifact a header, then per native file what the loader will ask of the
+target, with long symbol lists cut short (the JSON has them all).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from abigate import __version__
+from abigate.facts import ArtifactFacts, ElfFacts, MachOFacts, NativeFile, PeFacts, VersionNeed
+from abigate.symver import node_key
+
+__all__ = ["SCHEMA_ID", "SYMBOLS_SHOWN", "has_failures", "render_json", "render_text", "to_document"]
+
+#: the ``schema`` value of the JSON document; bumped only on an incompatible change.
+SCHEMA_ID = "abigate.scan/1"
+#: symbols named per version requirement in the text report.
+SYMBOLS_SHOWN = 5
+
+
+# -- JSON -----------------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses → dicts of their fields, tuples → lists; scalars unchanged."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, ElfFacts):
+            out.update(_elf_derived(value))
+        return out
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _elf_derived(elf: ElfFacts) -> dict[str, Any]:
+    return {
+        "exec_stack": elf.exec_stack,
+        "x86_isa_needed": elf.x86_isa_needed,
+        "x86_isa_level": elf.x86_isa_level,
+        "min_load_alignment": elf.min_load_alignment,
+        "max_glibc": elf.max_glibc,
+        "static_tls": elf.static_tls,
+    }
+
+
+def _artifact(art: ArtifactFacts) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(art):
+        if f.name == "nested":
+            out["nested"] = [_artifact(child) for child in art.nested]
+        else:
+            out[f.name] = _plain(getattr(art, f.name))
+    out["max_glibc"] = art.max_glibc
+    return out
+
+
+def to_document(artifacts: Iterable[ArtifactFacts]) -> dict[str, Any]:
+    """The whole JSON document for *artifacts* (in the order given)."""
+    return {
+        "schema": SCHEMA_ID,
+        "abigate_version": __version__,
+        "artifacts": [_artifact(a) for a in artifacts],
+    }
+
+
+def render_json(artifacts: Iterable[ArtifactFacts]) -> str:
+    """The JSON document as text: keys sorted, two-space indent, one trailing newline."""
+    return json.dumps(to_document(artifacts), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def has_failures(artifacts: Iterable[ArtifactFacts]) -> bool:
+    """Whether anything could not be read: a :class:`Problem` anywhere, or a native file with an error."""
+    for top in artifacts:
+        for art in top.walk():
+            if art.problems or any(nf.error for nf in art.native_files):
+                return True
+    return False
+
+
+# -- text -----------------------------------------------------------------------------------------------
+
+
+def _size(n: int) -> str:
+    """A byte count for people: ``434.2 MB``.
+
+    >>> _size(512), _size(434184800)
+    ('512 B', '434.2 MB')
+    """
+    value = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _symbols(names: Sequence[str], shown: int = SYMBOLS_SHOWN) -> str:
+    """``a, b, c and 7 more``.
+
+    >>> _symbols(["a", "b", "c", "d"], shown=2)
+    'a, b and 2 more'
+    """
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more"
+
+
+def _requirements(needs: Sequence[VersionNeed]) -> list[str]:
+    """Version requirements grouped by library, highest version first, each with what forces it."""
+    by_lib: dict[str, list[VersionNeed]] = {}
+    for need in needs:
+        by_lib.setdefault(need.library, []).append(need)
+    lines = []
+    for lib in sorted(by_lib):
+        lines.append(f"      {lib}:")
+        for need in sorted(by_lib[lib], key=lambda n: node_key(n.version), reverse=True):
+            weak = " (weak)" if need.weak else ""
+            forced = f": {_symbols(need.symbols)}" if need.symbols else ": (no symbol; marker node)"
+            lines.append(f"        {need.version}{weak}{forced}")
+    return lines
+
+
+def _isa(elf: ElfFacts) -> str:
+    level = elf.x86_isa_level
+    if level is None:
+        return "not declared"
+    return f"x86-64-v{level}" if level > 1 else "x86-64 baseline"
+
+
+def _elf_lines(elf: ElfFacts) -> list[str]:
+    libc = elf.libc if not elf.libc_evidence else f"{elf.libc} ({'; '.join(elf.libc_evidence)})"
+    lines = [f"    ELF{elf.elf_class} {elf.byte_order}-endian {elf.type}, {elf.arch}, libc {libc}"]
+    if elf.soname:
+        lines.append(f"    soname: {elf.soname}")
+    if elf.interpreter:
+        lines.append(f"    interpreter: {elf.interpreter}")
+    lines.append(f"    needed: {', '.join(elf.needed) if elf.needed else '(none)'}")
+    if elf.rpath:
+        lines.append(f"    rpath: {':'.join(elf.rpath)}")
+    if elf.runpath:
+        lines.append(f"    runpath: {':'.join(elf.runpath)}")
+    if elf.version_needs:
+        lines.append("    version requirements:")
+        lines.extend(_requirements(elf.version_needs))
+    align = elf.min_load_alignment
+    lines.append(
+        f"    exec stack: {'yes' if elf.exec_stack else 'no'}"
+        f"{'' if elf.gnu_stack_flags is not None else ' (no PT_GNU_STACK)'}; "
+        f"ISA level: {_isa(elf)}; "
+        f"min PT_LOAD align: {hex(align) if align is not None else 'n/a'}; "
+        f"max GLIBC: {elf.max_glibc or 'none'}"
+    )
+    if elf.python_init_exports:
+        lines.append(f"    exports: {_symbols(elf.python_init_exports)}")
+    if elf.unversioned_imports:
+        lines.append(f"    unversioned imports: {len(elf.unversioned_imports)}")
+    lines.extend(f"    anomaly: {a}" for a in elf.anomalies)
+    return lines
+
+
+def _macho_lines(macho: MachOFacts) -> list[str]:
+    lines = [f"    Mach-O {'fat' if macho.fat else 'thin'}: {', '.join(a.arch for a in macho.arches) or '(no slices)'}"]
+    for arch in macho.arches:
+        where = f"{arch.platform or 'os'} {arch.min_os}" if arch.min_os else "no minimum OS"
+        lines.append(f"    {arch.arch}: {where}; dylibs: {', '.join(arch.dylibs) if arch.dylibs else '(none)'}")
+    return lines
+
+
+def _pe_lines(pe: PeFacts) -> list[str]:
+    return [f"    PE {pe.format or 'object'}, {pe.arch}",
+            f"    imports: {', '.join(pe.imports) if pe.imports else '(none)'}"]
+
+
+def _native_lines(nf: NativeFile) -> list[str]:
+    lines = [f"  {nf.member}  [{nf.kind}, {_size(nf.size)}]"]
+    if nf.distribution:
+        lines.append(f"    distribution: {nf.distribution}")
+    if nf.extension is not None:
+        ext = nf.extension
+        detail = [ext.kind]
+        if ext.python_version:
+            detail.append(f"{ext.python_version[0]}.{ext.python_version[1]}{ext.abi_flags}")
+        if ext.platform:
+            detail.append(ext.platform)
+        lines.append(f"    extension suffix: {ext.suffix} ({', '.join(detail)})")
+    if nf.elf is not None:
+        lines.extend(_elf_lines(nf.elf))
+    if nf.macho is not None:
+        lines.extend(_macho_lines(nf.macho))
+    if nf.pe is not None:
+        lines.extend(_pe_lines(nf.pe))
+    if nf.error:
+        lines.append(f"    error: {nf.error}")
+    return lines
+
+
+def _artifact_lines(art: ArtifactFacts) -> list[str]:
+    lines = [
+        art.path,
+        f"  {art.kind}, {_plural(art.member_count, 'member')}, {_size(art.total_size)} uncompressed, "
+        f"{_plural(len(art.native_files), 'native file')}"
+        + (f", {_plural(len(art.nested), 'nested archive')}" if art.nested else ""),
+    ]
+    if art.wheel is not None:
+        w = art.wheel
+        lines.append(f"  wheel: {w.name} {w.version}{f' build {w.build}' if w.build else ''}; "
+                     f"filename tags: {', '.join(w.filename_tags)}")
+        purelib = "" if w.root_is_purelib is None else f"; Root-Is-Purelib: {str(w.root_is_purelib).lower()}"
+        lines.append(f"  WHEEL tags: {', '.join(w.metadata_tags) if w.metadata_tags else '(none)'}{purelib}")
+    for dist in art.distributions:
+        record = "no RECORD" if dist.record is None else f"{_plural(len(dist.record), 'file')} in RECORD"
+        tags = f"; tags {', '.join(dist.wheel_tags)}" if dist.wheel_tags else ""
+        lines.append(f"  distribution: {dist.key} at {dist.dist_info} (root {dist.root or '/'}; {record}{tags})")
+    lines.append(f"  max GLIBC: {art.max_glibc or 'none'}" + (" (nested archives included)" if art.nested else ""))
+    for link in art.links:
+        where = link.resolved if link.resolved is not None else "outside the artifact"
+        lines.append(f"  link: {link.member} -> {link.target} ({where})")
+    for problem in art.problems:
+        lines.append(f"  problem [{problem.kind}] {problem.path}: {problem.message}")
+    for nf in art.native_files:
+        lines.append("")
+        lines.extend(_native_lines(nf))
+    return lines
+
+
+def render_text(artifacts: Iterable[ArtifactFacts]) -> str:
+    """The text report: one block per artifact (nested ones after their parent), blank lines between."""
+    blocks = []
+    count = 0
+    failures = 0
+    for top in artifacts:
+        for art in top.walk():
+            count += 1
+            failures += len(art.problems) + sum(1 for nf in art.native_files if nf.error)
+            blocks.append("\n".join(_artifact_lines(art)))
+    summary = (f"{_plural(count, 'artifact')} scanned; "
+               + ("everything was read" if not failures else f"{_plural(failures, 'problem')} reading them"))
+    return "\n\n".join([*blocks, summary]) + "\n"
