@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""Measure ``abigate scan`` against baselines taken in the same run, and print the ratios.
+
+Targets (issue "Scan"):
+
+1. the PyTorch CPU wheel: a full scan in at most **1.5×** the time Python's zlib needs just to inflate the
+   wheel's ELF members (the floor), with peak resident memory at most **100 MB** (PSS summed over abigate's
+   processes, sampled every 10 ms; the largest single process's RSS is printed too);
+2. a ~5 MB wheel with one ~13 MB extension (cryptography's ``_rust.abi3.so``): the whole ``abigate scan``
+   process in at most **0.15 s** wall (median of several runs; the bare interpreter start-up is printed
+   beside it for scale);
+3. the ELF reader on large symbol tables: abigate's own reader against the pyelftools engine on the same
+   bytes (the reason abigate reads those tables itself).
+
+Usage::
+
+    python benchmarks/scan_benchmark.py [--torch WHEEL] [--small WHEEL] [--runs N]
+
+Wheels are looked for in the usual places of these machines when not given. Nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import io
+import os
+import statistics
+import struct
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+import zlib
+
+TORCH_GLOBS = ["/opt/wheels/torch-*.whl", "/opt/pypi*/files/torch-*.whl"]
+SMALL_GLOBS = ["/opt/pypi*/files/cryptography-*-abi3-manylinux*_x86_64.whl"]
+
+
+def find(patterns: list[str]) -> str | None:
+    for pattern in patterns:
+        hits = sorted(glob.glob(pattern))
+        if hits:
+            return hits[0]
+    return None
+
+
+def elf_members(path: str) -> list[zipfile.ZipInfo]:
+    """Members whose first bytes are the ELF magic (found by content, as abigate does)."""
+    out = []
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
+            with zf.open(info) as fh:
+                if fh.read(4) == b"\x7fELF":
+                    out.append(info)
+    return out
+
+
+def zlib_floor(path: str, members: list[zipfile.ZipInfo]) -> float:
+    """Seconds Python's zlib needs to inflate *members* (raw deflate, 256 KiB reads, output discarded)."""
+    start = time.perf_counter()
+    with open(path, "rb") as fh:
+        for info in members:
+            fh.seek(info.header_offset)
+            header = fh.read(30)
+            name_len, extra_len = struct.unpack("<HH", header[26:30])
+            fh.seek(info.header_offset + 30 + name_len + extra_len)
+            left = info.compress_size
+            if info.compress_type == zipfile.ZIP_STORED:
+                while left:
+                    left -= len(fh.read(min(left, 1 << 18)))
+                continue
+            d = zlib.decompressobj(-15)
+            while left:
+                chunk = fh.read(min(left, 1 << 18))
+                left -= len(chunk)
+                d.decompress(chunk)
+            d.flush()
+    return time.perf_counter() - start
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size of one process: its private pages plus its share of pages it shares.
+
+    Forked workers share the parent's interpreter pages; summing RSS would count those once per process,
+    summing PSS counts them once in all. Falls back to RSS where smaps_rollup is missing.
+    """
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Memory of *root* and all its descendants (sum of PSS), from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            ppid = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += _pss_kb(pid)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def run_scan(path: str, extra: list[str] | None = None) -> tuple[float, int, int, int]:
+    """Run ``abigate scan PATH`` as a process: (wall s, peak tree RSS KB, max single RSS KB, exit code)."""
+    cmd = [sys.executable, "-m", "abigate", "scan", "--format", "json", path, *(extra or [])]
+    peak = 0
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(proc.pid))
+            done.wait(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if proc.returncode not in (0, 1):
+        sys.stderr.write(err.decode(errors="replace"))
+    import resource
+
+    single = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, peak, single, proc.returncode
+
+
+def wall_of(cmd: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def engines(path: str, member_name: str | None = None) -> tuple[str, int, float, float]:
+    """Parse the largest ELF member held in memory with both engines: (name, size, own s, pyelftools s)."""
+    from abigate.elf import read_elf_bytes
+    from abigate.elf_pyelftools import read_elf_pyelftools
+
+    with zipfile.ZipFile(path) as zf:
+        members = [i for i in elf_members(path) if member_name is None or i.filename == member_name]
+        info = max(members, key=lambda i: i.file_size) if member_name is None else members[0]
+        data = zf.read(info)
+    start = time.perf_counter()
+    ours = read_elf_bytes(data)
+    own = time.perf_counter() - start
+    start = time.perf_counter()
+    theirs = read_elf_pyelftools(io.BytesIO(data))
+    ref = time.perf_counter() - start
+    if ours.elf != theirs.elf:
+        print(f"  !! engines disagree on {info.filename}", file=sys.stderr)
+    return info.filename, info.file_size, own, ref
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--torch", default=find(TORCH_GLOBS), help="the large wheel (default: PyTorch CPU)")
+    parser.add_argument("--small", default=find(SMALL_GLOBS), help="the small wheel (default: cryptography)")
+    parser.add_argument("--runs", type=int, default=7, help="runs for the small-wheel median")
+    args = parser.parse_args()
+    failed = False
+
+    if args.torch:
+        print(f"large wheel: {os.path.basename(args.torch)} ({os.path.getsize(args.torch) / 1e6:.0f} MB)")
+        members = elf_members(args.torch)
+        total = sum(i.file_size for i in members)
+        floor = min(zlib_floor(args.torch, members) for _ in range(2))
+        wall, peak_kb, single_kb, rc = run_scan(args.torch)
+        ratio = wall / floor
+        print(f"  ELF members: {len(members)}, {total / 1e6:.0f} MB uncompressed")
+        print(f"  baseline zlib inflate of the ELF members: {floor:.2f} s")
+        print(f"  abigate scan (whole process):             {wall:.2f} s  -> {ratio:.2f}x baseline "
+              f"(target <= 1.5x) {verdict(ratio <= 1.5)}")
+        print(f"  peak memory, all abigate processes (PSS): {peak_kb / 1024:.0f} MB (target <= 100 MB) "
+              f"{verdict(peak_kb <= 100 * 1024)}")
+        print(f"  peak RSS, largest single process:         {single_kb / 1024:.0f} MB")
+        failed |= ratio > 1.5 or peak_kb > 100 * 1024 or rc not in (0, 1)
+        name, size, own, ref = engines(args.torch, "torch/lib/libtorch_python.so")
+        print(f"  ELF reader on {name} ({size / 1e6:.0f} MB, in memory): own {own * 1000:.0f} ms, "
+              f"pyelftools engine {ref * 1000:.0f} ms -> {ref / own:.0f}x faster")
+    else:
+        print("large wheel: not found (pass --torch)")
+
+    if args.small:
+        print(f"small wheel: {os.path.basename(args.small)} ({os.path.getsize(args.small) / 1e6:.1f} MB)")
+        python_start = wall_of([sys.executable, "-c", "pass"], args.runs)
+        scan_wall = wall_of([sys.executable, "-m", "abigate", "scan", args.small], args.runs)
+        print(f"  bare interpreter start-up (median):       {python_start * 1000:.0f} ms")
+        print(f"  abigate scan, whole process (median):     {scan_wall * 1000:.0f} ms (target <= 150 ms) "
+              f"{verdict(scan_wall <= 0.15)}  -> {scan_wall / python_start:.1f}x start-up")
+        name, size, own, ref = engines(args.small)
+        print(f"  ELF reader on {name} ({size / 1e6:.0f} MB): own {own * 1000:.1f} ms, "
+              f"pyelftools engine {ref * 1000:.0f} ms -> {ref / own:.0f}x faster")
+        failed |= scan_wall > 0.15
+    else:
+        print("small wheel: not found (pass --small)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
