@@ -1,0 +1,119 @@
+"""ABG0xx — the artifact itself: what could not be read, or is unsafe to unpack. Never silently skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from abigate.facts import NativeFile, Problem
+from abigate.rules._base import Context, Severity, Violation, rule
+
+__all__ = ["malformed_binary", "unreadable_artifact", "unsafe_archive"]
+
+#: Problem kinds that describe a container one must not unpack as is (as opposed to one that cannot be read).
+_UNSAFE = frozenset({"path-traversal", "symlink-escape", "duplicate-name"})
+
+
+def _member_of(ctx: Context, path: str) -> str:
+    prefix = ctx.artifact.path + "!"
+    return path[len(prefix):] if path.startswith(prefix) else ""
+
+
+def _problems(ctx: Context, unsafe: bool) -> Iterator[Problem]:
+    # A malformed native file may be reported both as a Problem and as NativeFile.error; ABG002 owns it then.
+    errored = {nf.path for nf in ctx.artifact.native_files if nf.error}
+    for problem in sorted(ctx.artifact.problems, key=lambda p: (p.path, p.kind, p.message)):
+        if (problem.kind in _UNSAFE) == unsafe and problem.path not in errored:
+            yield problem
+
+
+@rule("ABG001", "unreadable-artifact", severity=Severity.ERROR, scope="artifact")
+def unreadable_artifact(ctx: Context) -> Iterator[Violation]:
+    """Part of the artifact could not be read (corrupt, encrypted, zip bomb, too deep, unsupported).
+
+    What it checks:
+    Every problem the reader met while opening the artifact and its members: a damaged zip directory,
+    an encrypted member, a compression method it cannot decode, a member whose declared size or
+    compression ratio exceeds the safety limits (a zip bomb), nesting too deep, too many members.
+
+    Why it matters:
+    What abigate cannot read it cannot vouch for. The deploy tool or ``pip`` may still unpack it, and the
+    native files inside would then load unchecked. A gate that skipped them silently would pass an
+    artifact it never saw (auditwheel skips ELF files missing from RECORD, for example).
+
+    Example:
+    ``bundle.zip!data/blob.bin: ABG001 member is encrypted (zip flag bit 0)``
+
+    How to fix:
+    Rebuild the artifact with a standard tool (``python -m build``, ``zip -r``); do not encrypt members;
+    if a member is legitimately huge, waive this code for that path in ``[tool.abigate]`` with a reason.
+
+    References:
+    PKZIP APPNOTE 6.3.10 (general purpose flag bit 0, compression methods).
+    """
+    for problem in _problems(ctx, unsafe=False):
+        yield Violation(
+            message=f"{problem.kind}: {problem.message}",
+            hint="rebuild the artifact with a standard tool; abigate cannot check what it cannot read",
+            path=problem.path, member=_member_of(ctx, problem.path),
+        )
+
+
+@rule("ABG002", "malformed-binary", severity=Severity.ERROR)
+def malformed_binary(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
+    """A file that starts like ELF, Mach-O or PE cannot be parsed (truncated or damaged).
+
+    What it checks:
+    Native files recognised by their magic bytes whose headers or tables could not be read: a file cut
+    short (Git LFS fetch failed, download interrupted), a program header table outside the file, a
+    section that overflows.
+
+    Why it matters:
+    The loader stops at the same place: ``file too short``, ``ELF file's phentsize not the expected
+    size``, ``object file has no dynamic section``; CPython turns it into ``ImportError``.
+
+    Example:
+    ``pkg-1.0-py3-none-any.whl!pkg/_native.so: ABG002 cannot be read: truncated program header table``
+
+    How to fix:
+    Rebuild or re-download the file; check that the build did not store a Git LFS pointer or a partial
+    download in the artifact.
+
+    References:
+    glibc ``elf/dl-load.c`` (``open_verify``); loader.md §2.
+    """
+    if nf.error:
+        yield Violation(
+            message=f"cannot be read: {nf.error}",
+            hint="rebuild or re-download this file; the loader would refuse it too",
+            loader_message=f"{nf.member}: file too short" if "short" in nf.error or "truncat" in nf.error else None,
+        )
+
+
+@rule("ABG003", "unsafe-archive", severity=Severity.ERROR, scope="artifact")
+def unsafe_archive(ctx: Context) -> Iterator[Violation]:
+    """The artifact contains paths that escape its root or collide (path traversal, symlink escape).
+
+    What it checks:
+    Members named ``../x`` or ``/etc/x``, symbolic links that point outside the artifact, and two members
+    with the same name. abigate never extracts them; it reports them.
+
+    Why it matters:
+    Unpacking such an archive writes outside the target directory (zip slip) or depends on which copy
+    wins. A library reached through an escaping symlink is not the one that was checked.
+
+    Example:
+    ``function.zip!../../etc/cron.d/x: ABG003 path-traversal: member path leaves the archive``
+
+    How to fix:
+    Rebuild the archive from a clean directory; replace symlinks that point outside with the files
+    themselves.
+
+    References:
+    Snyk "Zip Slip" advisory (2018); PKZIP APPNOTE 4.4.17 (file names).
+    """
+    for problem in _problems(ctx, unsafe=True):
+        yield Violation(
+            message=f"{problem.kind}: {problem.message}",
+            hint="rebuild the archive from a clean directory; do not ship links or names that leave it",
+            path=problem.path, member=_member_of(ctx, problem.path),
+        )
