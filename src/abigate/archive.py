@@ -1001,8 +1001,8 @@ def parse_wheel_metadata(text: str) -> tuple[tuple[str, ...], bool | None]:
 def parse_record(text: str, root: str) -> tuple[str, ...]:
     """The paths a ``RECORD`` lists, mapped from the distribution's *root* to the container root, sorted.
 
-    >>> parse_record("pkg/a.so,sha256=x,10\\n../../bin/tool,,\\n", "python/")
-    ('bin/tool', 'python/pkg/a.so')
+    >>> parse_record("pkg/a.so,sha256=x,10\\n../../bin/tool,,\\n", "python/lib/")
+    ('bin/tool', 'python/lib/pkg/a.so')
     """
     paths: set[str] = set()
     for row in csv.reader(io.StringIO(text)):
