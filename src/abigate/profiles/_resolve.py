@@ -20,7 +20,7 @@ from abigate import glibc_versions as gv
 from abigate import pyabi
 from abigate.errors import ProfileError
 from abigate.profile import Library, Limits, Profile, Provenance, PythonRuntime, Source
-from abigate.profiles._validate import Problem, format_path, validate_document
+from abigate.profiles._validate import Problem, find_line, format_path, validate_document
 from abigate.symver import format_version, max_node, parse_version
 
 if sys.version_info >= (3, 11):
@@ -179,8 +179,24 @@ def resolve(doc: Document, *, loader: Callable[[str, str | None], Document] | No
     problems: list[Problem] = []
     profile = _build(data, ancestors, doc, problems)
     if problems or profile is None:
-        raise ProfileError(_summary(doc.origin, len(problems)), tuple(p.render() for p in problems))
+        # Point at the line of the file being loaded when the field is written there.
+        placed = [Problem(p.path, p.message, p.hint, find_line(doc.text, p.path) if _has_path(doc.data, p.path)
+                          else None) for p in problems]
+        raise ProfileError(_summary(doc.origin, len(placed)), tuple(p.render() for p in placed))
     return profile
+
+
+def _has_path(data: Any, path: tuple[str | int, ...]) -> bool:
+    """True when the first two levels of *path* exist in *data* (the field was written in this file)."""
+    node = data
+    for part in path[:2]:
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return False
+        elif not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
 def _need(data: Mapping[str, Any], key: str, problems: list[Problem], hint: str) -> Any:

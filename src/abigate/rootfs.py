@@ -1,0 +1,328 @@
+"""Build a runtime profile from an unpacked OS tree, without running anything from it.
+
+Input: a directory holding a root filesystem (``docker export`` output, a debootstrap folder, an extracted
+image layer), possibly for another architecture than the host's. Read: ``/etc/os-release``; the C library
+(glibc's ``libc.so.6`` with its version from the file's release string or name; musl's ``ld-musl-*.so.1``
+with its version from the Alpine package database or the binary); the loader's directories from
+``/etc/ld.so.conf`` and its includes plus the built-in defaults; the version definitions of every library
+there, through abigate's own ELF reader; and the Pythons installed under ``/usr/bin`` and ``/usr/local/bin``.
+
+Every path is resolved *inside* the tree: an absolute symlink ``/lib64/ld-linux-x86-64.so.2 ->
+/lib/x86_64-linux-gnu/…`` points into the rootfs, never to the host's ``/``.
+"""
+
+from __future__ import annotations
+
+import errno
+import fnmatch
+import os
+import re
+from typing import Any
+
+from abigate.errors import ProfileError
+from abigate.native import read_native_file
+from abigate.pyabi import multiarch
+from abigate.symver import node_key
+
+__all__ = ["profile_from_rootfs", "resolve_in_root"]
+
+_MAX_LINKS = 40
+_LIB_NAME = re.compile(r"^(lib|ld)[^/]*\.so(\.[0-9]+)*$")
+_GLIBC_RELEASE = re.compile(rb"release version (\d+\.\d+(?:\.\d+)?)")
+_GLIBC_FILE = re.compile(r"^libc-(\d+\.\d+(?:\.\d+)?)\.so$")
+
+
+def resolve_in_root(root: str, path: str) -> str:
+    """The host path of *path* (a path on the target) with every symlink followed inside *root*.
+
+    ``..`` never climbs above *root* and absolute link targets restart at *root*, as a ``chroot`` would
+    see them. Raises ``OSError(ELOOP)`` on a symlink loop.
+    """
+    pending = [p for p in path.split("/") if p not in ("", ".")]
+    resolved: list[str] = []
+    links = 0
+    while pending:
+        part = pending.pop(0)
+        if part == "..":
+            if resolved:
+                resolved.pop()
+            continue
+        candidate = os.path.join(root, *resolved, part)
+        if os.path.islink(candidate):
+            links += 1
+            if links > _MAX_LINKS:
+                raise OSError(errno.ELOOP, "too many levels of symbolic links", path)
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                resolved = []
+            pending = [p for p in target.split("/") if p not in ("", ".")] + pending
+            continue
+        resolved.append(part)
+    return os.path.join(root, *resolved)
+
+
+def _read_text(root: str, path: str) -> str | None:
+    try:
+        with open(resolve_in_root(root, path), encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def _os_release(root: str) -> dict[str, str]:
+    for name in ("/etc/os-release", "/usr/lib/os-release"):
+        text = _read_text(root, name)
+        if text is None:
+            continue
+        out: dict[str, str] = {}
+        for line in text.splitlines():
+            key, eq, value = line.partition("=")
+            if eq and key.strip() and not key.lstrip().startswith("#"):
+                out[key.strip()] = value.strip().strip("\"'")
+        return out
+    return {}
+
+
+def _ld_so_conf(root: str, conf: str = "/etc/ld.so.conf", seen: set[str] | None = None) -> list[str]:
+    """Directories from ld.so.conf, following ``include`` globs (relative to the including file's dir)."""
+    seen = set() if seen is None else seen
+    if conf in seen:
+        return []
+    seen.add(conf)
+    text = _read_text(root, conf)
+    if text is None:
+        return []
+    out: list[str] = []
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line or line.startswith("hwcap"):
+            continue
+        if line.startswith("include"):
+            for pattern in line.split()[1:]:
+                if not pattern.startswith("/"):
+                    pattern = os.path.join(os.path.dirname(conf), pattern)
+                folder, _, glob_part = pattern.rpartition("/")
+                try:
+                    names = sorted(os.listdir(resolve_in_root(root, folder or "/")))
+                except OSError:
+                    continue
+                for name in names:
+                    if fnmatch.fnmatch(name, glob_part):
+                        out += _ld_so_conf(root, f"{folder}/{name}", seen)
+            continue
+        out += [item.rstrip("/") or "/" for item in re.split(r"[:,\s]+", line) if item.startswith("/")]
+    return out
+
+
+def _default_dirs(arch: str | None, family: str) -> list[str]:
+    if family == "musl":
+        return ["/lib", "/usr/local/lib", "/usr/lib"]
+    triplet = multiarch(arch, "glibc") if arch else None
+    out = [f"/lib/{triplet}", f"/usr/lib/{triplet}"] if triplet else []
+    if arch is None or arch in ("x86_64", "aarch64", "ppc64le", "ppc64", "s390x", "riscv64", "loongarch64"):
+        out += ["/lib64", "/usr/lib64"]
+    return out + ["/lib", "/usr/lib"]
+
+
+def _find_libc(root: str, dirs: list[str]) -> tuple[str, str, str, str]:
+    """(family, target path, host path, how) of the tree's C library."""
+    for d in dirs:
+        host = resolve_in_root(root, f"{d}/libc.so.6")
+        if os.path.isfile(host):
+            return "glibc", f"{d}/libc.so.6", host, "libc.so.6"
+    # Without an ld.so.conf the multiarch folders (Debian, Ubuntu) are still the loader's built-ins.
+    for d in ("/lib", "/usr/lib"):
+        try:
+            names = sorted(os.listdir(resolve_in_root(root, d)))
+        except OSError:
+            continue
+        for name in names:
+            host = resolve_in_root(root, f"{d}/{name}/libc.so.6")
+            if re.fullmatch(r"[a-z0-9_]+-linux-gnu[a-z0-9]*", name) and os.path.isfile(host):
+                return "glibc", f"{d}/{name}/libc.so.6", host, "libc.so.6"
+    for d in ("/lib", "/usr/lib"):
+        try:
+            names = sorted(os.listdir(resolve_in_root(root, d)))
+        except OSError:
+            continue
+        for name in names:
+            if re.match(r"^ld-musl-[A-Za-z0-9_]+\.so\.1$", name):
+                host = resolve_in_root(root, f"{d}/{name}")
+                if os.path.isfile(host):
+                    return "musl", f"{d}/{name}", host, name
+    raise ProfileError(f"{root}: no C library found (looked for libc.so.6 in {', '.join(dirs)} and "
+                       "ld-musl-*.so.1 in /lib, /usr/lib); is this an unpacked root filesystem?")
+
+
+def _glibc_version(host_path: str, versions: list[str]) -> tuple[str, str]:
+    """glibc's version from its release string, else the ``libc-X.Y.so`` file name, else the top node."""
+    try:
+        with open(host_path, "rb") as fh:
+            data = fh.read(16 << 20)
+    except OSError as exc:
+        raise ProfileError(f"{host_path}: cannot read the C library: {exc.strerror}") from None
+    m = _GLIBC_RELEASE.search(data)
+    if m:
+        return m.group(1).decode(), "release string in libc.so.6"
+    m2 = _GLIBC_FILE.match(os.path.basename(host_path))
+    if m2:
+        return m2.group(1), "file name of libc.so.6"
+    numbered = sorted((n for n in versions if re.fullmatch(r"GLIBC_2\.\d+(\.\d+)?", n)), key=node_key)
+    if numbered:
+        return numbered[-1].split("_", 1)[1], "highest GLIBC node of libc.so.6 (a lower bound)"
+    raise ProfileError(f"{host_path}: cannot tell the glibc version")
+
+
+def _musl_version(root: str, host_path: str) -> tuple[str, str]:
+    db = _read_text(root, "/lib/apk/db/installed") or ""
+    m = re.search(r"^P:musl\nV:(\d+\.\d+\.\d+)", db, re.MULTILINE)
+    if m:
+        return m.group(1), "Alpine package database"
+    try:
+        with open(host_path, "rb") as fh:
+            data = fh.read(16 << 20)
+    except OSError as exc:
+        raise ProfileError(f"{host_path}: cannot read the C library: {exc.strerror}") from None
+    found = re.findall(rb"\x00(1\.\d+\.\d+)\x00", data)
+    if found:
+        return found[0].decode(), "version string in the musl loader"
+    raise ProfileError(f"{host_path}: cannot tell the musl version")
+
+
+def _scan_libraries(root: str, dirs: list[str], arch: str) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    cache: dict[str, tuple[str, str | None, list[str]] | None] = {}
+    for d in dirs:
+        try:
+            names = sorted(os.listdir(resolve_in_root(root, d)))
+        except OSError:
+            continue
+        for name in names:
+            if name in found or not _LIB_NAME.match(name):
+                continue
+            target = f"{d.rstrip('/')}/{name}"
+            try:
+                host = resolve_in_root(root, target)
+            except OSError:
+                continue
+            if host not in cache:
+                cache[host] = _read_library(host)
+            info = cache[host]
+            if info is None or info[0] != arch:
+                continue
+            _, soname, versions = info
+            if soname is not None and soname != name and not re.match(r"^(ld|libc)\.?musl-", name):
+                continue
+            found[name] = {"path": target, "versions": versions}
+    return found
+
+
+def _read_library(host: str) -> tuple[str, str | None, list[str]] | None:
+    if not os.path.isfile(host):
+        return None
+    try:
+        result = read_native_file(host)
+    except OSError:
+        return None
+    if result is None or result.elf is None or result.error is not None:
+        return None
+    elf = result.elf
+    versions = sorted({d.name for d in elf.version_defs if not d.is_base}, key=node_key)
+    return elf.arch, elf.soname, versions
+
+
+def _pythons(root: str, arch: str, family: str) -> list[dict[str, Any]]:
+    found: dict[tuple[int, int, bool], dict[str, Any]] = {}
+    for bindir in ("/usr/local/bin", "/usr/bin"):
+        try:
+            names = sorted(os.listdir(resolve_in_root(root, bindir)))
+        except OSError:
+            continue
+        for name in names:
+            m = re.fullmatch(r"python3\.(\d+)(t?)", name)
+            if not m:
+                continue
+            key = (3, int(m.group(1)), bool(m.group(2)))
+            if key in found or not os.path.isfile(resolve_in_root(root, f"{bindir}/{name}")):
+                continue
+            version = f"3.{m.group(1)}"
+            prefix = bindir.rsplit("/", 1)[0]
+            libname = f"libpython{version}{m.group(2)}.so.1.0"
+            shared = any(os.path.exists(resolve_in_root(root, f"{d}/{libname}"))
+                         for d in (f"{prefix}/lib", *_default_dirs(arch, family)))
+            found[key] = {"version": version + m.group(2), "executable": f"{bindir}/{name}",
+                          "shared_libpython": shared}
+    # Newest first: the default interpreter of an image is usually its newest.
+    return [found[k] for k in sorted(found, reverse=True)]
+
+
+def profile_from_rootfs(root: str, *, profile_id: str | None = None) -> dict[str, Any]:
+    """Describe the OS tree at *root* as profile data (the TOML input format, ``kind = "captured"``).
+
+    :raises ProfileError: *root* is not a readable directory or holds no recognisable C library.
+    """
+    if not os.path.isdir(root):
+        raise ProfileError(f"{root}: not a directory (give the folder of an unpacked root filesystem)")
+    try:
+        os.listdir(root)
+    except OSError as exc:
+        raise ProfileError(f"{root}: cannot read the directory: {exc.strerror}") from None
+    root = os.path.abspath(root)
+    osr = _os_release(root)
+    conf_dirs = _ld_so_conf(root)
+    family, libc_path, libc_host, _ = _find_libc(root, [*conf_dirs, *_default_dirs(None, "glibc")])
+    libc_info = _read_library(libc_host)
+    if libc_info is None:
+        raise ProfileError(f"{root}: {libc_path} is not a readable ELF library")
+    arch = libc_info[0]
+    if family == "glibc":
+        version, how = _glibc_version(libc_host, libc_info[2])
+    else:
+        version, how = _musl_version(root, libc_host)
+    dirs: list[str] = []
+    seen: set[str] = set()
+    for d in [*conf_dirs, *_default_dirs(arch, family)]:
+        try:
+            host = resolve_in_root(root, d)
+        except OSError:
+            continue
+        if host in seen or not os.path.isdir(host):
+            continue
+        seen.add(host)
+        dirs.append(d)
+    libraries = _scan_libraries(root, dirs, arch)
+    if family == "musl" and "libc.so" not in libraries:
+        libraries["libc.so"] = {"path": libc_path, "versions": []}
+    pid = profile_id or f"rootfs-{osr.get('ID', 'linux')}-{osr.get('VERSION_ID', 'unknown')}-{arch}"
+    title = f"{osr.get('PRETTY_NAME', 'Linux')} ({arch}), read from a root filesystem"
+    data: dict[str, Any] = {"schema": 1, "id": pid, "title": title, "kind": "captured",
+                            "generator": "abigate profile from-rootfs", "arch": arch}
+    version_tuple = tuple(int(x) for x in version.split("."))
+    data["refuses_exec_stack"] = family == "glibc" and version_tuple >= (2, 41)
+    data["library_paths"] = dirs
+    os_table = {k: v for k, v in (("id", osr.get("ID")), ("version", osr.get("VERSION_ID")),
+                                  ("name", osr.get("PRETTY_NAME"))) if v}
+    if os_table:
+        data["os"] = os_table
+    data["libc"] = {"family": family, "version": version}
+    libs: dict[str, Any] = {}
+    for name in sorted(libraries):
+        entry: dict[str, Any] = {"versions": libraries[name]["versions"], "exact": True,
+                                 "path": libraries[name]["path"]}
+        if name == "libc.so.6" and family == "glibc":
+            entry["version"] = version
+        libs[name] = entry
+    data["libraries"] = libs
+    pythons = _pythons(root, arch, family)
+    if pythons:
+        data["python"] = [dict(p, confidence="verified", sources=["rootfs"]) for p in pythons]
+    data["sources"] = {"rootfs": {"url": f"rootfs:{root}", "title": "unpacked root filesystem"}}
+    cite = {"confidence": "verified", "sources": ["rootfs"]}
+    data["provenance"] = {
+        "arch": dict(cite, note=f"e_machine of {libc_path}"),
+        "libc": dict(cite, note=f"{libc_path}: {how}"),
+        "library_paths": dict(cite, note="ld.so.conf and the loader's default directories"),
+        "page_size": {"confidence": "unknown", "note": "a root filesystem does not say; 4096 assumed"},
+        "refuses_exec_stack": dict(cite, note="from the glibc version (>= 2.41 refuses)"),
+    }
+    return data
