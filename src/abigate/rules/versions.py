@@ -170,7 +170,11 @@ def _lowest_target(ctx: Context, library: str, nodes: Sequence[str]) -> str:
         lib = alt.library(library)
         if lib is not None and all(node_status(lib, n, alt) == "ok" for n in nodes):
             fits.append(alt)
-    fits.sort(key=lambda p: (p.libc_version, p.id))
+    # Name the current profile's own family first (aws-lambda-python…), then policies, then the rest.
+    family = re.match(r"[a-z-]*", ctx.profile.id)
+    prefix = family.group(0) if family else ""
+    fits.sort(key=lambda p: (0 if prefix and p.id.startswith(prefix) else 1 if p.kind == "policy" else 2,
+                             p.libc_version, p.id))
     text = "; ".join(parts) if parts else f"needs {', '.join(nodes)}"
     if fits:
         names = ", ".join(p.id for p in fits[:4]) + (", …" if len(fits) > 4 else "")

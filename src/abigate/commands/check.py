@@ -1,0 +1,152 @@
+"""``abigate check ARTIFACT... --profile ID``: the gate.
+
+Steps: configuration (``[tool.abigate]``, overridden by options) → profiles → scan each artifact once →
+evaluate it against each profile → render → exit status. Exit 0 when every artifact passes every profile,
+1 when one fails (or could not be read: that is a finding), 2 for usage/configuration/profile errors (raised as
+:class:`~abigate.errors.AbigateError` and turned into the status by ``abigate.cli``), 3 for bugs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from abigate.errors import UsageError
+
+__all__ = ["check", "split_selectors", "use_colour"]
+
+
+def split_selectors(values: tuple[str, ...]) -> tuple[str, ...]:
+    """``("ABG2,ABG3", "ABG5")`` → ``("ABG2", "ABG3", "ABG5")``: options may repeat or hold commas."""
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def use_colour(choice: str, *, to_file: bool) -> bool:
+    """Colour on a terminal unless ``NO_COLOR`` is set (https://no-color.org); ``always``/``never`` win."""
+    if choice == "always":
+        return True
+    if choice == "never" or to_file:
+        return False
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+@click.command()
+@click.argument("artifacts", nargs=-1, required=True, metavar="ARTIFACT...")
+@click.option("--profile", "-p", "profiles", multiple=True, metavar="ID_OR_FILE",
+              help="Target runtime: a built-in id (abigate profile list) or a profile file. Repeat for several "
+              "targets; each artifact gets one verdict per profile.")
+@click.option("--python", metavar="X.Y", help="Target Python version (e.g. 3.12 or 3.13t) when the profile has several "
+              "or none.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for tools (schema abigate.check/1).")
+@click.option("--output", "-o", metavar="FILE", help="Write the report to FILE (atomically) instead of stdout.")
+@click.option("--select", multiple=True, metavar="CODES", help="Only these rules: codes, prefixes (ABG2) or slugs; "
+              "comma-separated or repeated. Replaces [tool.abigate] select.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules (codes, prefixes or slugs). "
+              "Replaces [tool.abigate] ignore.")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]), default=None,
+              help="Lowest severity that fails the gate [default: error].")
+@click.option("--exit-zero", is_flag=True, help="Report only: exit 0 even when the gate fails.")
+@click.option("--config", "config_file", metavar="FILE", help="Read [tool.abigate] from FILE instead of searching "
+              "pyproject.toml upward from the current folder.")
+@click.option("--no-config", is_flag=True, help="Ignore any [tool.abigate] configuration.")
+@click.option("--quiet", "-q", is_flag=True, help="Only errors and the summary.")
+@click.option("--verbose", "-v", is_flag=True, help="Also waived findings, every symbol, and the profiles used.")
+@click.option("--color", "colour", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes for large files.")
+@click.option("--debug", is_flag=True, help="Show the Python traceback of an internal error.")
+def check(
+    artifacts: tuple[str, ...],
+    profiles: tuple[str, ...],
+    python: str | None,
+    fmt: str,
+    output: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    exit_zero: bool,
+    config_file: str | None,
+    no_config: bool,
+    quiet: bool,
+    verbose: bool,
+    colour: str,
+    jobs: int | None,
+    debug: bool,
+) -> None:
+    """Check that every native file in ARTIFACT (wheel, zip, folder or file) will load on the target runtime.
+
+    \b
+    Examples:
+      abigate check function.zip -p aws-lambda-python3.12-arm64
+      abigate check dist/*.whl -p debian-12 -p aws-lambda-python3.11 --format json -o report.json
+
+    Exit status: 0 compatible, 1 incompatible or unreadable, 2 usage or configuration error, 3 internal error.
+    """
+    from abigate.config import Config, load_config
+    from abigate.evaluate import Selection
+    from abigate.evaluate import check as run_check
+    from abigate.rules import Severity, UnknownRuleError, resolve_selector
+
+    if quiet and verbose:
+        raise UsageError("--quiet and --verbose cannot be used together")
+    if config_file and no_config:
+        raise UsageError("--config and --no-config cannot be used together")
+    if no_config:
+        config = Config()
+    elif config_file:
+        if not os.path.isfile(config_file):
+            raise UsageError(f"--config {config_file}: no such file")
+        config = load_config(Path(config_file))
+    else:
+        config = load_config(start=Path.cwd())
+
+    try:
+        sel = tuple(resolve_selector(s) for s in split_selectors(select)) if select else (config.select or ("ABG",))
+        ign = tuple(resolve_selector(s) for s in split_selectors(ignore)) if ignore else config.ignore
+    except UnknownRuleError as exc:
+        raise UsageError(str(exc)) from None
+    threshold = Severity(fail_on) if fail_on else (config.fail_on or Severity.ERROR)
+    selection = Selection(select=sel, ignore=ign, severity=config.severity, waivers=config.waivers,
+                          today=date.today())
+
+    profile_ids = profiles or config.profiles
+    if not profile_ids:
+        raise UsageError("no target profile: pass --profile ID (see `abigate profile list`) or set "
+                         "profiles in [tool.abigate]")
+    from abigate.profiles import list_profiles, load_profile
+
+    target_python = python or config.python
+    loaded = []
+    for pid in dict.fromkeys(profile_ids):
+        loaded.append(load_profile(pid, python=target_python))
+    if len({p.id for p in loaded}) != len(loaded):
+        raise UsageError("the same profile was given twice under different names")
+
+    from abigate.scan import scan_paths
+
+    facts = scan_paths(artifacts, jobs=jobs)
+    report = run_check(facts, loaded, selection, fail_on=threshold, alternatives=list_profiles())
+
+    if fmt == "json":
+        from abigate.reporters.check_json import render_json
+
+        text = render_json(report)
+    else:
+        from abigate.reporters.check_text import render_text
+
+        text = render_text(report, color=use_colour(colour, to_file=bool(output)),
+                           verbosity="quiet" if quiet else "verbose" if verbose else "normal")
+    if output:
+        from abigate.commands.scan import write_atomically
+
+        write_atomically(output, text)
+    else:
+        click.echo(text, nl=False)
+    status = report.exit_status(exit_zero=exit_zero)
+    if status:
+        raise click.exceptions.Exit(status)

@@ -1,0 +1,215 @@
+"""``[tool.abigate]`` in ``pyproject.toml``: default profiles, rule selection, severities and waivers.
+
+Found by walking up from the working directory to the first ``pyproject.toml`` that has a ``[tool.abigate]``
+table (``--config FILE`` names one, ``--no-config`` skips it). Command-line options override it. Unknown keys
+are errors, and every mistake is reported at once (exit 2)::
+
+    [tool.abigate]
+    profiles = ["aws-lambda-python3.12-arm64"]   # or profile = "…"
+    python = "3.12"
+    select = ["ABG"]                             # codes, prefixes or slugs
+    ignore = ["ABG5"]
+    fail-on = "error"                            # or "warning"
+    severity = { ABG110 = "error" }
+
+    [[tool.abigate.waivers]]
+    code = "ABG201"
+    path = "*/libfoo.so*"                         # glob on the finding's path or member path
+    reason = "loaded only on the GPU image"       # required
+    expires = 2026-12-31                         # optional; expired waivers stop applying and say so
+
+Reading the file is the only I/O here; :func:`parse_config` is pure.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from abigate.errors import ConfigError
+from abigate.evaluate import Waiver
+from abigate.rules import Severity, UnknownRuleError, resolve_selector
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = ["Config", "find_config", "load_config", "parse_config"]
+
+_KEYS = frozenset({"profile", "profiles", "python", "select", "ignore", "fail-on", "severity", "waivers"})
+_WAIVER_KEYS = frozenset({"code", "path", "reason", "expires", "profile"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """The ``[tool.abigate]`` settings; ``None``/empty means "not set" (the command line or defaults decide)."""
+
+    profiles: tuple[str, ...] = ()
+    python: str | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    fail_on: Severity | None = None
+    severity: Mapping[str, Severity] = field(default_factory=lambda: MappingProxyType({}))
+    waivers: tuple[Waiver, ...] = ()
+    #: the file it came from (``None`` when no configuration was used).
+    source: str | None = None
+
+
+def _strings(value: Any, key: str, problems: list[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    problems.append(f"{key}: expected a string or a list of strings, got {type(value).__name__}")
+    return ()
+
+
+def _selectors(value: Any, key: str, problems: list[str]) -> tuple[str, ...]:
+    out = []
+    for item in _strings(value, key, problems):
+        try:
+            out.append(resolve_selector(item))
+        except UnknownRuleError as exc:
+            problems.append(f"{key}: {exc}")
+    return tuple(out)
+
+
+def _waiver(index: int, raw: Any, problems: list[str]) -> Waiver | None:
+    where = f"waivers[{index}]"
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: expected a table like {{code = \"ABG201\", reason = \"…\"}}")
+        return None
+    for key in sorted(set(raw) - _WAIVER_KEYS):
+        problems.append(f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(_WAIVER_KEYS))})")
+    code, reason, path = raw.get("code"), raw.get("reason"), raw.get("path", "*")
+    ok = True
+    if not isinstance(code, str):
+        problems.append(f"{where}: 'code' is required (a rule code, prefix or slug)")
+        ok = False
+    else:
+        try:
+            resolve_selector(code)
+        except UnknownRuleError as exc:
+            problems.append(f"{where}: {exc}")
+            ok = False
+    if not isinstance(reason, str) or not reason.strip():
+        problems.append(f"{where}: 'reason' is required: say why this finding is accepted")
+        ok = False
+    if not isinstance(path, str) or not path:
+        problems.append(f"{where}: 'path' must be a non-empty glob")
+        ok = False
+    expires = raw.get("expires")
+    if isinstance(expires, str):
+        try:
+            expires = date.fromisoformat(expires)
+        except ValueError:
+            problems.append(f"{where}: 'expires' must be a date like 2026-12-31, got {expires!r}")
+            ok = False
+    elif expires is not None and (not isinstance(expires, date) or hasattr(expires, "hour")):
+        problems.append(f"{where}: 'expires' must be a date like 2026-12-31")
+        ok = False
+    profile = raw.get("profile")
+    if profile is not None and not isinstance(profile, str):
+        problems.append(f"{where}: 'profile' must be a profile id")
+        ok = False
+    if not ok:
+        return None
+    return Waiver(code=code, path=path, reason=reason.strip(), expires=expires, profile=profile)
+
+
+def parse_config(table: Mapping[str, Any], source: str | None = None) -> Config:
+    """Validate a ``[tool.abigate]`` table. Raises :class:`ConfigError` listing every problem."""
+    problems: list[str] = []
+    for key in sorted(set(table) - _KEYS):
+        problems.append(f"unknown key {key!r} (allowed: {', '.join(sorted(_KEYS))})")
+    if "profile" in table and "profiles" in table:
+        problems.append("use either 'profile' or 'profiles', not both")
+    profiles = _strings(table.get("profiles", table.get("profile", [])), "profiles", problems)
+    python = table.get("python")
+    if python is not None and not isinstance(python, str):
+        problems.append("python: expected a version string such as \"3.12\"")
+        python = None
+    select = _selectors(table["select"], "select", problems) if "select" in table else None
+    ignore = _selectors(table.get("ignore", []), "ignore", problems)
+    fail_on = None
+    if "fail-on" in table:
+        raw = table["fail-on"]
+        if raw not in ("error", "warning"):
+            problems.append(f"fail-on: expected \"error\" or \"warning\", got {raw!r}")
+        else:
+            fail_on = Severity(raw)
+    severity: dict[str, Severity] = {}
+    raw_sev = table.get("severity", {})
+    if not isinstance(raw_sev, dict):
+        problems.append("severity: expected a table of code = \"error\" | \"warning\" | \"info\"")
+    else:
+        from abigate.rules import by_code
+
+        for code, value in raw_sev.items():
+            try:
+                rule = by_code(code)
+                severity[rule.code] = Severity.parse(str(value))
+            except ValueError as exc:
+                problems.append(f"severity.{code}: {exc}")
+    raw_waivers = table.get("waivers", [])
+    waivers: list[Waiver] = []
+    if not isinstance(raw_waivers, list):
+        problems.append("waivers: expected an array of tables ([[tool.abigate.waivers]])")
+    else:
+        for i, raw in enumerate(raw_waivers):
+            w = _waiver(i, raw, problems)
+            if w is not None:
+                waivers.append(w)
+    if problems:
+        where = source or "[tool.abigate]"
+        raise ConfigError(f"{where}: invalid [tool.abigate] configuration", problems=tuple(problems))
+    return Config(profiles=profiles, python=python, select=select, ignore=ignore, fail_on=fail_on,
+                  severity=MappingProxyType(severity), waivers=tuple(waivers), source=source)
+
+
+def find_config(start: Path) -> Path | None:
+    """The first ``pyproject.toml`` with a ``[tool.abigate]`` table in *start* or a parent folder."""
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = _read(candidate)
+            except ConfigError:
+                raise
+            if "abigate" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def load_config(path: Path | None = None, *, start: Path | None = None) -> Config:
+    """Read ``[tool.abigate]`` from *path*, or from the file :func:`find_config` finds from *start*.
+
+    A named file without ``[tool.abigate]`` is an empty configuration; no file at all is too.
+    """
+    if path is None:
+        path = find_config(start or Path.cwd())
+        if path is None:
+            return Config()
+    data = _read(path)
+    table = data.get("tool", {}).get("abigate")
+    if table is None:
+        return Config(source=str(path))
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.abigate] must be a table")
+    return parse_config(table, source=str(path))

@@ -1,0 +1,58 @@
+"""``abigate check --format json``: the report as one JSON document, schema ``abigate.check/1``. Pure.
+
+The document is built whole and dumped once (never stitched by hand), with sorted keys, so two runs on the
+same inputs give the same bytes. ``resources/check.schema.json`` documents it; tests validate against it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from abigate import __version__
+from abigate.findings import Report
+
+__all__ = ["SCHEMA_ID", "render_json", "to_document"]
+
+#: bumped only on an incompatible change of the document.
+SCHEMA_ID = "abigate.check/1"
+
+
+def to_document(report: Report) -> dict[str, Any]:
+    """The JSON-ready document for *report*."""
+    verdicts: dict[str, dict[str, int]] = {}
+    for prof in report.profiles:
+        failing, total = report.profile_verdict(prof.id)
+        verdicts[prof.id] = {"fail": failing, "pass": total - failing}
+    return {
+        "schema": SCHEMA_ID,
+        "abigate_version": __version__,
+        "fail_on": report.fail_on.value,
+        "select": list(report.select),
+        "ignore": list(report.ignore),
+        "profiles": [p.to_dict() for p in report.profiles],
+        "artifacts": [
+            {
+                "path": a.path,
+                "kind": a.kind,
+                "verdicts": dict(a.verdicts),
+                "findings": [f.to_dict() for f in a.findings],
+            }
+            for a in report.artifacts
+        ],
+        "notes": list(report.notes),
+        "summary": {
+            "artifacts": len(report.artifacts),
+            "errors": report.counts.get("error", 0),
+            "warnings": report.counts.get("warning", 0),
+            "infos": report.counts.get("info", 0),
+            "waived": report.counts.get("waived", 0),
+            "verdicts": verdicts,
+            "verdict": "fail" if report.failed else "pass",
+        },
+    }
+
+
+def render_json(report: Report) -> str:
+    """The document as indented JSON text ending in a newline."""
+    return json.dumps(to_document(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
