@@ -58,6 +58,14 @@ def test_every_supported_method_reads_back_exactly(method: int) -> None:
     assert problems == []
 
 
+@pytest.mark.parametrize("chunk", [7, 4096, 1 << 20])
+def test_output_held_by_zlib_after_its_last_input_byte_is_delivered(chunk: int) -> None:
+    # A long run ends in matches whose output zlib still holds when the input is used up (a bug seen here).
+    payload = b"a" * 1_000_000
+    c = _container(make_zip([M("run.bin", payload)]))
+    assert _read_all(c, "run.bin", chunk=chunk) == (payload, [])
+
+
 def test_small_reads_return_exactly_what_was_asked() -> None:
     payload = bytes(range(256)) * 100
     c = _container(make_zip([M("m.bin", payload)]))

@@ -316,7 +316,8 @@ class _StreamBase:
         self._pos += len(data)
 
     def _check_crc(self) -> None:
-        if self._expected_crc is None or self._crc_pos != self.size:
+        if self._expected_crc is None or self._crc_pos != self.size or self.problems:
+            # A short or corrupt member already has its problem; a CRC over part of it says nothing more.
             return
         if self._crc != self._expected_crc:
             self.problems.append(("crc-mismatch", f"CRC-32 is {self._crc:08x}, the zip directory says "
@@ -391,6 +392,12 @@ class _Decompressor:
         if self._zlib is not None:
             return bool(self._zlib.unconsumed_tail)
         return self._other is not None and not self._other.needs_input and not self._other.eof
+
+    def drain(self, max_out: int) -> bytes:
+        """Output still held once all input is consumed (zlib only; bz2/lzma report it as ``has_pending``)."""
+        if self._zlib is None or self._zlib.eof:
+            return b""
+        return self._zlib.decompress(b"", max_out)
 
     def decompress(self, data: bytes, max_out: int) -> bytes:
         if self._zlib is not None:
@@ -474,7 +481,8 @@ class InflateStream(_StreamBase):
                 else:
                     data = self._next_input()
                     if not data:
-                        return b""
+                        # zlib may still hold output (the tail of a long match) after its last input byte.
+                        return self._dec.drain(max_out)
                     out = self._dec.decompress(data, max_out)
                 if out:
                     return out
