@@ -94,6 +94,12 @@ def _nodes_text(nodes: list[str]) -> str:
     return f"{', '.join(nodes[:3])} … {', '.join(nodes[-2:])} ({len(nodes)} nodes)"
 
 
+def _word(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "none" if value is None else str(value)
+
+
 def render_diff_text(diff: dict[str, Any]) -> str:
     """Human-readable lines; what can break (lost, lowered) comes before what is gained."""
     lines = [f"{diff['from']} -> {diff['to']}"]
@@ -104,7 +110,7 @@ def render_diff_text(diff: dict[str, Any]) -> str:
     for name in ("arch", "libc", "os", "page_size", "x86_isa_level", "refuses_exec_stack", "policy_tag",
                  "max_unzipped_bytes", "max_zipped_bytes"):
         if name in fields:
-            lines.append(f"  {name}: {fields[name]['from']} -> {fields[name]['to']}")
+            lines.append(f"  {name}: {_word(fields[name]['from'])} -> {_word(fields[name]['to'])}")
     if "python" in fields:
         old, new = fields["python"]["from"], fields["python"]["to"]
         lines.append(f"  python: {old['version'] if old else 'none'} -> {new['version'] if new else 'none'}")
@@ -122,12 +128,16 @@ def render_diff_text(diff: dict[str, Any]) -> str:
         lines.append(f"  libraries lost ({len(diff['libraries_lost'])}): {', '.join(diff['libraries_lost'])}")
     if diff["libraries_gained"]:
         lines.append(f"  libraries gained ({len(diff['libraries_gained'])}): {', '.join(diff['libraries_gained'])}")
+    libc = fields.get("libc")
     for soname, entry in diff["libraries_changed"].items():
+        # glibc's own libraries carry the glibc version: a version-only change repeats the libc line.
+        if libc and set(entry) == {"version"} and f"glibc {entry['version']['to']}" == libc["to"]:
+            continue
         parts = []
         if "version" in entry:
             parts.append(f"version {entry['version']['from']} -> {entry['version']['to']}")
         for prefix, top in entry.get("max", {}).items():
-            parts.append(f"max {prefix} {top['from']} -> {top['to']}")
+            parts.append(f"max {top['from'] or prefix + ' (none)'} -> {top['to'] or prefix + ' (none)'}")
         lines.append(f"  {soname}: {'; '.join(parts) if parts else 'version nodes changed'}")
         if "nodes_lost" in entry:
             lines.append(f"    lost: {_nodes_text(entry['nodes_lost'])}")

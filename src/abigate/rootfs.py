@@ -211,7 +211,7 @@ def _scan_libraries(root: str, dirs: list[str], arch: str) -> dict[str, dict[str
             if info is None or info[0] != arch:
                 continue
             _, soname, versions = info
-            if soname is not None and soname != name and not re.match(r"^(ld|libc)\.?musl-", name):
+            if soname is not None and soname != name and not re.match(r"^(ld-musl-|libc\.musl-)", name):
                 continue
             found[name] = {"path": target, "versions": versions}
     return found

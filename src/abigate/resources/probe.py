@@ -301,7 +301,7 @@ def scan_libraries(paths, arch):
             # The loader matches DT_NEEDED against file names in the search path, and DT_NEEDED holds
             # sonames: record a file under its name when that name is its soname (or it has none). musl's
             # loader also answers to libc.musl-<arch>.so.1 and ld-musl-<arch>.so.1.
-            if soname is not None and soname != name and not re.match(r"^(ld|libc)\.?musl-", name):
+            if soname is not None and soname != name and not re.match(r"^(ld-musl-|libc\.musl-)", name):
                 continue
             found[name] = {"path": path, "versions": sorted(set(versions), key=_node_key)}
     return found

@@ -1,0 +1,177 @@
+"""`profile from-rootfs`: trees assembled in the test from real host libraries and from aarch64 builds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from abigate.cli import main
+from abigate.errors import ProfileError
+from abigate.native import read_native_file
+from abigate.profiles import load_profile
+from abigate.rootfs import profile_from_rootfs, resolve_in_root
+
+HOST_LIBDIRS = ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64")
+
+
+def _host_lib(name: str) -> Path | None:
+    for d in HOST_LIBDIRS:
+        p = Path(d) / name
+        if p.exists():
+            return p.resolve()
+    return None
+
+
+def test_resolve_in_root_never_escapes(tmp_path: Path) -> None:
+    (tmp_path / "usr/lib").mkdir(parents=True)
+    (tmp_path / "usr/lib/os-release").write_text("ID=test\n")
+    (tmp_path / "etc").mkdir()
+    os.symlink("/usr/lib/os-release", tmp_path / "etc/os-release")            # absolute: inside the root
+    os.symlink("../../../../../../etc/passwd", tmp_path / "etc/escape")         # climbs above the root
+    assert resolve_in_root(str(tmp_path), "/etc/os-release") == str(tmp_path / "usr/lib/os-release")
+    assert resolve_in_root(str(tmp_path), "/etc/escape") == str(tmp_path / "etc/passwd")
+    os.symlink("loop", tmp_path / "loop")
+    with pytest.raises(OSError):
+        resolve_in_root(str(tmp_path), "/loop")
+
+
+@pytest.fixture()
+def host_tree(tmp_path: Path) -> Path:
+    """A Debian-like tree made of copies of the host's real x86_64 glibc libraries."""
+    libc = _host_lib("libc.so.6")
+    if libc is None or sys.platform != "linux" or os.uname().machine != "x86_64":
+        pytest.skip("needs an x86_64 glibc host")
+    root = tmp_path / "root"
+    multi = root / "lib/x86_64-linux-gnu"
+    multi.mkdir(parents=True)
+    for name in ("libc.so.6", "libm.so.6", "libpthread.so.0"):
+        src = _host_lib(name)
+        if src is not None:
+            shutil.copy(src, multi / name)
+    # A library reached through an *absolute* symlink that only exists inside the tree.
+    libz = _host_lib("libz.so.1")
+    if libz is not None:
+        (root / "opt/zlib").mkdir(parents=True)
+        shutil.copy(libz, root / "opt/zlib/libz.so.1.9.9")
+        os.symlink("/opt/zlib/libz.so.1.9.9", multi / "libz.so.1")
+    os.symlink("libz.so.1", multi / "libz.so")                                     # dev link: not a soname
+    (multi / "libnotelf.so.1").write_text("not an ELF file\n")
+    (root / "lib64").mkdir()
+    os.symlink("/lib/x86_64-linux-gnu/libc.so.6", root / "lib64/libc.so.6")
+    (root / "usr/lib").mkdir(parents=True)
+    (root / "usr/lib/os-release").write_text('ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Test Debian 12"\n')
+    (root / "etc/ld.so.conf.d").mkdir(parents=True)
+    os.symlink("/usr/lib/os-release", root / "etc/os-release")
+    (root / "etc/ld.so.conf").write_text("include /etc/ld.so.conf.d/*.conf\n")
+    (root / "etc/ld.so.conf.d/x86_64-linux-gnu.conf").write_text("# multiarch\n/lib/x86_64-linux-gnu\n")
+    (root / "usr/bin").mkdir()
+    (root / "usr/bin/python3.11").write_bytes(b"\x7fELF fake")
+    return root
+
+
+def test_from_rootfs_reads_host_libraries(host_tree: Path) -> None:
+    data = profile_from_rootfs(str(host_tree), profile_id="tree")
+    assert data["arch"] == "x86_64" and data["os"] == {"id": "debian", "version": "12", "name": "Test Debian 12"}
+    libs = data["libraries"]
+    real = read_native_file(str(host_tree / "lib/x86_64-linux-gnu/libc.so.6"))
+    assert real is not None and real.elf is not None
+    assert set(libs["libc.so.6"]["versions"]) == {d.name for d in real.elf.version_defs if not d.is_base}
+    assert libs["libc.so.6"]["path"] == "/lib/x86_64-linux-gnu/libc.so.6"
+    assert "libnotelf.so.1" not in libs and "libz.so" not in libs
+    if "libz.so.1" in libs:
+        assert any(v.startswith("ZLIB_") for v in libs["libz.so.1"]["versions"])
+    ldd = subprocess.run(["ldd", "--version"], capture_output=True, text=True, check=False).stdout
+    assert data["libc"]["family"] == "glibc" and data["libc"]["version"] in ldd.splitlines()[0]
+    assert data["library_paths"][0] == "/lib/x86_64-linux-gnu"
+    assert data["python"][0]["version"] == "3.11" and data["python"][0]["executable"] == "/usr/bin/python3.11"
+
+
+def test_from_rootfs_command_output_validates(host_tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "tree.toml"
+    assert main(["profile", "from-rootfs", str(host_tree), "--id", "tree", "-o", str(out)]) == 0
+    p = load_profile(str(out))
+    assert p.kind == "captured" and p.library("libc.so.6") is not None and p.library("libc.so.6").exact
+
+
+ZIG = [sys.executable, "-m", "ziglang", "cc"]
+
+
+def _zig_ok() -> bool:
+    try:
+        return subprocess.run([*ZIG, "--version"], capture_output=True, check=False).returncode == 0
+    except OSError:
+        return False
+
+
+def _build_aarch64(out: Path, soname: str, nodes: list[str], extra_source: str = "") -> None:
+    """A real aarch64 shared library defining *nodes* (one symbol each), built with zig cc."""
+    src = out.with_suffix(".c")
+    funcs = "".join(f"int f{i}(void) {{ return {i}; }}\n" for i in range(len(nodes)))
+    src.write_text(extra_source + funcs)
+    script = out.with_suffix(".map")
+    lines, parent = [], ""
+    for i, node in enumerate(nodes):
+        local = " local: *;" if i == 0 else ""
+        lines.append(f"{node} {{ global: f{i};{local} }}{' ' + parent if parent else ''};")
+        parent = node
+    script.write_text("\n".join(lines) + "\n")
+    subprocess.run([*ZIG, "-target", "aarch64-linux-gnu", "-nostdlib", "-shared", "-fPIC", f"-Wl,-soname,{soname}",
+                    f"-Wl,--version-script,{script}", str(src), "-o", str(out)], check=True, capture_output=True)
+
+
+@pytest.mark.skipif(not _zig_ok(), reason="zig (ziglang) not installed")
+def test_from_rootfs_cross_architecture(tmp_path: Path) -> None:
+    root = tmp_path / "arm"
+    multi = root / "usr/lib/aarch64-linux-gnu"
+    multi.mkdir(parents=True)
+    os.symlink("usr/lib", root / "lib")                                            # merged /usr, relative link
+    banner = 'const char banner[] = "GNU C Library (abigate test) stable release version 2.28.";\n'
+    _build_aarch64(multi / "libc.so.6", "libc.so.6", ["GLIBC_2.17", "GLIBC_2.18", "GLIBC_2.28"], banner)
+    _build_aarch64(multi / "libfoo.so.1.2", "libfoo.so.1", ["FOO_1.0", "FOO_1.2"])
+    os.symlink("libfoo.so.1.2", multi / "libfoo.so.1")
+    (root / "etc").mkdir()
+    (root / "etc/os-release").write_text('ID=debian\nVERSION_ID="10"\n')
+    data = profile_from_rootfs(str(root))
+    assert data["arch"] == "aarch64" and data["libc"] == {"family": "glibc", "version": "2.28"}
+    assert data["libraries"]["libc.so.6"]["versions"] == ["GLIBC_2.17", "GLIBC_2.18", "GLIBC_2.28"]
+    assert data["libraries"]["libfoo.so.1"]["versions"] == ["FOO_1.0", "FOO_1.2"]
+    assert "libfoo.so.1.2" not in data["libraries"]
+    assert data["id"] == "rootfs-debian-10-aarch64"
+    out = tmp_path / "arm.toml"
+    assert main(["profile", "from-rootfs", str(root), "-o", str(out)]) == 0
+    p = load_profile(str(out), python="3.11")
+    assert p.python is not None and p.python.extension_suffixes[0] == ".cpython-311-aarch64-linux-gnu.so"
+
+
+def test_from_rootfs_musl_tree(tmp_path: Path) -> None:
+    """A musl tree: the loader file is recognised and the version comes from the apk database."""
+    libc = _host_lib("libc.so.6")
+    if libc is None:
+        pytest.skip("needs a host ELF library to stand in for musl's loader")
+    root = tmp_path / "alpine"
+    (root / "lib/apk/db").mkdir(parents=True)
+    shutil.copy(libc, root / "lib/ld-musl-x86_64.so.1")
+    os.symlink("ld-musl-x86_64.so.1", root / "lib/libc.musl-x86_64.so.1")
+    (root / "lib/apk/db/installed").write_text("C:Q1abc\nP:musl\nV:1.2.5-r9\n")
+    data = profile_from_rootfs(str(root))
+    assert data["libc"] == {"family": "musl", "version": "1.2.5"}
+    assert {"libc.so", "ld-musl-x86_64.so.1", "libc.musl-x86_64.so.1"} <= set(data["libraries"])
+
+
+@pytest.mark.parametrize("make", ["missing", "file", "empty"])
+def test_unreadable_rootfs_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], make: str) -> None:
+    target = tmp_path / "x"
+    if make == "file":
+        target.write_text("x")
+    elif make == "empty":
+        target.mkdir()
+    with pytest.raises(ProfileError):
+        profile_from_rootfs(str(target))
+    assert main(["profile", "from-rootfs", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
