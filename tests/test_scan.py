@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import struct
+import typing
 from pathlib import Path
 
 import pytest
@@ -315,3 +316,72 @@ def test_results_do_not_depend_on_jobs(tmp_path: Path, monkeypatch: pytest.Monke
     assert len(submitted) == 13  # the 13 on disk (the stored nested wheel too) went to workers...
     assert f"{bundle}!i.zip!n.so" not in submitted  # ...the in-memory nested one could not
     assert parallel == serial
+
+
+# -- end to end on the committed ELF/Mach-O/PE fixtures -----------------------------------------------
+
+TESTDATA = Path(__file__).resolve().parent.parent / "testdata"
+
+
+def _manifest() -> list[dict[str, object]]:
+    import json
+
+    path = TESTDATA / "MANIFEST.json"
+    if not path.is_file():  # pragma: no cover - the fixtures are committed with the repository
+        pytest.skip("testdata/MANIFEST.json is missing")
+    return json.loads(path.read_text())["files"]  # type: ignore[no-any-return]
+
+
+def _fixture_members(compression: int) -> list[M]:
+    return [M(str(f["path"]).removeprefix("elf/"), (TESTDATA / str(f["path"])).read_bytes(), compression=compression)
+            for f in _manifest()]
+
+
+def _check_against_manifest(facts: ArtifactFacts) -> None:
+    by_member = {nf.member: nf for nf in facts.native_files}
+    for entry in _manifest():
+        member = str(entry["path"]).removeprefix("elf/")
+        expect: dict[str, typing.Any] = entry["expect"]  # type: ignore[assignment]
+        nf = by_member.pop(member)
+        assert nf.error is None, (member, nf.error)
+        assert nf.size == entry["size"]
+        if expect["format"] == "pe":
+            assert nf.kind == "pe" and nf.pe is not None
+            assert list(nf.pe.imports) == expect["imports"]
+            continue
+        if expect["format"].startswith("macho"):
+            assert nf.kind == "macho" and nf.macho is not None
+            assert nf.macho.fat == (expect["format"] == "macho-fat")
+            continue
+        elf = nf.elf
+        assert nf.kind == "elf" and elf is not None, member
+        assert (elf.machine, elf.elf_class, elf.byte_order) == (expect["e_machine"], expect["class"], expect["endian"])
+        assert list(elf.needed) == expect["needed"], member
+        assert elf.soname == expect["soname"]
+        assert elf.interpreter == expect["interp"]
+        assert elf.max_glibc == expect["max_glibc"], member
+        if expect["elf_type"] != "ET_REL":  # a .o has no program headers, so no stack to speak of
+            assert elf.exec_stack == expect["exec_stack"], member
+        assert elf.x86_isa_level == expect["x86_isa_level"], member
+        assert {(v.library, v.version, v.weak) for v in elf.version_needs} == {
+            (v["file"], v["version"], v["weak"]) for v in expect["verneed"]}, member
+    assert by_member == {}  # nothing native beyond the fixtures
+
+
+@pytest.mark.parametrize("compression", [STORED, 8], ids=["stored", "deflated"])
+def test_fixture_facts_come_out_of_a_wheel(tmp_path: Path, compression: int) -> None:
+    whl = write_zip(tmp_path / "fixtures-1.0-py3-none-any.whl", _fixture_members(compression))
+    facts = scan_path(whl, jobs=1)
+    assert facts.problems == ()
+    _check_against_manifest(facts)
+
+
+def test_fixture_facts_are_the_same_from_a_folder_a_zip_and_workers(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    _manifest()
+    folder = scan_path(TESTDATA / "elf", jobs=1)
+    _check_against_manifest(folder)
+    monkeypatch.setattr(scan_module, "PARALLEL_MIN_SIZE", 1)
+    zipped = scan_path(write_zip(tmp_path / "f.zip", _fixture_members(8)), jobs=2)
+    assert [(nf.member, nf.elf, nf.macho, nf.pe) for nf in zipped.native_files] == [
+        (nf.member, nf.elf, nf.macho, nf.pe) for nf in folder.native_files]
