@@ -56,13 +56,12 @@ def parse_abilists(data: bytes) -> tuple[list[tuple[int, int, int]], list[str], 
 
     def cstr() -> str:
         nonlocal pos
-        end = data.index(b"\0", pos)
+        end: int = data.index(b"\0", pos)
         text = data[pos:end].decode()
         pos = end + 1
         return text
 
     def uleb() -> int:
-        nonlocal pos
         value = shift = 0
         while True:
             byte = u8()

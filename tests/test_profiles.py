@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -158,7 +159,10 @@ def test_show_toml_round_trips() -> None:
 
 def test_json_schema_accepts_builtins_and_rejects_unknown_keys() -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
 
     from abigate.profiles._resolve import _builtin_text, builtin_ids
 

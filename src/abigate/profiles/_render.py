@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from abigate.profile import Library, Profile, PythonRuntime
-from abigate.symver import format_version, node_key
+from abigate.symver import node_key
 
 __all__ = ["dumps_toml", "profile_to_json", "profile_to_mapping", "profile_to_toml"]
 
