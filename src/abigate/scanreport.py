@@ -194,7 +194,7 @@ def _native_lines(nf: NativeFile) -> list[str]:
         lines.append(f"    distribution: {nf.distribution}")
     if nf.extension is not None:
         ext = nf.extension
-        detail = [ext.kind]
+        detail: list[str] = [ext.kind]
         if ext.python_version:
             detail.append(f"{ext.python_version[0]}.{ext.python_version[1]}{ext.abi_flags}")
         if ext.platform:
