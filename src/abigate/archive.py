@@ -101,7 +101,7 @@ MAX_SYMLINK_HOPS = 40
 #: small enough that the input buffer stays well under the memory budget.
 _READ_CHUNK = 1 << 20
 #: first read of a member: its local header (30 bytes + name + extra field) and the start of its data.
-_FIRST_READ = 8 << 10
+_FIRST_READ = 1 << 10
 
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 _LOCAL_SIG = b"PK\x03\x04"
@@ -173,13 +173,15 @@ class Source:
 class FileSource(Source):
     """A region of an open file, read with ``os.pread`` (or seek+read under a lock where there is none)."""
 
-    def __init__(self, fh: io.BufferedReader, path: str, base: int = 0, size: int | None = None) -> None:
+    def __init__(self, fh: io.BufferedReader, path: str, base: int = 0, size: int | None = None,
+                 _lock: threading.Lock | None = None) -> None:
         self._fh = fh
         self._fd = fh.fileno()
         self.path = path
         self.base = base
         self.size = os.fstat(self._fd).st_size - base if size is None else size
-        self._lock = threading.Lock()
+        # Shared by every window on the same file: it guards seek+read where there is no pread.
+        self._lock = _lock or threading.Lock()
 
     def pread(self, offset: int, n: int) -> bytes:
         n = max(0, min(n, self.size - offset))
@@ -201,7 +203,7 @@ class FileSource(Source):
     def window(self, start: int, length: int) -> FileSource:
         start = max(0, min(start, self.size))
         length = max(0, min(length, self.size - start))
-        return FileSource(self._fh, self.path, self.base + start, length)
+        return FileSource(self._fh, self.path, self.base + start, length, self._lock)
 
     def disk_location(self) -> tuple[str, int] | None:
         return (self.path, self.base)
@@ -761,9 +763,12 @@ class ZipContainer(Container):
         return data_offset, first[start:start + entry.compressed_size]
 
     def open(self, entry: Entry, display: str) -> StoredStream | InflateStream:
+        # The hot path (once per member): no DataRef, one pread for header and first bytes.
         data_offset, prefetched = self._locate(entry, display)
         window = self.source.window(data_offset, entry.compressed_size)
-        return open_data(window, self._ref(entry, display, data_offset), prefetched)
+        if entry.method == METHOD_STORED:
+            return StoredStream(window, entry.size, entry.crc, display, prefetched)
+        return InflateStream(window, entry.method, entry.size, entry.crc, display, prefetched)
 
     def _ref(self, entry: Entry, display: str, data_offset: int) -> DataRef:
         where = self.source.disk_location()
