@@ -177,7 +177,7 @@ def wrong_machine(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG104", "wrong-byte-order", severity=Severity.ERROR, needs=("elf",))
 def wrong_byte_order(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """A big-endian ELF file on a little-endian target, or the reverse (ppc64 vs ppc64le).
+    """A big-endian ELF file on a little-endian target, or the reverse.
 
     What it checks:
     ``EI_DATA`` (byte 5) against the target's byte order, when class and machine match.
@@ -206,7 +206,7 @@ def wrong_byte_order(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG105", "unsupported-osabi", severity=Severity.ERROR, needs=("elf", "target"))
 def unsupported_osabi(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """The ELF OS ABI or ABI version is one the Linux loader refuses (FreeBSD, Solaris…).
+    """An ELF OS ABI or ABI version the Linux loader refuses (FreeBSD, Solaris…).
 
     What it checks:
     ``EI_OSABI`` must be 0 (System V) or 3 (GNU/Linux); ``EI_ABIVERSION`` must be 0 with System V and
@@ -285,7 +285,7 @@ def invalid_elf_ident(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG107", "not-dlopenable", severity=Severity.ERROR, needs=("elf", "target"))
 def not_dlopenable(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """A Python extension module or bundled library that is not a shared object (``.o``, executable, PIE).
+    """An extension module or bundled library that is not a shared object.
 
     What it checks:
     For files Python imports (extension modules) and files other files load (bundled libraries):
@@ -327,7 +327,7 @@ def not_dlopenable(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG110", "executable-stack", severity=Severity.ERROR, needs=("elf", "target"))
 def exec_stack(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """The file asks for an executable stack, which glibc ≥ 2.41 refuses to grant to dlopen.
+    """The file needs an executable stack, which glibc ≥ 2.41 refuses for dlopen.
 
     What it checks:
     ``PT_GNU_STACK`` with ``PF_X``, or no ``PT_GNU_STACK`` on an architecture whose default is an
@@ -375,7 +375,7 @@ def exec_stack(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG111", "x86-isa-level", severity=Severity.ERROR, needs=("elf", "target"))
 def x86_isa_level(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """The file declares an x86-64 micro-architecture level (v2/v3/v4) above the target's CPUs.
+    """An x86-64 ISA level (v2/v3/v4) above what the target's CPUs guarantee.
 
     What it checks:
     ``GNU_PROPERTY_X86_ISA_1_NEEDED`` (0xc0008002) in ``.note.gnu.property``, highest bit, against the
@@ -412,7 +412,7 @@ def x86_isa_level(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG112", "load-segment-alignment", severity=Severity.ERROR, needs=("elf", "target"))
 def load_alignment(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """A ``PT_LOAD`` segment is not aligned to the target's page size (4K layouts on 16K/64K kernels).
+    """A ``PT_LOAD`` segment is not aligned to the target's page size.
 
     What it checks:
     For every ``PT_LOAD``: ``(p_vaddr - p_offset) % page_size`` must be 0 (error on every glibc); ``p_align``

@@ -28,7 +28,7 @@ def _problems(ctx: Context, unsafe: bool) -> Iterator[Problem]:
 
 @rule("ABG001", "unreadable-artifact", severity=Severity.ERROR, scope="artifact")
 def unreadable_artifact(ctx: Context) -> Iterator[Violation]:
-    """Part of the artifact could not be read (corrupt, encrypted, zip bomb, too deep, unsupported).
+    """Part of the artifact could not be read (corrupt, encrypted, zip bomb).
 
     What it checks:
     Every problem the reader met while opening the artifact and its members: a damaged zip directory,
@@ -60,7 +60,7 @@ def unreadable_artifact(ctx: Context) -> Iterator[Violation]:
 
 @rule("ABG002", "malformed-binary", severity=Severity.ERROR)
 def malformed_binary(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """A file that starts like ELF, Mach-O or PE cannot be parsed (truncated or damaged).
+    """A file that starts like ELF, Mach-O or PE cannot be parsed (truncated, damaged).
 
     What it checks:
     Native files recognised by their magic bytes whose headers or tables could not be read: a file cut
@@ -91,7 +91,7 @@ def malformed_binary(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG003", "unsafe-archive", severity=Severity.ERROR, scope="artifact")
 def unsafe_archive(ctx: Context) -> Iterator[Violation]:
-    """The artifact contains paths that escape its root or collide (path traversal, symlink escape).
+    """The artifact has paths that escape its root or collide (zip slip).
 
     What it checks:
     Members named ``../x`` or ``/etc/x``, symbolic links that point outside the artifact, and two members

@@ -81,7 +81,7 @@ def library_not_found(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG402", "bundled-library-unreachable", severity=Severity.ERROR, needs=("elf", "target", "libc"))
 def library_unreachable(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """A needed library is in the artifact, but no search path of the file that needs it reaches it.
+    """A needed library is in the artifact, but no search path reaches it.
 
     What it checks:
     A ``DT_NEEDED`` name that the target does not provide and that the search paths miss, while a file of
@@ -123,7 +123,7 @@ def library_unreachable(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG403", "library-outside-artifact", severity=Severity.WARNING, needs=("elf", "target", "libc"))
 def library_outside_artifact(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """A needed library is expected outside the artifact (another distribution, an absolute path).
+    """A needed library is expected outside the artifact.
 
     What it checks:
     ``DT_NEEDED`` names the artifact does not contain and the target does not provide, when the file's
@@ -157,7 +157,7 @@ def library_outside_artifact(ctx: Context, nf: NativeFile) -> Iterator[Violation
 
 @rule("ABG404", "bundled-library-not-elf", severity=Severity.ERROR, needs=("elf", "target", "libc"))
 def bundled_not_elf(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """The search for a needed library reaches a file in the artifact that is not ELF (stub, macOS build).
+    """The search for a needed library reaches a file that is not ELF.
 
     What it checks:
     The first file the search finds for a ``DT_NEEDED`` name, when it is not an ELF file: a symlink that a

@@ -64,7 +64,7 @@ def _describe_suffix(nf: NativeFile) -> str:
 
 @rule("ABG301", "extension-suffix-rejected", severity=Severity.ERROR, needs=("elf", "target"))
 def extension_suffix_rejected(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """An extension module whose file-name suffix the target interpreter does not import.
+    """An extension module suffix the target interpreter does not import.
 
     What it checks:
     The suffix of every importable extension module (``.cpython-312-x86_64-linux-gnu.so``, ``.abi3.so``,
@@ -140,7 +140,7 @@ def _tag_sources(ctx: Context) -> Iterator[tuple[str, str, str | None, tuple[str
 
 @rule("ABG302", "wheel-tags-rejected", severity=Severity.ERROR, scope="artifact")
 def wheel_tags_rejected(ctx: Context) -> Iterator[Violation]:
-    """A wheel (or a distribution installed in a deploy zip) whose tags the target does not accept.
+    """A wheel, or a distribution in a deploy zip, whose tags the target rejects.
 
     What it checks:
     The wheel's file-name tags — or, in a zip or folder, the ``Tag`` lines of each ``*.dist-info/WHEEL`` —
@@ -231,7 +231,7 @@ def abi3_too_new(ctx: Context) -> Iterator[Violation]:
 
 @rule("ABG304", "free-threading-mismatch", severity=Severity.ERROR, needs=("elf", "target"))
 def free_threading_mismatch(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """An extension for the free-threaded build on a GIL interpreter, or the reverse, or abi3 on 3.13t/3.14t.
+    """Free-threaded build mismatch (``t`` on a GIL build, the reverse, abi3 on 3.13t).
 
     What it checks:
     The ``t`` flag of ``.cpython-313t-….so`` against whether the target interpreter is free-threaded;
@@ -277,7 +277,7 @@ def free_threading_mismatch(ctx: Context, nf: NativeFile) -> Iterator[Violation]
 
 @rule("ABG305", "links-libpython", severity=Severity.ERROR, needs=("elf", "target"))
 def links_libpython(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """The file is linked to ``libpython3.X.so``, which the target's interpreter does not provide.
+    """The file is linked to ``libpython3.X.so``.
 
     What it checks:
     ``DT_NEEDED`` entries matching ``libpython<X>.<Y>[dmt]*.so*``. An error when the profile does not
@@ -315,7 +315,7 @@ def links_libpython(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG306", "missing-module-init", severity=Severity.ERROR, needs=("elf", "target"))
 def missing_module_init(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """An extension module that does not export ``PyInit_<name>`` for the name it is imported as.
+    """An extension module that does not export ``PyInit_<name>``.
 
     What it checks:
     For every importable extension module: a defined, default-visibility ``PyInit_<module>`` (or

@@ -195,7 +195,7 @@ def _have_text(ctx: Context, library: str, lib: Library, nodes: Sequence[str]) -
 
 @rule("ABG201", "missing-symbol-version", severity=Severity.ERROR, needs=("elf", "target", "libc"))
 def missing_version(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """A required symbol version (GLIBC_2.34, GLIBCXX_3.4.30, …) is missing from the target's library.
+    """A required symbol version (GLIBC_2.34, GLIBCXX_3.4.30…) missing on the target.
 
     What it checks:
     Every ``Elf_Vernaux`` of ``.gnu.version_r`` whose library is provided by the target system (not bundled)
@@ -247,7 +247,7 @@ def missing_version(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG202", "glibc-private", severity=Severity.ERROR, needs=("elf", "target", "libc"))
 def glibc_private(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """The file uses ``GLIBC_PRIVATE`` symbols, which only the exact glibc build it was linked with has.
+    """The file uses ``GLIBC_PRIVATE`` symbols, tied to one exact glibc build.
 
     What it checks:
     Any ``Elf_Vernaux`` named ``GLIBC_PRIVATE``, whatever the target.
@@ -282,7 +282,7 @@ def glibc_private(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG203", "missing-marker-version", severity=Severity.ERROR, needs=("elf", "target", "libc"))
 def missing_marker(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """A marker version node (GLIBC_ABI_DT_RELR, GLIBC_ABI_GNU2_TLS, …) the target's library lacks.
+    """A marker version node (GLIBC_ABI_DT_RELR…) that the target's library lacks.
 
     What it checks:
     Required nodes with no number (other than ``GLIBC_PRIVATE``): named features of the target's libc
@@ -326,7 +326,7 @@ def missing_marker(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG204", "unsupported-dt-relr", severity=Severity.ERROR, needs=("elf", "target", "libc"))
 def unsupported_relr(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """Packed relative relocations (DT_RELR) on a loader that does not apply them, or without the marker.
+    """Packed relative relocations (DT_RELR) the target's loader does not accept.
 
     What it checks:
     ``DT_RELR`` present and: the target is musl < 1.2.4 (ignores DT_RELR); or glibc < 2.36 without a
@@ -367,7 +367,7 @@ def unsupported_relr(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG205", "weak-version-missing", severity=Severity.WARNING, needs=("elf", "target", "libc"))
 def weak_version_missing(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """A *weak* version requirement the target does not satisfy: it loads, but the feature is absent.
+    """A *weak* version requirement the target does not satisfy.
 
     What it checks:
     ``Elf_Vernaux`` entries with ``VER_FLG_WEAK`` (0x2) whose node the target's library lacks. (A weakly
@@ -403,7 +403,7 @@ def weak_version_missing(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG206", "unverifiable-versions", severity=Severity.INFO, needs=("elf", "target", "libc"))
 def unverifiable_versions(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """The target provides the library, but the profile does not know which versions it defines.
+    """The target has the library, but the profile does not know its versions.
 
     What it checks:
     Version requirements on a system library whose profile entry has no node with that prefix and was
@@ -440,7 +440,7 @@ def unverifiable_versions(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG207", "unversioned-provider", severity=Severity.ERROR, needs=("elf", "target", "libc"))
 def unversioned_provider(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """The file needs versions from a library that defines none (a sibling rebuilt without a version script).
+    """Versions required from a library that defines none (glibc ≤ 2.40 aborts).
 
     What it checks:
     Version requirements on a bundled library with no ``.gnu.version_d``, or on a system library the
@@ -485,7 +485,7 @@ def unversioned_provider(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG208", "bundled-version-missing", severity=Severity.ERROR, needs=("elf", "target", "libc"))
 def bundled_version_missing(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """A bundled library does not define a version node that a file loading it requires.
+    """A bundled library lacks a version node that a file loading it requires.
 
     What it checks:
     Requirements on a library resolved *inside* the artifact, against that file's own ``.gnu.version_d``
@@ -527,7 +527,7 @@ def bundled_version_missing(ctx: Context, nf: NativeFile) -> Iterator[Violation]
 
 @rule("ABG210", "wrong-libc", severity=Severity.ERROR, needs=("elf", "target"))
 def wrong_libc(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """A musl-linked file on a glibc target, or a glibc-linked file on a musl target (Alpine).
+    """A musl-linked file on a glibc target, or a glibc-linked file on musl.
 
     What it checks:
     The C library the file was linked against (from ``PT_INTERP``, ``DT_NEEDED`` such as
