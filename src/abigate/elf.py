@@ -433,7 +433,7 @@ def _parse(src: _Source, partial: dict[str, object]) -> ElfFacts:
 
     try:
         facts = _read_tables(src, header, strtab, s, tags, bo, is64, symtab_off, versym_off, verneed_off,
-                             verdef_off, hash_off, gnu_hash_off, anomalies)
+                             verdef_off, hash_off, gnu_hash_off, strtab_off, anomalies)
     except _Rewind:
         raise _Rewind(lo) from None
     needed = tuple(s(o) for o in needed_off)
@@ -453,7 +453,8 @@ def _parse(src: _Source, partial: dict[str, object]) -> ElfFacts:
 def _read_tables(
     src: _Source, header: dict[str, object], strtab: bytes, s: Callable[[int], str], tags: dict[int, int],
     bo: str, is64: bool, symtab_off: int | None, versym_off: int | None, verneed_off: int | None,
-    verdef_off: int | None, hash_off: int | None, gnu_hash_off: int | None, anomalies: list[str],
+    verdef_off: int | None, hash_off: int | None, gnu_hash_off: int | None, strtab_off: int,
+    anomalies: list[str],
 ) -> dict[str, object]:
     """Read the symbol and version tables, in file order."""
     word = 8 if is64 else 4
@@ -522,6 +523,17 @@ def _read_tables(
             raise ValueError(f"DT_SYMENT is {tags.get(DT_SYMENT)}, expected {syment}")
         if nsyms * syment > src.size:
             raise ValueError(f"{nsyms} dynamic symbols cannot fit in a {src.size}-byte file")
+        if hash_off is None:
+            # DT_GNU_HASH covers only exported symbols: imports may lie past its last chain (always, in a
+            # file that exports nothing). Linkers put another dynamic table right after .dynsym (.dynstr
+            # for GNU ld and gold, .gnu.version for lld), so the gap up to it bounds the table.
+            later = [t for t in (strtab_off, versym_off, verneed_off, verdef_off, gnu_hash_off)
+                     if t is not None and t > symtab_off]
+            if later:
+                gap = (min(later) - symtab_off) // syment
+                if gap > nsyms and gap * syment <= min(src.size, 1 << 28):
+                    nsyms = _plausible_symbols(src.read_at(symtab_off, gap * syment), nsyms, len(strtab),
+                                               bo, is64)
 
     imports_by_index: dict[int, list[str]] = {}
     unversioned: list[str] = []
@@ -591,6 +603,28 @@ def _read_tables(
         unversioned_imports=tuple(sorted(set(unversioned))), weak_imports=tuple(sorted(set(weak))),
         python_init_exports=tuple(sorted(set(init_exports))), dynamic_symbol_count=nsyms,
     )
+
+
+def _plausible_symbols(raw: bytes, start: int, strsz: int, bo: str, is64: bool) -> int:
+    """Extend a symbol count from *start* over entries of *raw* that look like real symbols.
+
+    Stops at the first entry that cannot be a symbol (name outside ``.dynstr``, unknown type or binding,
+    bits outside the visibility field) and drops trailing all-zero padding.
+    """
+    syment = 24 if is64 else 16
+    fmt = bo + ("IBBH" if is64 else "IIIBBH")
+    count = start
+    last_real = start
+    for i in range(start, len(raw) // syment):
+        fields = struct.unpack_from(fmt, raw, i * syment)
+        name, info, other = (fields[0], fields[1], fields[2]) if is64 else (fields[0], fields[3], fields[4])
+        if name >= strsz or (info & 0xF) not in (0, 1, 2, 3, 4, 5, 6, 10) or (info >> 4) not in (0, 1, 2, 10) \
+                or other & ~3:
+            break
+        count = i + 1
+        if raw[i * syment:(i + 1) * syment].strip(b"\0"):
+            last_real = i + 1
+    return max(start, min(count, last_real))
 
 
 def _gnu_hash_count(src: _Source, off: int, bo: str, word: int) -> int:
