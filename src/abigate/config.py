@@ -168,7 +168,9 @@ def parse_config(table: Mapping[str, Any], source: str | None = None) -> Config:
                 waivers.append(w)
     if problems:
         where = source or "[tool.abigate]"
-        raise ConfigError(f"{where}: invalid [tool.abigate] configuration", problems=tuple(problems))
+        error = ConfigError(f"{where}: invalid [tool.abigate] configuration")
+        error.problems = tuple(problems)  # type: ignore[attr-defined]  # printed one per line by abigate.cli
+        raise error
     return Config(profiles=profiles, python=python, select=select, ignore=ignore, fail_on=fail_on,
                   severity=MappingProxyType(severity), waivers=tuple(waivers), source=source)
 

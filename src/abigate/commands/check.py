@@ -92,6 +92,8 @@ def check(
     from abigate.evaluate import check as run_check
     from abigate.rules import Severity, UnknownRuleError, resolve_selector
 
+    coloured = False
+
     if quiet and verbose:
         raise UsageError("--quiet and --verbose cannot be used together")
     if config_file and no_config:
@@ -139,14 +141,16 @@ def check(
     else:
         from abigate.reporters.check_text import render_text
 
-        text = render_text(report, color=use_colour(colour, to_file=bool(output)),
+        coloured = use_colour(colour, to_file=bool(output))
+        text = render_text(report, color=coloured,
                            verbosity="quiet" if quiet else "verbose" if verbose else "normal")
     if output:
         from abigate.commands.scan import write_atomically
 
         write_atomically(output, text)
     else:
-        click.echo(text, nl=False)
+        # click strips ANSI codes when stdout is not a terminal unless told otherwise (--color always).
+        click.echo(text, nl=False, color=coloured)
     status = report.exit_status(exit_zero=exit_zero)
     if status:
         raise click.exceptions.Exit(status)

@@ -94,7 +94,9 @@ def _artifact_lines(res: ArtifactResult, style: _Styler, verbosity: Verbosity, m
     dist_order: Callable[[str], tuple[int, int, str]] = lambda d: (  # noqa: E731
         -_worst(by_dist[d]), d in (_NO_DIST, _ARTIFACT_LEVEL), d)
     for dist in sorted(by_dist, key=dist_order):
-        lines.append(f"  {dist}")
+        # An artifact without any .dist-info (a plain deploy folder) needs no distribution heading.
+        if not (dist == _NO_DIST and len(by_dist) == 1):
+            lines.append(f"  {dist}")
         by_file: dict[str, list[Finding]] = {}
         for f in by_dist[dist]:
             by_file.setdefault(f.member or res.path, []).append(f)

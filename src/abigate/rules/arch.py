@@ -171,7 +171,7 @@ def wrong_machine(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
         yield Violation(
             message=f"is built for {nf.elf.arch}; {_target_text(ctx.profile)}",
             hint=f"install or build this package for {ctx.profile.arch} (the function's architecture)",
-            loader_message=f"{nf.member.rsplit('/', 1)[-1]}: cannot open shared object file: No such file or directory",
+            loader_message=f"{nf.member}: cannot open shared object file: No such file or directory",
         )
 
 
