@@ -385,3 +385,12 @@ def test_fixture_facts_are_the_same_from_a_folder_a_zip_and_workers(tmp_path: Pa
     zipped = scan_path(write_zip(tmp_path / "f.zip", _fixture_members(8)), jobs=2)
     assert [(nf.member, nf.elf, nf.macho, nf.pe) for nf in zipped.native_files] == [
         (nf.member, nf.elf, nf.macho, nf.pe) for nf in folder.native_files]
+
+
+def test_oversized_record_is_reported_and_skipped(tmp_path: Path) -> None:
+    members = [M("pkg-1.0.dist-info/RECORD", "pkg/a.so,,\n" * 200), M("pkg/a.so", ELF_STUB)]
+    path = write_zip(tmp_path / "r.zip", members)
+    facts = scan_path(path, jobs=1, max_metadata_size=100)
+    assert _problems(facts) == [(f"{path}!pkg-1.0.dist-info/RECORD", "too-large")]
+    assert facts.distributions[0].record is None
+    assert facts.native_files[0].distribution is None

@@ -457,6 +457,22 @@ def scan_paths(
         scanner.close()
 
 
-def scan_path(path: str | os.PathLike[str], *, jobs: int | None = None, **limits: object) -> ArtifactFacts:
+def scan_path(
+    path: str | os.PathLike[str],
+    *,
+    jobs: int | None = None,
+    max_nesting_depth: int = archive.MAX_NESTING_DEPTH,
+    max_members: int = archive.MAX_MEMBERS,
+    max_member_size: int = archive.MAX_MEMBER_SIZE,
+    max_total_size: int = archive.MAX_TOTAL_SIZE,
+    max_ratio: float = archive.MAX_RATIO,
+    max_nested_in_memory: int = archive.MAX_NESTED_IN_MEMORY,
+    max_metadata_size: int = archive.MAX_METADATA_SIZE,
+    progress: ProgressCallback | None = None,
+) -> ArtifactFacts:
     """Scan one wheel, zip, folder or file (see :func:`scan_paths` for the keyword arguments)."""
-    return scan_paths([path], jobs=jobs, **limits)[0]  # type: ignore[arg-type]
+    return scan_paths(
+        [path], jobs=jobs, max_nesting_depth=max_nesting_depth, max_members=max_members,
+        max_member_size=max_member_size, max_total_size=max_total_size, max_ratio=max_ratio,
+        max_nested_in_memory=max_nested_in_memory, max_metadata_size=max_metadata_size, progress=progress,
+    )[0]
