@@ -193,3 +193,20 @@ def test_rules_listing_and_one_rule(capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, _ = run(capsys, "rules", "missing-symbol-version")
     assert rc == 0 and out.startswith("ABG201 missing-symbol-version")
     check_golden("rule-ABG201.txt", out)
+
+
+@pytest.mark.loader
+@pytest.mark.skipif(not (sys.platform == "linux" and sys.version_info[:2] == (3, 11) and os.uname().machine == "x86_64"),
+                    reason="the example is a CPython 3.11 x86-64 extension")
+def test_example_verdict_agrees_with_the_host_loader(capsys: pytest.CaptureFixture[str]) -> None:
+    """The host (glibc ≥ 2.34) imports the example exactly when abigate says a profile of its glibc passes."""
+    import platform
+    import subprocess
+
+    libc, version = platform.libc_ver()
+    host = tuple(int(x) for x in version.split(".")[:2]) if libc == "glibc" and version else (0, 0)
+    proc = subprocess.run([sys.executable, "-c", "import demo; print(demo.probe('/'))"], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / EXAMPLE)}, check=False)
+    profile = "debian-12" if host >= (2, 36) else "aws-lambda-python3.11"
+    rc, _, _ = run(capsys, "check", EXAMPLE, "-p", profile, "--python", "3.11", "--no-config")
+    assert (proc.returncode == 0) == (rc == 0), proc.stderr

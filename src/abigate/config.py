@@ -118,9 +118,10 @@ def _waiver(index: int, raw: Any, problems: list[str]) -> Waiver | None:
     if profile is not None and not isinstance(profile, str):
         problems.append(f"{where}: 'profile' must be a profile id")
         ok = False
-    if not ok:
+    if not ok or not isinstance(code, str) or not isinstance(reason, str) or not isinstance(path, str):
         return None
-    return Waiver(code=code, path=path, reason=reason.strip(), expires=expires, profile=profile)
+    return Waiver(code=code, path=path, reason=reason.strip(),
+                  expires=expires if isinstance(expires, date) else None, profile=profile)
 
 
 def parse_config(table: Mapping[str, Any], source: str | None = None) -> Config:
@@ -192,7 +193,8 @@ def find_config(start: Path) -> Path | None:
 def _read(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data: dict[str, Any] = tomllib.load(fh)
+            return data
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:

@@ -220,8 +220,8 @@ class _Resolver:
             found = self.lookup(candidate, req)
             if found is None or found[0] == "skip":
                 continue
-            kind = "bundled" if found[0] == "elf" else "not-elf"
-            return Resolved(requester=requester, needed=needed, kind=kind, member=found[1], via=via,
+            found_kind: ResolvedKind = "bundled" if found[0] == "elf" else "not-elf"
+            return Resolved(requester=requester, needed=needed, kind=found_kind, member=found[1], via=via,
                             chain=chain, searched=tuple(searched))
         lib = self.profile.library(needed)
         if lib is None and self.musl and _MUSL_MERGED.match(needed):

@@ -10,7 +10,8 @@ import re
 from collections.abc import Iterator
 
 from abigate.facts import NativeFile
-from abigate.profile import PythonRuntime
+from abigate.profile import Profile, PythonRuntime
+from abigate.pyabi import wheel_arch
 from abigate.resolve import is_importable_extension
 from abigate.rules._base import Context, Severity, Violation, rule
 
@@ -25,6 +26,7 @@ __all__ = [
 ]
 
 _LIBPYTHON = re.compile(r"^libpython\d+\.\d+[dmt]*\.so")
+_LIBC_TAG = re.compile(r"^(?P<kind>manylinux|musllinux)_(?P<major>\d+)_(?P<minor>\d+)_(?P<arch>.+)$")
 _ABI3_TAG = re.compile(r"^cp3(?P<minor>\d+)-abi3-(?P<plat>.+)$")
 #: folders under which a deploy zip installs packages (Lambda layers, ``pip install --target python``).
 _SITE_PREFIXES = re.compile(r"^(?:python/)?(?:lib/python3\.\d+t?/site-packages/)?")
@@ -102,7 +104,20 @@ def extension_suffix_rejected(ctx: Context, nf: NativeFile) -> Iterator[Violatio
     )
 
 
-def _tag_reasons(tags: tuple[str, ...], py: PythonRuntime) -> tuple[list[str], bool]:
+def _platform_why(plat: str, profile: Profile) -> str:
+    """`` (needs glibc ≥ 2.34; the target has 2.26)`` for a manylinux/musllinux tag of the target's arch."""
+    m = _LIBC_TAG.match(plat)
+    if m is None:
+        return ""
+    family = "glibc" if m.group("kind") == "manylinux" else "musl"
+    if wheel_arch(profile.arch) != m.group("arch"):
+        return f" (built for {m.group('arch')}; the target is {profile.arch})"
+    if family != profile.libc:
+        return f" (built for {family}; the target uses {profile.libc})"
+    return f" (needs {family} ≥ {m.group('major')}.{m.group('minor')}; the target has {profile.libc_version_text})"
+
+
+def _tag_reasons(tags: tuple[str, ...], py: PythonRuntime, profile: Profile) -> tuple[list[str], bool]:
     """Why none of *tags* is accepted: reason lines, and whether the only reason is an abi3 minimum."""
     accepted_platforms = {t.split("-")[2] for t in py.tags if t.count("-") == 2}
     accepted_pyabi = {tuple(t.split("-")[:2]) for t in py.tags if t.count("-") == 2}
@@ -117,7 +132,7 @@ def _tag_reasons(tags: tuple[str, ...], py: PythonRuntime) -> tuple[list[str], b
         interp, abi, plat = parts
         m = _ABI3_TAG.match(tag)
         if plat not in accepted_platforms:
-            reasons.append(f"{tag}: platform {plat} is not accepted")
+            reasons.append(f"{tag}: platform {plat} is not accepted{_platform_why(plat, profile)}")
             abi3_only = False
         elif m and int(m.group("minor")) > py.version[1] and py.version[0] == 3:
             reasons.append(f"{tag}: abi3 for Python ≥ 3.{m.group('minor')}")
@@ -172,7 +187,7 @@ def wheel_tags_rejected(ctx: Context) -> Iterator[Violation]:
     for what, path, dist, tags in _tag_sources(ctx):
         if not tags or accepted.intersection(tags):
             continue
-        reasons, abi3_only = _tag_reasons(tags, py)
+        reasons, abi3_only = _tag_reasons(tags, py, ctx.profile)
         if abi3_only:
             continue
         yield Violation(
@@ -216,7 +231,7 @@ def abi3_too_new(ctx: Context) -> Iterator[Violation]:
     for what, path, dist, tags in _tag_sources(ctx):
         if not tags or accepted.intersection(tags):
             continue
-        reasons, abi3_only = _tag_reasons(tags, py)
+        reasons, abi3_only = _tag_reasons(tags, py, ctx.profile)
         if not abi3_only:
             continue
         minimum = min(int(m.group("minor")) for t in tags if (m := _ABI3_TAG.match(t)))

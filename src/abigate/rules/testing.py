@@ -13,6 +13,7 @@ Defaults describe a well-formed x86-64 glibc shared object, so each test states 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
@@ -96,12 +97,9 @@ def artifact(
     **overrides: Any,
 ) -> ArtifactFacts:
     """An ``ArtifactFacts`` holding *files* (their paths are re-rooted under *path*)."""
-    rooted = tuple(
-        NativeFile(**{**{s: getattr(nf, s) for s in NativeFile.__slots__}, "path": f"{path}!{nf.member}"})  # type: ignore[attr-defined]
-        for nf in files
-    )
+    rooted = tuple(replace(nf, path=f"{path}!{nf.member}") for nf in files)
     all_members = tuple(sorted(set(members) | {nf.member for nf in rooted}))
-    return ArtifactFacts(path=path, kind=kind, native_files=rooted, members=all_members,  # type: ignore[arg-type]
+    return ArtifactFacts(path=path, kind=kind, native_files=rooted, members=all_members,  # type: ignore[arg-type,unused-ignore]
                          problems=tuple(problems), distributions=tuple(distributions), wheel=wheel,
                          member_count=len(all_members), total_size=sum(nf.size for nf in rooted), **overrides)
 

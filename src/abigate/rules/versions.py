@@ -47,7 +47,7 @@ Status = Literal["ok", "missing", "unknown", "unversioned"]
 #: libraries that glibc's libc provides and musl's single libc.so replaces (loader.md §8).
 _LIBC_NAMES = re.compile(r"^(lib(c|pthread|rt|m|dl|util|xnet|resolv|anl|crypt)\.so(\.\d+)*|ld-linux[-\w.]*\.so\.\d+|ld64\.so\.\d+)$")
 #: (prefix, highest node) → the GCC release that introduced it, for hints (runtimes.md §8).
-_GCC_FOR = {
+_GCC_FOR: dict[str, dict[tuple[int, ...], str]] = {
     "GLIBCXX": {(3, 4, 19): "4.8.3", (3, 4, 20): "4.9", (3, 4, 21): "5", (3, 4, 22): "6", (3, 4, 23): "7.1",
                 (3, 4, 24): "7.2", (3, 4, 25): "8", (3, 4, 26): "9.1", (3, 4, 27): "9.2", (3, 4, 28): "9.3",
                 (3, 4, 29): "11", (3, 4, 30): "12", (3, 4, 31): "13.1", (3, 4, 32): "13.2", (3, 4, 33): "14",
