@@ -186,3 +186,10 @@ def test_has_failures_looks_into_nested_artifacts() -> None:
 def test_typing_literal_kinds_match_the_schema() -> None:
     kinds = typing.get_args(facts_module.ArtifactKind)
     assert set(SCHEMA["$defs"]["artifact"]["properties"]["kind"]["enum"]) == set(kinds)
+
+
+def test_engine_option(wheel: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", str(wheel), "--engine", "pyelftools", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["artifacts"][0]["native_files"][0]["elf"]["arch"] == "x86_64"
+    assert main(["scan", str(wheel), "--engine", "readelf"]) == 2

@@ -394,3 +394,23 @@ def test_oversized_record_is_reported_and_skipped(tmp_path: Path) -> None:
     assert _problems(facts) == [(f"{path}!pkg-1.0.dist-info/RECORD", "too-large")]
     assert facts.distributions[0].record is None
     assert facts.native_files[0].distribution is None
+
+
+@pytest.mark.parametrize("compression", [STORED, 8], ids=["stored", "deflated"])
+def test_pyelftools_engine_reads_the_same_members(tmp_path: Path, compression: int) -> None:
+    whl = write_zip(tmp_path / "fixtures.zip", _fixture_members(compression))
+    ours = scan_path(whl, jobs=1)
+    theirs = scan_path(whl, jobs=1, engine="pyelftools")
+    assert [nf.member for nf in theirs.native_files] == [nf.member for nf in ours.native_files]
+    for a, b in zip(ours.native_files, theirs.native_files, strict=True):
+        if a.elf is None:
+            continue
+        assert b.error is None, (b.member, b.error)
+        assert b.elf is not None
+        assert (b.elf.needed, b.elf.soname, b.elf.max_glibc, b.elf.exec_stack) == (
+            a.elf.needed, a.elf.soname, a.elf.max_glibc, a.elf.exec_stack), a.member
+
+
+def test_unknown_engine_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="unknown ELF engine"):
+        scan_path(tmp_path, engine="objdump")

@@ -43,11 +43,18 @@ from abigate.facts import ArtifactFacts, ArtifactKind, Distribution, Link, Nativ
 from abigate.native import HEAD_SIZE, NativeRead, read_native, sniff
 from abigate.pyabi import parse_extension_name
 
-__all__ = ["DEFAULT_JOBS_CAP", "PARALLEL_MIN_SIZE", "default_jobs", "scan_path", "scan_paths"]
+__all__ = [
+    "DEFAULT_JOBS_CAP", "ENGINES", "PARALLEL_MIN_SIZE", "PYELFTOOLS_MAX_IN_MEMORY", "default_jobs", "scan_path",
+    "scan_paths",
+]
 
 #: native members at least this large (uncompressed) are parsed in a worker process when ``jobs > 1``;
 #: below it, the fork/pickle round trip costs more than the parse.
 PARALLEL_MIN_SIZE = 4 << 20
+#: a compressed ELF member larger than this is not inflated into memory for the pyelftools engine.
+PYELFTOOLS_MAX_IN_MEMORY = 256 << 20
+#: ELF readers ``scan_paths(engine=…)`` accepts: abigate's streaming reader, or pyelftools as a cross-check.
+ENGINES = ("abigate", "pyelftools")
 #: the default number of workers is the CPU count, capped here (more only adds memory).
 DEFAULT_JOBS_CAP = 4
 
@@ -64,11 +71,14 @@ def default_jobs() -> int:
 # -- reading one native member (parent and workers) ---------------------------------------------------
 
 
-def _parse(head: bytes, stream: archive.StoredStream | archive.InflateStream, size: int) -> NativeRead:
+def _parse(head: bytes, stream: archive.StoredStream | archive.InflateStream, size: int,
+           engine: str = "abigate") -> NativeRead:
     """Run the binary parser; a parser bug on hostile bytes becomes the file's error, not a traceback."""
     kind = sniff(head)
     assert kind is not None
     try:
+        if engine == "pyelftools" and kind == "elf":
+            return _parse_pyelftools(head, stream, size)
         return read_native(head, stream, size)
     except MemberError as exc:
         return NativeRead(kind=kind, error=exc.message)
@@ -78,7 +88,20 @@ def _parse(head: bytes, stream: archive.StoredStream | archive.InflateStream, si
         return NativeRead(kind=kind, error=f"parser failed: {type(exc).__name__}: {exc}")
 
 
-def _read_job(ref: DataRef) -> tuple[NativeRead | None, list[tuple[str, str]]]:
+def _parse_pyelftools(head: bytes, stream: archive.StoredStream | archive.InflateStream, size: int) -> NativeRead:
+    """The cross-check engine: pyelftools needs random access, so a compressed member is held in memory."""
+    from abigate.elf_pyelftools import read_elf_pyelftools
+
+    if isinstance(stream, archive.StoredStream):
+        stream.seek(0)
+        return read_elf_pyelftools(stream)  # type: ignore[arg-type]
+    if size > PYELFTOOLS_MAX_IN_MEMORY:
+        return NativeRead(kind="elf", error=f"{size} bytes compressed in the archive: too large to hold in memory "
+                                            "for the pyelftools engine (use the default engine)")
+    return read_elf_pyelftools(head + stream.read(size - len(head)))
+
+
+def _read_job(ref: DataRef, engine: str = "abigate") -> tuple[NativeRead | None, list[tuple[str, str]]]:
     """Worker entry point: reopen the member by path, parse it, return the result and stream problems."""
     try:
         fh, stream = archive.open_ref(ref)
@@ -91,7 +114,7 @@ def _read_job(ref: DataRef) -> tuple[NativeRead | None, list[tuple[str, str]]]:
             return None, [("unreadable", f"read failed: {exc.strerror or exc}")]
         if sniff(head) is None:  # the file changed under us
             return None, [("unreadable", "the member no longer holds a native binary")]
-        result = _parse(head, stream, ref.size)
+        result = _parse(head, stream, ref.size, engine)
         return result, list(stream.problems)
 
 
@@ -136,7 +159,9 @@ class _Builder:
 class _Scanner:
     """One scan run: limits, the (lazily started) worker pool, progress reporting."""
 
-    def __init__(self, *, jobs: int | None, limits: Limits, progress: ProgressCallback | None) -> None:
+    def __init__(self, *, jobs: int | None, limits: Limits, progress: ProgressCallback | None,
+                 engine: str = "abigate") -> None:
+        self.engine = engine
         self.jobs = default_jobs() if jobs is None else max(1, jobs)
         self.limits = limits
         self.progress = progress
@@ -153,7 +178,7 @@ class _Scanner:
             ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx)
         try:
-            return self._pool.submit(_read_job, ref)
+            return self._pool.submit(_read_job, ref, self.engine)
         except (BrokenProcessPool, RuntimeError):
             self._pool_broken = True
             return None
@@ -264,7 +289,7 @@ class _Scanner:
                     if future is not None:
                         pending.result, pending.ref = future, ref
                         return
-                pending.result = _parse(head, stream, entry.size)
+                pending.result = _parse(head, stream, entry.size, self.engine)
             elif archive.is_zip_head(head):
                 _close(stream)
                 self._scan_nested(container, builder, entry, display, depth)
@@ -331,7 +356,7 @@ class _Scanner:
             except (BrokenProcessPool, OSError, RuntimeError):
                 # A worker died (killed, out of memory): read this member here instead.
                 assert pending.ref is not None
-                result, problems = _read_job(pending.ref)
+                result, problems = _read_job(pending.ref, self.engine)
             for kind, message in problems:
                 builder.problem(pending.display, kind, message)
         entry = pending.entry
@@ -430,6 +455,7 @@ def scan_paths(
     max_nested_in_memory: int = archive.MAX_NESTED_IN_MEMORY,
     max_metadata_size: int = archive.MAX_METADATA_SIZE,
     progress: ProgressCallback | None = None,
+    engine: str = "abigate",
 ) -> tuple[ArtifactFacts, ...]:
     """Scan several artifacts with one worker pool; the result is in the order of *paths*.
 
@@ -437,8 +463,11 @@ def scan_paths(
 
     :param jobs: worker processes for large native members (default ``min(cpu_count, 4)``; 1 = none).
     :param progress: called as ``progress(artifact, members_done, members_total)`` while reading.
-    :raises UsageError: a path does not exist or cannot be read.
+    :param engine: ``abigate`` (streaming, the default) or ``pyelftools`` (a slower independent reading).
+    :raises UsageError: a path does not exist or cannot be read, or *engine* is unknown.
     """
+    if engine not in ENGINES:
+        raise UsageError(f"unknown ELF engine {engine!r} (choose from {', '.join(ENGINES)})")
     items: Sequence[str] = [os.fspath(p) for p in paths]
     for item in items:
         if not os.path.exists(item):
@@ -450,7 +479,7 @@ def scan_paths(
         max_total_size=max_total_size, max_ratio=max_ratio, max_nested_in_memory=max_nested_in_memory,
         max_metadata_size=max_metadata_size,
     )
-    scanner = _Scanner(jobs=jobs, limits=limits, progress=progress)
+    scanner = _Scanner(jobs=jobs, limits=limits, progress=progress, engine=engine)
     try:
         return tuple(scanner.scan(item) for item in items)
     finally:
@@ -469,10 +498,12 @@ def scan_path(
     max_nested_in_memory: int = archive.MAX_NESTED_IN_MEMORY,
     max_metadata_size: int = archive.MAX_METADATA_SIZE,
     progress: ProgressCallback | None = None,
+    engine: str = "abigate",
 ) -> ArtifactFacts:
     """Scan one wheel, zip, folder or file (see :func:`scan_paths` for the keyword arguments)."""
     return scan_paths(
         [path], jobs=jobs, max_nesting_depth=max_nesting_depth, max_members=max_members,
         max_member_size=max_member_size, max_total_size=max_total_size, max_ratio=max_ratio,
         max_nested_in_memory=max_nested_in_memory, max_metadata_size=max_metadata_size, progress=progress,
+        engine=engine,
     )[0]

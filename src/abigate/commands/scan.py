@@ -74,8 +74,11 @@ class _Progress:
 @click.option("--output", "-o", metavar="FILE", help="Write the report to FILE (atomically) instead of stdout.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for large native files (default: CPU count, at most 4; 1 = none).")
+@click.option("--engine", type=click.Choice(["abigate", "pyelftools"]), default="abigate", show_default=True,
+              help="ELF reader: abigate's streaming one, or pyelftools to cross-check (slower; holds "
+                   "compressed members in memory).")
 @click.option("--debug", is_flag=True, help="Show the Python traceback of an internal error.")
-def scan(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None, debug: bool) -> None:
+def scan(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None, engine: str, debug: bool) -> None:
     """Read every native file (ELF, Mach-O, PE) in wheels, zips, folders or files, and print its facts.
 
     Files are recognised by content, never by name; nested wheels and zips are opened too; nothing is
@@ -86,7 +89,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None,
 
     progress = _Progress()
     try:
-        artifacts = scan_paths(paths, jobs=jobs, progress=progress if progress.enabled else None)
+        artifacts = scan_paths(paths, jobs=jobs, progress=progress if progress.enabled else None, engine=engine)
     finally:
         progress.clear()
     text = scanreport.render_json(artifacts) if fmt == "json" else scanreport.render_text(artifacts)
