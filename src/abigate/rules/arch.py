@@ -352,7 +352,9 @@ def exec_stack(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     """
     elf = nf.elf
     assert elf is not None
-    if not elf.exec_stack:
+    # Only shared objects are dlopened; programs get their stack at start-up (allowed by default), and
+    # object files have no program headers at all (which would read as "no PT_GNU_STACK").
+    if elf.type != "shared" or not elf.exec_stack:
         return
     why = ("PT_GNU_STACK has PF_X" if elf.gnu_stack_flags is not None
            else f"no PT_GNU_STACK, and {elf.arch} defaults to an executable stack")
@@ -399,7 +401,7 @@ def x86_isa_level(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     elf = nf.elf
     assert elf is not None
     level, target = elf.x86_isa_level, ctx.profile.x86_isa_level
-    if level is None or target is None or level <= target:
+    if elf.type in ("relocatable", "core", "other") or level is None or target is None or level <= target:
         return
     glibc_checks = ctx.profile.libc == "glibc" and ctx.profile.libc_version >= (2, 33)
     yield Violation(
