@@ -118,3 +118,14 @@ def test_importable_extension() -> None:
     assert not is_importable_extension(native("torch/lib/libtorch.so"))
     assert is_importable_extension(native("pkg/_x.so", elf(python_init_exports=("PyInit__x",))))
     assert not is_importable_extension(native("pkg/libfoo.so.1"))
+
+
+def test_lambda_ld_library_path_reaches_the_zips_lib_folder() -> None:
+    lam = glibc_profile(library_paths=("/var/lang/lib", "/lib64", "/var/task", "/var/task/lib", "/opt/lib"))
+    files = [lib(EXT, "libpq.so.5"), lib("lib/libpq.so.5")]
+    res = outcome(artifact("fn.zip", files, kind="zip"), EXT, "libpq.so.5", lam)
+    assert (res.kind, res.member, res.via) == ("bundled", "lib/libpq.so.5", "LD_LIBRARY_PATH (/var/task/lib)")
+    # a wheel is installed into site-packages, not unpacked at /var/task
+    assert outcome(artifact("w.whl", files), EXT, "libpq.so.5", lam).kind == "unreachable"
+    # without those paths in the profile, nothing reaches lib/
+    assert outcome(artifact("fn.zip", files, kind="zip"), EXT, "libpq.so.5").kind == "unreachable"

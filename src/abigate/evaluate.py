@@ -172,14 +172,16 @@ def check(
     selection = selection or Selection()
     unwaived = replace(selection, waivers=())
     per_artifact = []
-    raw: list[Finding] = []
     for facts in artifacts:
         found: list[Finding] = []
         for profile in profiles:
             found.extend(evaluate(facts, profile, unwaived, alternatives=alternatives))
-        raw.extend(found)
         per_artifact.append((facts, found))
     _, notes = apply_waivers((), selection.waivers, selection.today)
+    if any(r.family == "python" for r in selection.rules()):
+        # Say so rather than pass silently: without an interpreter the Python rules have nothing to compare with.
+        notes += [f"{p.id} names no Python interpreter, so the Python rules (ABG3xx) were skipped; pass --python X.Y"
+                  for p in profiles if p.python is None]
     results = []
     for facts, found in per_artifact:
         waived, _ = apply_waivers(found, selection.waivers, selection.today)

@@ -6,7 +6,8 @@ library the *system* (profile) provides, or nowhere. It follows glibc's ``_dl_ma
 
 1. if the requester has **no** ``DT_RUNPATH``: the ``DT_RPATH`` of the requester, then of each object that
    loaded it, up the loading chain (an object that has a ``DT_RUNPATH`` contributes no ``DT_RPATH``);
-2. ``LD_LIBRARY_PATH`` (part of the profile's system libraries here);
+2. ``LD_LIBRARY_PATH``: its entries under a deploy root (``/var/task/lib`` on AWS Lambda) are folders of a
+   deploy zip; the others belong to the system (the profile's libraries);
 3. the requester's own ``DT_RUNPATH`` — **not** its loaders': RUNPATH is not inherited, which is why a
    bundled library's own dependency goes missing when only the extension carries the RUNPATH;
 4. the system libraries (``ld.so.cache`` and default directories) — the profile's list.
@@ -45,6 +46,10 @@ ResolvedKind = Literal["bundled", "system", "missing", "outside", "unreachable",
 #: on a musl target, a glibc object's NEEDED on these libraries is satisfied by musl's single libc (loader.md §8).
 _MUSL_MERGED = re.compile(r"^lib(c|pthread|rt|m|dl|util|xnet)\.so(\.\d+)*$")
 _MAX_DEPTH = 32
+#: where serverless runtimes unpack a deploy zip (AWS Lambda: the function in ``/var/task``, layers in ``/opt``;
+#: runtimes.md §1.6). A profile search directory under one of these is a folder *of the artifact*: Lambda's
+#: ``LD_LIBRARY_PATH`` has ``/var/task/lib``, so a zip's ``lib/libpq.so.5`` is found without any RPATH.
+_DEPLOY_ROOTS = ("/var/task", "/opt")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -143,6 +148,8 @@ class _Resolver:
         self.entries: dict[tuple[str, str], Resolved] = {}
         self.dependencies: set[str] = set()
         self.musl = profile.libc == "musl"
+        # Wheels are installed into site-packages, never unpacked at a deploy root.
+        self.deploy_dirs = () if artifact.kind == "wheel" else _deploy_dirs(profile)
 
     def elf(self, member: str) -> ElfFacts | None:
         nf = self.files.get(member)
@@ -163,6 +170,8 @@ class _Resolver:
                 out.append((_expand(entry, posixpath.dirname(obj)), entry, via))
 
         if self.musl:
+            # musl: LD_LIBRARY_PATH first, then the RUNPATH (else RPATH) of the requester and its loaders.
+            out.extend((rel, target, f"LD_LIBRARY_PATH ({target})") for rel, target in self.deploy_dirs)
             for obj in chain:
                 elf = self.elf(obj)
                 if elf is None:
@@ -178,7 +187,9 @@ class _Resolver:
                 if elf is None or elf.runpath:
                     continue
                 add(obj, elf.rpath, "DT_RPATH")
-        else:
+        # LD_LIBRARY_PATH comes after DT_RPATH and before DT_RUNPATH.
+        out.extend((rel, target, f"LD_LIBRARY_PATH ({target})") for rel, target in self.deploy_dirs)
+        if req.runpath:
             add(requester, req.runpath, "DT_RUNPATH")
         return out
 
@@ -287,6 +298,17 @@ class _Resolver:
             inherited.extend(f"{posixpath.dirname(obj)}:{e}" for e in entries)
             inherited.append(f"runpath:{obj}" if elf.runpath else "")
         return tuple(inherited)
+
+
+def _deploy_dirs(profile: Profile) -> tuple[tuple[str, str], ...]:
+    """(artifact folder, target path) for the profile's search directories under a deploy root."""
+    out = []
+    for path in profile.library_paths:
+        for root in _DEPLOY_ROOTS:
+            if path == root or path.startswith(root + "/"):
+                rel = posixpath.normpath(path[len(root):].lstrip("/") or ".")
+                out.append((rel, path))
+    return tuple(dict.fromkeys(out))
 
 
 def resolve_artifact(artifact: ArtifactFacts, profile: Profile) -> Resolution:

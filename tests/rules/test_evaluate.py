@@ -136,3 +136,13 @@ def test_order_is_deterministic_and_worst_first_within_a_file() -> None:
 def test_empty_report() -> None:
     report = Report.build(profiles=[], artifacts=[])
     assert report.exit_status() == 0 and not report.failed
+
+
+def test_profile_without_python_says_python_rules_were_skipped() -> None:
+    no_python = glibc_profile("os-only", python=None)
+    facts = wheel(ext(member="pkg/_x.cpython-312-x86_64-linux-gnu.so"))
+    report = check([facts], [no_python])
+    assert report.artifacts[0].findings == ()
+    assert report.notes == ("os-only names no Python interpreter, so the Python rules (ABG3xx) were skipped; "
+                            "pass --python X.Y",)
+    assert check([facts], [no_python], Selection(ignore=("ABG3",))).notes == ()
