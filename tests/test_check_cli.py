@@ -18,7 +18,9 @@ from abigate.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "check"
-SCHEMA = json.loads((ROOT / "src" / "abigate" / "resources" / "check.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads(
+    (ROOT / "src" / "abigate" / "resources" / "check.schema.json").read_text(encoding="utf-8")
+)
 UPDATE = os.environ.get("ABIGATE_UPDATE_GOLDEN") == "1"
 EXAMPLE = "examples/lambda-demo/function"
 LAMBDA = "aws-lambda-python3.11"
@@ -49,14 +51,28 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def test_example_fails_on_lambda_311_and_passes_on_debian_12_text(capsys: pytest.CaptureFixture[str]) -> None:
-    rc, out, err = run(capsys, "check", EXAMPLE, "-p", LAMBDA, "-p", "debian-12", "--python", "3.11", "--no-config")
+    rc, out, err = run(
+        capsys, "check", EXAMPLE, "-p", LAMBDA, "-p", "debian-12", "--python", "3.11", "--no-config"
+    )
     assert (rc, err) == (1, "")
     check_golden("example.txt", out)
 
 
 def test_example_json_matches_schema_and_golden(capsys: pytest.CaptureFixture[str]) -> None:
-    rc, out, _ = run(capsys, "check", EXAMPLE, "-p", LAMBDA, "-p", "debian-12", "--python", "3.11", "--no-config",
-                     "--format", "json")
+    rc, out, _ = run(
+        capsys,
+        "check",
+        EXAMPLE,
+        "-p",
+        LAMBDA,
+        "-p",
+        "debian-12",
+        "--python",
+        "3.11",
+        "--no-config",
+        "--format",
+        "json",
+    )
     assert rc == 1
     doc = json.loads(out)
     jsonschema.validate(doc, SCHEMA)
@@ -68,29 +84,50 @@ def test_example_json_matches_schema_and_golden(capsys: pytest.CaptureFixture[st
 def test_exit_0_when_compatible(capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, _ = run(capsys, "check", EXAMPLE, "-p", "debian-12", "--python", "3.11", "--no-config")
     assert rc == 0
-    assert out.splitlines()[-1] == "summary: 0 errors, 0 warnings, 0 info in 1 artifact; debian-12: PASS (0 of 1 artifact failing)"
+    assert (
+        out.splitlines()[-1]
+        == "summary: 0 errors, 0 warnings, 0 info in 1 artifact; debian-12: PASS (0 of 1 artifact failing)"
+    )
 
 
 def test_exit_zero_and_fail_on(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "check", EXAMPLE, "-p", LAMBDA, "--no-config", "--exit-zero")[0] == 0
     # ignoring the only failing rule makes it pass
     assert run(capsys, "check", EXAMPLE, "-p", LAMBDA, "--no-config", "--ignore", "ABG2")[0] == 0
-    assert run(capsys, "check", EXAMPLE, "-p", LAMBDA, "--no-config", "--select", "ABG1,ABG3", "--fail-on",
-               "warning")[0] == 0
+    assert (
+        run(
+            capsys,
+            "check",
+            EXAMPLE,
+            "-p",
+            LAMBDA,
+            "--no-config",
+            "--select",
+            "ABG1,ABG3",
+            "--fail-on",
+            "warning",
+        )[0]
+        == 0
+    )
 
 
 def test_quiet_and_verbose(capsys: pytest.CaptureFixture[str]) -> None:
     _, quiet, _ = run(capsys, "check", EXAMPLE, "-p", "debian-12", "--python", "3.11", "--no-config", "-q")
-    assert quiet.splitlines() == ["summary: 0 errors, 0 warnings, 0 info in 1 artifact; debian-12: PASS (0 of 1 artifact failing)"]
+    assert quiet.splitlines() == [
+        "summary: 0 errors, 0 warnings, 0 info in 1 artifact; debian-12: PASS (0 of 1 artifact failing)"
+    ]
     _, verbose, _ = run(capsys, "check", EXAMPLE, "-p", LAMBDA, "--no-config", "-v")
     assert verbose.startswith("profile aws-lambda-python3.11-x86_64: ")
     assert "symbols: pthread_create, pthread_join, stat64" in verbose
 
 
-def test_output_file_and_colour(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_output_file_and_colour(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "report.json"
-    rc, out, _ = run(capsys, "check", EXAMPLE, "-p", LAMBDA, "--no-config", "--format", "json", "-o", str(target))
+    rc, out, _ = run(
+        capsys, "check", EXAMPLE, "-p", LAMBDA, "--no-config", "--format", "json", "-o", str(target)
+    )
     assert (rc, out) == (1, "")
     jsonschema.validate(json.loads(target.read_text(encoding="utf-8")), SCHEMA)
     _, plain, _ = run(capsys, "check", EXAMPLE, "-p", LAMBDA, "--no-config")
@@ -128,8 +165,16 @@ def test_colour_only_on_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPa
         (["check", EXAMPLE, "-p", LAMBDA, "--config", "nope.toml"], "nope.toml"),
         (["rules", "ABG999"], "ABG999"),
     ],
-    ids=["unknown-profile", "missing-path", "unknown-rule", "bad-format", "no-profile", "quiet-verbose",
-         "missing-config", "unknown-rule-doc"],
+    ids=[
+        "unknown-profile",
+        "missing-path",
+        "unknown-rule",
+        "bad-format",
+        "no-profile",
+        "quiet-verbose",
+        "missing-config",
+        "unknown-rule-doc",
+    ],
 )
 def test_exit_2(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
     rc, out, err = run(capsys, *args)
@@ -139,16 +184,23 @@ def test_exit_2(capsys: pytest.CaptureFixture[str], args: list[str], message: st
     assert "Traceback" not in err
 
 
-def test_exit_2_on_invalid_config_lists_every_problem(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_exit_2_on_invalid_config_lists_every_problem(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     cfg = tmp_path / "pyproject.toml"
-    cfg.write_text('[tool.abigate]\nprofiles = ["debian-12"]\ncolour = "red"\n'
-                   '[[tool.abigate.waivers]]\ncode = "ABG201"\n', encoding="utf-8")
+    cfg.write_text(
+        '[tool.abigate]\nprofiles = ["debian-12"]\ncolour = "red"\n'
+        '[[tool.abigate.waivers]]\ncode = "ABG201"\n',
+        encoding="utf-8",
+    )
     rc, _, err = run(capsys, "check", EXAMPLE, "--config", str(cfg))
     assert rc == 2
     assert "unknown key 'colour'" in err and "'reason' is required" in err
 
 
-def test_exit_3_on_internal_error(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_exit_3_on_internal_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import abigate.evaluate
 
     def boom(*args: object, **kwargs: object) -> None:
@@ -163,12 +215,15 @@ def test_exit_3_on_internal_error(capsys: pytest.CaptureFixture[str], monkeypatc
 # -- configuration ----------------------------------------------------------------------------------------
 
 
-def test_config_found_upwards_supplies_profiles_and_waivers(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_found_upwards_supplies_profiles_and_waivers(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.abigate]\nprofiles = ["aws-lambda-python3.11-x86_64"]\n'
         '[[tool.abigate.waivers]]\ncode = "ABG201"\npath = "*/_demo.*.so"\nreason = "only imported on the 3.12 stage"\n'
-        '[[tool.abigate.waivers]]\ncode = "ABG1"\nreason = "old"\nexpires = 2020-01-31\n', encoding="utf-8")
+        '[[tool.abigate.waivers]]\ncode = "ABG1"\nreason = "old"\nexpires = 2020-01-31\n',
+        encoding="utf-8",
+    )
     sub = tmp_path / "a" / "b"
     sub.mkdir(parents=True)
     monkeypatch.chdir(sub)
@@ -196,8 +251,10 @@ def test_rules_listing_and_one_rule(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.loader
-@pytest.mark.skipif(not (sys.platform == "linux" and sys.version_info[:2] == (3, 11) and os.uname().machine == "x86_64"),
-                    reason="the example is a CPython 3.11 x86-64 extension")
+@pytest.mark.skipif(
+    not (sys.platform == "linux" and sys.version_info[:2] == (3, 11) and os.uname().machine == "x86_64"),
+    reason="the example is a CPython 3.11 x86-64 extension",
+)
 def test_example_verdict_agrees_with_the_host_loader(capsys: pytest.CaptureFixture[str]) -> None:
     """The host (glibc ≥ 2.34) imports the example exactly when abigate says a profile of its glibc passes."""
     import platform
@@ -205,8 +262,13 @@ def test_example_verdict_agrees_with_the_host_loader(capsys: pytest.CaptureFixtu
 
     libc, version = platform.libc_ver()
     host = tuple(int(x) for x in version.split(".")[:2]) if libc == "glibc" and version else (0, 0)
-    proc = subprocess.run([sys.executable, "-c", "import demo; print(demo.probe('/'))"], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT / EXAMPLE)}, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import demo; print(demo.probe('/'))"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / EXAMPLE)},
+        check=False,
+    )
     profile = "debian-12" if host >= (2, 36) else "aws-lambda-python3.11"
     rc, _, _ = run(capsys, "check", EXAMPLE, "-p", profile, "--python", "3.11", "--no-config")
     assert (proc.returncode == 0) == (rc == 0), proc.stderr

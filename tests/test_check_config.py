@@ -13,18 +13,38 @@ from abigate.rules import Severity
 
 
 def test_full_table() -> None:
-    cfg = parse_config({
-        "profiles": ["aws-lambda-python3.12-arm64", "debian-12"], "python": "3.12",
-        "select": ["ABG2", "glibc-private"], "ignore": "ABG5", "fail-on": "warning",
-        "severity": {"executable-stack": "error"},
-        "waivers": [{"code": "ABG201", "path": "*/libfoo.so*", "reason": "GPU image only", "expires": date(2026, 12, 31)},
-                    {"code": "ABG4", "reason": "layer provides it", "expires": "2027-01-01", "profile": "debian-12"}],
-    }, source="pyproject.toml")
+    cfg = parse_config(
+        {
+            "profiles": ["aws-lambda-python3.12-arm64", "debian-12"],
+            "python": "3.12",
+            "select": ["ABG2", "glibc-private"],
+            "ignore": "ABG5",
+            "fail-on": "warning",
+            "severity": {"executable-stack": "error"},
+            "waivers": [
+                {
+                    "code": "ABG201",
+                    "path": "*/libfoo.so*",
+                    "reason": "GPU image only",
+                    "expires": date(2026, 12, 31),
+                },
+                {
+                    "code": "ABG4",
+                    "reason": "layer provides it",
+                    "expires": "2027-01-01",
+                    "profile": "debian-12",
+                },
+            ],
+        },
+        source="pyproject.toml",
+    )
     assert cfg.profiles == ("aws-lambda-python3.12-arm64", "debian-12")
     assert cfg.select == ("ABG2", "ABG202") and cfg.ignore == ("ABG5",)
     assert cfg.fail_on is Severity.WARNING and dict(cfg.severity) == {"ABG110": Severity.ERROR}
     assert [(w.code, w.path, w.expires, w.profile) for w in cfg.waivers] == [
-        ("ABG201", "*/libfoo.so*", date(2026, 12, 31), None), ("ABG4", "*", date(2027, 1, 1), "debian-12")]
+        ("ABG201", "*/libfoo.so*", date(2026, 12, 31), None),
+        ("ABG4", "*", date(2027, 1, 1), "debian-12"),
+    ]
 
 
 def test_single_profile_key_and_defaults() -> None:
@@ -34,18 +54,38 @@ def test_single_profile_key_and_defaults() -> None:
 
 def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(ConfigError) as info:
-        parse_config({
-            "profile": "a", "profiles": ["b"], "selekt": ["ABG"], "select": ["ABG999"], "fail-on": "never",
-            "severity": {"ABG201": "fatal"},
-            "waivers": [{"code": "ABG201"}, {"code": "NOPE", "reason": "x"}, {"reason": "x", "expires": "soon"},
-                        {"code": "ABG1", "reason": " ", "extra": 1}],
-        }, source="pyproject.toml")
+        parse_config(
+            {
+                "profile": "a",
+                "profiles": ["b"],
+                "selekt": ["ABG"],
+                "select": ["ABG999"],
+                "fail-on": "never",
+                "severity": {"ABG201": "fatal"},
+                "waivers": [
+                    {"code": "ABG201"},
+                    {"code": "NOPE", "reason": "x"},
+                    {"reason": "x", "expires": "soon"},
+                    {"code": "ABG1", "reason": " ", "extra": 1},
+                ],
+            },
+            source="pyproject.toml",
+        )
     problems = info.value.problems  # type: ignore[attr-defined]
     text = "\n".join(problems)
-    for expected in ["unknown key 'selekt'", "either 'profile' or 'profiles'", "ABG999", "fail-on",
-                     "severity.ABG201", "waivers[0]: 'reason' is required", "waivers[1]: unknown rule",
-                     "waivers[2]: 'code' is required", "waivers[2]: 'expires' must be a date",
-                     "waivers[3]: unknown key 'extra'", "waivers[3]: 'reason' is required"]:
+    for expected in [
+        "unknown key 'selekt'",
+        "either 'profile' or 'profiles'",
+        "ABG999",
+        "fail-on",
+        "severity.ABG201",
+        "waivers[0]: 'reason' is required",
+        "waivers[1]: unknown rule",
+        "waivers[2]: 'code' is required",
+        "waivers[2]: 'expires' must be a date",
+        "waivers[3]: unknown key 'extra'",
+        "waivers[3]: 'reason' is required",
+    ]:
         assert expected in text, expected
     assert str(info.value) == "pyproject.toml: invalid [tool.abigate] configuration"
 

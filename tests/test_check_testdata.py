@@ -34,11 +34,16 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("path", "profile", "select", "expected"), CASES,
-                         ids=[f"{p}-{prof}" for p, prof, _, _ in CASES])
+@pytest.mark.parametrize(
+    ("path", "profile", "select", "expected"), CASES, ids=[f"{p}-{prof}" for p, prof, _, _ in CASES]
+)
 def test_real_binaries(path: str, profile: str, select: str, expected: set[str]) -> None:
     target = ELF / path
     if not target.exists():
         pytest.skip(f"{target} not built")
-    findings = evaluate(scan_path(target, jobs=1), load_profile(profile, python="3.11"), Selection(select=(select,)))
-    assert {f.code for f in findings if f.severity.value == "error"} == expected, [(f.code, f.message) for f in findings]
+    findings = evaluate(
+        scan_path(target, jobs=1), load_profile(profile, python="3.11"), Selection(select=(select,))
+    )
+    assert {f.code for f in findings if f.severity.value == "error"} == expected, [
+        (f.code, f.message) for f in findings
+    ]

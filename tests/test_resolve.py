@@ -21,9 +21,16 @@ def outcome(facts, requester: str, needed: str, profile=P):  # type: ignore[no-u
 
 
 def test_origin_rpath_finds_bundled_library() -> None:
-    facts = artifact("w.whl", [lib(EXT, "libfoo.so.1", rpath=("$ORIGIN/../pkg.libs",)), lib("pkg.libs/libfoo.so.1")])
+    facts = artifact(
+        "w.whl", [lib(EXT, "libfoo.so.1", rpath=("$ORIGIN/../pkg.libs",)), lib("pkg.libs/libfoo.so.1")]
+    )
     res = outcome(facts, EXT, "libfoo.so.1")
-    assert (res.kind, res.member, res.via, res.searched) == ("bundled", "pkg.libs/libfoo.so.1", "DT_RPATH", ("pkg.libs",))
+    assert (res.kind, res.member, res.via, res.searched) == (
+        "bundled",
+        "pkg.libs/libfoo.so.1",
+        "DT_RPATH",
+        ("pkg.libs",),
+    )
 
 
 def test_origin_spellings_and_root_level_files() -> None:
@@ -32,15 +39,27 @@ def test_origin_spellings_and_root_level_files() -> None:
 
 
 def test_rpath_is_inherited_by_what_it_loads() -> None:
-    facts = artifact("w.whl", [lib(EXT, "liba.so", rpath=("$ORIGIN/../pkg.libs",)),
-                               lib("pkg.libs/liba.so", "libb.so"), lib("pkg.libs/libb.so")])
+    facts = artifact(
+        "w.whl",
+        [
+            lib(EXT, "liba.so", rpath=("$ORIGIN/../pkg.libs",)),
+            lib("pkg.libs/liba.so", "libb.so"),
+            lib("pkg.libs/libb.so"),
+        ],
+    )
     res = outcome(facts, "pkg.libs/liba.so", "libb.so")
     assert (res.kind, res.via, res.chain) == ("bundled", f"DT_RPATH of {EXT}", ("pkg.libs/liba.so", EXT))
 
 
 def test_runpath_is_not_inherited() -> None:
-    facts = artifact("w.whl", [lib(EXT, "liba.so", runpath=("$ORIGIN/../pkg.libs",)),
-                               lib("pkg.libs/liba.so", "libb.so"), lib("pkg.libs/libb.so")])
+    facts = artifact(
+        "w.whl",
+        [
+            lib(EXT, "liba.so", runpath=("$ORIGIN/../pkg.libs",)),
+            lib("pkg.libs/liba.so", "libb.so"),
+            lib("pkg.libs/libb.so"),
+        ],
+    )
     assert outcome(facts, EXT, "liba.so").kind == "bundled"
     res = outcome(facts, "pkg.libs/liba.so", "libb.so")
     assert (res.kind, res.candidates, res.runpath_of_loader) == ("unreachable", ("pkg.libs/libb.so",), EXT)
@@ -48,22 +67,39 @@ def test_runpath_is_not_inherited() -> None:
 
 def test_runpath_of_requester_disables_its_rpath_and_the_chains() -> None:
     # glibc: with DT_RUNPATH present, DT_RPATH of the requester and of its loaders are not used.
-    facts = artifact("w.whl", [lib(EXT, "liba.so", rpath=("$ORIGIN/../pkg.libs",)),
-                               lib("pkg.libs/liba.so", "libb.so", runpath=("$ORIGIN/nowhere",), rpath=("$ORIGIN",)),
-                               lib("pkg.libs/libb.so")])
+    facts = artifact(
+        "w.whl",
+        [
+            lib(EXT, "liba.so", rpath=("$ORIGIN/../pkg.libs",)),
+            lib("pkg.libs/liba.so", "libb.so", runpath=("$ORIGIN/nowhere",), rpath=("$ORIGIN",)),
+            lib("pkg.libs/libb.so"),
+        ],
+    )
     assert outcome(facts, "pkg.libs/liba.so", "libb.so").kind == "unreachable"
 
 
 def test_a_loader_with_runpath_contributes_no_rpath() -> None:
-    facts = artifact("w.whl", [lib(EXT, "liba.so", rpath=("$ORIGIN/../pkg.libs",), runpath=("$ORIGIN/../pkg.libs",)),
-                               lib("pkg.libs/liba.so", "libb.so"), lib("pkg.libs/libb.so")])
+    facts = artifact(
+        "w.whl",
+        [
+            lib(EXT, "liba.so", rpath=("$ORIGIN/../pkg.libs",), runpath=("$ORIGIN/../pkg.libs",)),
+            lib("pkg.libs/liba.so", "libb.so"),
+            lib("pkg.libs/libb.so"),
+        ],
+    )
     assert outcome(facts, "pkg.libs/liba.so", "libb.so").kind == "unreachable"
 
 
 def test_musl_inherits_runpath_too() -> None:
     profile = musl_profile()
-    facts = artifact("w.whl", [lib(EXT, "liba.so", runpath=("$ORIGIN/../pkg.libs",), libc="musl"),
-                               lib("pkg.libs/liba.so", "libb.so", libc="musl"), lib("pkg.libs/libb.so", libc="musl")])
+    facts = artifact(
+        "w.whl",
+        [
+            lib(EXT, "liba.so", runpath=("$ORIGIN/../pkg.libs",), libc="musl"),
+            lib("pkg.libs/liba.so", "libb.so", libc="musl"),
+            lib("pkg.libs/libb.so", libc="musl"),
+        ],
+    )
     assert outcome(facts, "pkg.libs/liba.so", "libb.so", profile).kind == "bundled"
 
 
@@ -79,7 +115,9 @@ def test_system_library_and_missing_one() -> None:
 
 
 def test_wrong_class_candidate_is_skipped_like_glibc() -> None:
-    facts = artifact("w.whl", [lib(EXT, "libz.so.1", runpath=("$ORIGIN",)), native("pkg/libz.so.1", elf("i686"))])
+    facts = artifact(
+        "w.whl", [lib(EXT, "libz.so.1", runpath=("$ORIGIN",)), native("pkg/libz.so.1", elf("i686"))]
+    )
     assert outcome(facts, EXT, "libz.so.1").kind == "system"
 
 
@@ -90,23 +128,37 @@ def test_non_elf_candidate_stops_the_search() -> None:
 
 
 def test_symlinks_are_followed() -> None:
-    facts = artifact("w.whl", [lib(EXT, "libfoo.so.1", runpath=("$ORIGIN",)), lib("pkg/libfoo.so.1.2.3")],
-                     links=(Link(path="w.whl!pkg/libfoo.so.1", member="pkg/libfoo.so.1", target="libfoo.so.1.2.3",
-                                 resolved="pkg/libfoo.so.1.2.3"),))
+    facts = artifact(
+        "w.whl",
+        [lib(EXT, "libfoo.so.1", runpath=("$ORIGIN",)), lib("pkg/libfoo.so.1.2.3")],
+        links=(
+            Link(
+                path="w.whl!pkg/libfoo.so.1",
+                member="pkg/libfoo.so.1",
+                target="libfoo.so.1.2.3",
+                resolved="pkg/libfoo.so.1.2.3",
+            ),
+        ),
+    )
     res = outcome(facts, EXT, "libfoo.so.1")
     assert (res.kind, res.member) == ("bundled", "pkg/libfoo.so.1.2.3")
 
 
 def test_paths_leaving_the_artifact_are_outside() -> None:
-    facts = artifact("w.whl", [lib(EXT, "libcublas.so.12", rpath=("$ORIGIN/../../nvidia/cublas/lib", "/opt/x/lib",
-                                                                     "$LIB/x"))])
+    facts = artifact(
+        "w.whl",
+        [lib(EXT, "libcublas.so.12", rpath=("$ORIGIN/../../nvidia/cublas/lib", "/opt/x/lib", "$LIB/x"))],
+    )
     res = outcome(facts, EXT, "libcublas.so.12")
     assert res.kind == "outside"
     assert res.outside == ("$ORIGIN/../../nvidia/cublas/lib", "/opt/x/lib", "$LIB/x")
 
 
 def test_cycles_terminate() -> None:
-    facts = artifact("w.whl", [lib("a/liba.so", "libb.so", rpath=("$ORIGIN",)), lib("a/libb.so", "liba.so", rpath=("$ORIGIN",))])
+    facts = artifact(
+        "w.whl",
+        [lib("a/liba.so", "libb.so", rpath=("$ORIGIN",)), lib("a/libb.so", "liba.so", rpath=("$ORIGIN",))],
+    )
     res = resolve_artifact(facts, P)
     assert res.get("a/liba.so", "libb.so").kind == "bundled"  # type: ignore[union-attr]
     assert res.get("a/libb.so", "liba.so").kind == "bundled"  # type: ignore[union-attr]

@@ -83,7 +83,7 @@ def _selectors(value: Any, key: str, problems: list[str]) -> tuple[str, ...]:
 def _waiver(index: int, raw: Any, problems: list[str]) -> Waiver | None:
     where = f"waivers[{index}]"
     if not isinstance(raw, dict):
-        problems.append(f"{where}: expected a table like {{code = \"ABG201\", reason = \"…\"}}")
+        problems.append(f'{where}: expected a table like {{code = "ABG201", reason = "…"}}')
         return None
     for key in sorted(set(raw) - _WAIVER_KEYS):
         problems.append(f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(_WAIVER_KEYS))})")
@@ -120,8 +120,13 @@ def _waiver(index: int, raw: Any, problems: list[str]) -> Waiver | None:
         ok = False
     if not ok or not isinstance(code, str) or not isinstance(reason, str) or not isinstance(path, str):
         return None
-    return Waiver(code=code, path=path, reason=reason.strip(),
-                  expires=expires if isinstance(expires, date) else None, profile=profile)
+    return Waiver(
+        code=code,
+        path=path,
+        reason=reason.strip(),
+        expires=expires if isinstance(expires, date) else None,
+        profile=profile,
+    )
 
 
 def parse_config(table: Mapping[str, Any], source: str | None = None) -> Config:
@@ -134,7 +139,7 @@ def parse_config(table: Mapping[str, Any], source: str | None = None) -> Config:
     profiles = _strings(table.get("profiles", table.get("profile", [])), "profiles", problems)
     python = table.get("python")
     if python is not None and not isinstance(python, str):
-        problems.append("python: expected a version string such as \"3.12\"")
+        problems.append('python: expected a version string such as "3.12"')
         python = None
     select = _selectors(table["select"], "select", problems) if "select" in table else None
     ignore = _selectors(table.get("ignore", []), "ignore", problems)
@@ -142,13 +147,13 @@ def parse_config(table: Mapping[str, Any], source: str | None = None) -> Config:
     if "fail-on" in table:
         raw = table["fail-on"]
         if raw not in ("error", "warning"):
-            problems.append(f"fail-on: expected \"error\" or \"warning\", got {raw!r}")
+            problems.append(f'fail-on: expected "error" or "warning", got {raw!r}')
         else:
             fail_on = Severity(raw)
     severity: dict[str, Severity] = {}
     raw_sev = table.get("severity", {})
     if not isinstance(raw_sev, dict):
-        problems.append("severity: expected a table of code = \"error\" | \"warning\" | \"info\"")
+        problems.append('severity: expected a table of code = "error" | "warning" | "info"')
     else:
         from abigate.rules import by_code
 
@@ -172,8 +177,16 @@ def parse_config(table: Mapping[str, Any], source: str | None = None) -> Config:
         error = ConfigError(f"{where}: invalid [tool.abigate] configuration")
         error.problems = tuple(problems)  # type: ignore[attr-defined]  # printed one per line by abigate.cli
         raise error
-    return Config(profiles=profiles, python=python, select=select, ignore=ignore, fail_on=fail_on,
-                  severity=MappingProxyType(severity), waivers=tuple(waivers), source=source)
+    return Config(
+        profiles=profiles,
+        python=python,
+        select=select,
+        ignore=ignore,
+        fail_on=fail_on,
+        severity=MappingProxyType(severity),
+        waivers=tuple(waivers),
+        source=source,
+    )
 
 
 def find_config(start: Path) -> Path | None:

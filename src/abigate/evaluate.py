@@ -95,12 +95,21 @@ def _stamp(rule: Rule, v: Violation, ctx: Context, nf: NativeFile | None, select
     default_path = nf.path if nf is not None else ctx.artifact.path
     default_member = nf.member if nf is not None else ""
     return Finding(
-        code=rule.code, slug=rule.slug, severity=severity, profile=ctx.profile.id, artifact=ctx.root.path,
+        code=rule.code,
+        slug=rule.slug,
+        severity=severity,
+        profile=ctx.profile.id,
+        artifact=ctx.root.path,
         path=v.path or default_path,
         member=v.member if v.member is not None else default_member,
         distribution=v.distribution or (nf.distribution if nf is not None else None),
-        library=v.library, versions=v.versions, symbols=v.symbols, message=v.message, details=v.details,
-        hint=v.hint, loader_message=v.loader_message,
+        library=v.library,
+        versions=v.versions,
+        symbols=v.symbols,
+        message=v.message,
+        details=v.details,
+        hint=v.hint,
+        loader_message=v.loader_message,
     )
 
 
@@ -122,8 +131,14 @@ def evaluate(
     out: list[Finding] = []
     for art in facts.walk():
         files = {nf.member: nf for nf in art.native_files}
-        ctx = Context(artifact=art, root=facts, profile=profile, resolution=resolve_artifact(art, profile),
-                      alternatives=tuple(alternatives), files=files)
+        ctx = Context(
+            artifact=art,
+            root=facts,
+            profile=profile,
+            resolution=resolve_artifact(art, profile),
+            alternatives=tuple(alternatives),
+            files=files,
+        )
         ordered = sorted(art.native_files, key=lambda nf: nf.path)
         for rule in rules:
             if rule.scope == "artifact":
@@ -143,7 +158,8 @@ def apply_waivers(
     active = [w for w in waivers if w.expires is None or today is None or today <= w.expires]
     notes = [
         f"waiver {w.label} expired on {w.expires.isoformat()} and no longer applies (reason was: {w.reason})"
-        for w in waivers if w not in active and w.expires is not None
+        for w in waivers
+        if w not in active and w.expires is not None
     ]
     out = []
     for f in findings:
@@ -155,9 +171,15 @@ def apply_waivers(
 def profile_ref(profile: Profile) -> ProfileRef:
     """The summary of *profile* that reports carry."""
     py = profile.python
-    return ProfileRef(id=profile.id, title=profile.title, arch=profile.arch, libc=profile.libc,
-                      libc_version=profile.libc_version_text, python=py.version_text if py else None,
-                      origin=profile.origin)
+    return ProfileRef(
+        id=profile.id,
+        title=profile.title,
+        arch=profile.arch,
+        libc=profile.libc,
+        libc_version=profile.libc_version_text,
+        python=py.version_text if py else None,
+        origin=profile.origin,
+    )
 
 
 def check(
@@ -180,13 +202,20 @@ def check(
     _, notes = apply_waivers((), selection.waivers, selection.today)
     if any(r.family == "python" for r in selection.rules()):
         # Say so rather than pass silently: without an interpreter the Python rules have nothing to compare with.
-        notes += [f"{p.id} names no Python interpreter, so the Python rules (ABG3xx) were skipped; pass --python X.Y"
-                  for p in profiles if p.python is None]
+        notes += [
+            f"{p.id} names no Python interpreter, so the Python rules (ABG3xx) were skipped; pass --python X.Y"
+            for p in profiles
+            if p.python is None
+        ]
     results = []
     for facts, found in per_artifact:
         waived, _ = apply_waivers(found, selection.waivers, selection.today)
         results.append((facts.path, facts.kind, waived))
     return Report.build(
-        profiles=[profile_ref(p) for p in profiles], artifacts=results, fail_on=fail_on, notes=notes,
-        select=[resolve_selector(s) for s in selection.select], ignore=[resolve_selector(s) for s in selection.ignore],
+        profiles=[profile_ref(p) for p in profiles],
+        artifacts=results,
+        fail_on=fail_on,
+        notes=notes,
+        select=[resolve_selector(s) for s in selection.select],
+        ignore=[resolve_selector(s) for s in selection.ignore],
     )

@@ -76,8 +76,16 @@ class Finding:
 
 def finding_sort_key(f: Finding) -> tuple[Any, ...]:
     """Deterministic order: artifact, distribution, file, worst first, code, profile, then the text."""
-    return (f.artifact, f.distribution or "", f.path, -f.severity.rank, f.code, f.profile, f.library or "",
-            f.message)
+    return (
+        f.artifact,
+        f.distribution or "",
+        f.path,
+        -f.severity.rank,
+        f.code,
+        f.profile,
+        f.library or "",
+        f.message,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,8 +101,15 @@ class ProfileRef:
     origin: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "arch": self.arch, "libc": self.libc,
-                "libc_version": self.libc_version, "python": self.python, "origin": self.origin}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "arch": self.arch,
+            "libc": self.libc,
+            "libc_version": self.libc_version,
+            "python": self.python,
+            "origin": self.origin,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,8 +165,15 @@ class Report:
         for res in results:
             for f in res.findings:
                 counts["waived" if f.waived else f.severity.value] += 1
-        return cls(profiles=tuple(profiles), artifacts=tuple(results), fail_on=fail_on, notes=tuple(notes),
-                   select=tuple(select), ignore=tuple(ignore), counts=counts)
+        return cls(
+            profiles=tuple(profiles),
+            artifacts=tuple(results),
+            fail_on=fail_on,
+            notes=tuple(notes),
+            select=tuple(select),
+            ignore=tuple(ignore),
+            counts=counts,
+        )
 
     @property
     def failed(self) -> bool:

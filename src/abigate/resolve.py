@@ -119,10 +119,10 @@ def _expand(entry: str, origin_dir: str) -> str | None:
     """Expand one RPATH/RUNPATH entry to a member directory; ``None`` if it leaves the artifact."""
     if "$" in entry:
         entry = entry.replace("${ORIGIN}", "$ORIGIN")
-        if not entry.startswith("$ORIGIN") or "$" in entry[len("$ORIGIN"):]:
+        if not entry.startswith("$ORIGIN") or "$" in entry[len("$ORIGIN") :]:
             # $LIB / $PLATFORM depend on the target's layout, not the artifact's.
             return None
-        rest = entry[len("$ORIGIN"):].lstrip("/")
+        rest = entry[len("$ORIGIN") :].lstrip("/")
         entry = posixpath.join(origin_dir, rest) if origin_dir else (rest or ".")
     elif entry.startswith("/") or entry == "":
         return None
@@ -219,7 +219,9 @@ class _Resolver:
         assert req is not None
         if "/" in needed:
             # A path in DT_NEEDED is used as is, relative to the working directory: not judged here.
-            return Resolved(requester=requester, needed=needed, kind="outside", chain=chain, outside=(needed,))
+            return Resolved(
+                requester=requester, needed=needed, kind="outside", chain=chain, outside=(needed,)
+            )
         searched: list[str] = []
         outside: list[str] = []
         for directory, entry, via in self.search_dirs(chain):
@@ -232,14 +234,29 @@ class _Resolver:
             if found is None or found[0] == "skip":
                 continue
             found_kind: ResolvedKind = "bundled" if found[0] == "elf" else "not-elf"
-            return Resolved(requester=requester, needed=needed, kind=found_kind, member=found[1], via=via,
-                            chain=chain, searched=tuple(searched))
+            return Resolved(
+                requester=requester,
+                needed=needed,
+                kind=found_kind,
+                member=found[1],
+                via=via,
+                chain=chain,
+                searched=tuple(searched),
+            )
         lib = self.profile.library(needed)
         if lib is None and self.musl and _MUSL_MERGED.match(needed):
             lib = self.profile.library("libc.so") or Library(soname=needed)
         if lib is not None:
-            return Resolved(requester=requester, needed=needed, kind="system", via="system", library=lib,
-                            chain=chain, searched=tuple(searched), outside=tuple(outside))
+            return Resolved(
+                requester=requester,
+                needed=needed,
+                kind="system",
+                via="system",
+                library=lib,
+                chain=chain,
+                searched=tuple(searched),
+                outside=tuple(outside),
+            )
         candidates = tuple(m for m in self.by_name.get(needed, ()) if m != requester)
         runpath_of_loader = None
         if candidates and not self.musl:
@@ -261,8 +278,16 @@ class _Resolver:
             kind = "outside"
         else:
             kind = "missing"
-        return Resolved(requester=requester, needed=needed, kind=kind, chain=chain, searched=tuple(searched),
-                        outside=tuple(outside), candidates=candidates, runpath_of_loader=runpath_of_loader)
+        return Resolved(
+            requester=requester,
+            needed=needed,
+            kind=kind,
+            chain=chain,
+            searched=tuple(searched),
+            outside=tuple(outside),
+            candidates=candidates,
+            runpath_of_loader=runpath_of_loader,
+        )
 
     def visit(self, chain: tuple[str, ...], done: set[tuple[str, ...]]) -> None:
         key = self._chain_key(chain)
@@ -306,7 +331,7 @@ def _deploy_dirs(profile: Profile) -> tuple[tuple[str, str], ...]:
     for path in profile.library_paths:
         for root in _DEPLOY_ROOTS:
             if path == root or path.startswith(root + "/"):
-                rel = posixpath.normpath(path[len(root):].lstrip("/") or ".")
+                rel = posixpath.normpath(path[len(root) :].lstrip("/") or ".")
                 out.append((rel, path))
     return tuple(dict.fromkeys(out))
 
@@ -322,8 +347,11 @@ def resolve_artifact(artifact: ArtifactFacts, profile: Profile) -> Resolution:
     elf_members = sorted(m for m, nf in r.files.items() if nf.elf is not None)
     needed_names = {n for m in elf_members for n in r.elf(m).needed}  # type: ignore[union-attr]
     done: set[tuple[str, ...]] = set()
-    first = [m for m in elf_members
-             if is_importable_extension(r.files[m]) or posixpath.basename(m) not in needed_names]
+    first = [
+        m
+        for m in elf_members
+        if is_importable_extension(r.files[m]) or posixpath.basename(m) not in needed_names
+    ]
     for member in first:
         r.visit((member,), done)
     for member in elf_members:

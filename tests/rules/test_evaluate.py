@@ -17,7 +17,9 @@ LAMBDA_312 = glibc_profile("lambda-3.12", version=(2, 34), python=(3, 12))
 
 
 def test_wrong_architecture_gives_one_finding_not_twenty() -> None:
-    bad = native(EXT, elf("aarch64", needed=("libc.so.6", "libssl.so.3"), version_needs=NEEDS_2_34, gnu_stack_flags=7))
+    bad = native(
+        EXT, elf("aarch64", needed=("libc.so.6", "libssl.so.3"), version_needs=NEEDS_2_34, gnu_stack_flags=7)
+    )
     assert [f.code for f in run(wheel(bad))] == ["ABG103"]
 
 
@@ -50,7 +52,11 @@ def test_finding_carries_location_versions_symbols_and_loader_message() -> None:
     f = run(wheel(ext(version_needs=NEEDS_2_34 + (need("libc.so.6", "GLIBC_2.33", "stat64"),))))[0]
     assert (f.code, f.slug, f.profile, f.artifact) == ("ABG201", "missing-symbol-version", P.id, wheel().path)
     assert f.path == f"{wheel().path}!{EXT}" and f.member == EXT
-    assert (f.library, f.versions, f.symbols) == ("libc.so.6", ("GLIBC_2.34", "GLIBC_2.33"), ("pthread_create", "stat64"))
+    assert (f.library, f.versions, f.symbols) == (
+        "libc.so.6",
+        ("GLIBC_2.34", "GLIBC_2.33"),
+        ("pthread_create", "stat64"),
+    )
     assert f.details == ("GLIBC_2.34: pthread_create", "GLIBC_2.33: stat64")
     # glibc names only the first missing node, in .gnu.version_r order.
     assert f.loader_message == f"libc.so.6: version `GLIBC_2.34' not found (required by {EXT})"
@@ -60,7 +66,9 @@ def test_finding_carries_location_versions_symbols_and_loader_message() -> None:
 def test_hint_names_profiles_that_would_work() -> None:
     facts = wheel(ext(version_needs=NEEDS_2_34))
     old = glibc_profile("glibc-2.28", version=(2, 28))
-    findings = evaluate(facts, P, alternatives=[old, LAMBDA_312, glibc_profile("arm", version=(2, 40), arch="aarch64")])
+    findings = evaluate(
+        facts, P, alternatives=[old, LAMBDA_312, glibc_profile("arm", version=(2, 40), arch="aarch64")]
+    )
     assert "(satisfied by: lambda-3.12)" in findings[0].hint
 
 
@@ -96,7 +104,9 @@ def test_waivers_apply_with_reason_and_expire_with_a_note() -> None:
     assert report.counts["waived"] == 1 and report.counts["error"] == 0
     report = check([facts], [P], Selection(waivers=(old,), today=today))
     assert report.artifacts[0].findings[0].waived is None
-    assert report.notes == ("waiver ABG201 on * expired on 2020-01-01 and no longer applies (reason was: old excuse)",)
+    assert report.notes == (
+        "waiver ABG201 on * expired on 2020-01-01 and no longer applies (reason was: old excuse)",
+    )
     assert report.exit_status() == 1
 
 
@@ -113,7 +123,10 @@ def test_one_verdict_per_artifact_per_profile_and_exit_status() -> None:
     clean = wheel(ext(), path="b.whl")
     prod = glibc_profile("prod", version=(2, 34))
     report = check([needs_234, clean], [P, prod])
-    assert [dict(a.verdicts) for a in report.artifacts] == [{P.id: "fail", "prod": "pass"}, {P.id: "pass", "prod": "pass"}]
+    assert [dict(a.verdicts) for a in report.artifacts] == [
+        {P.id: "fail", "prod": "pass"},
+        {P.id: "pass", "prod": "pass"},
+    ]
     assert report.profile_verdict(P.id) == (1, 2)
     assert report.exit_status() == 1 and report.exit_status(exit_zero=True) == 0
 
@@ -126,10 +139,17 @@ def test_fail_on_warning() -> None:
 
 def test_order_is_deterministic_and_worst_first_within_a_file() -> None:
     e = ext(version_needs=NEEDS_2_34, gnu_stack_flags=7, needed=("libc.so.6", "libssl.so.3"))
-    other = native("pkg/_a.cpython-311-x86_64-linux-gnu.so", elf(needed=("libffi.so.8",), python_init_exports=("PyInit__a",)))
+    other = native(
+        "pkg/_a.cpython-311-x86_64-linux-gnu.so",
+        elf(needed=("libffi.so.8",), python_init_exports=("PyInit__a",)),
+    )
     findings = run(wheel(e, other))
     assert [(f.member.split("/")[-1][:2], f.code) for f in findings] == [
-        ("_a", "ABG401"), ("_x", "ABG201"), ("_x", "ABG401"), ("_x", "ABG110")]
+        ("_a", "ABG401"),
+        ("_x", "ABG201"),
+        ("_x", "ABG401"),
+        ("_x", "ABG110"),
+    ]
     assert run(wheel(other, e)) == findings
 
 
@@ -143,6 +163,7 @@ def test_profile_without_python_says_python_rules_were_skipped() -> None:
     facts = wheel(ext(member="pkg/_x.cpython-312-x86_64-linux-gnu.so"))
     report = check([facts], [no_python])
     assert report.artifacts[0].findings == ()
-    assert report.notes == ("os-only names no Python interpreter, so the Python rules (ABG3xx) were skipped; "
-                            "pass --python X.Y",)
+    assert report.notes == (
+        "os-only names no Python interpreter, so the Python rules (ABG3xx) were skipped; pass --python X.Y",
+    )
     assert check([facts], [no_python], Selection(ignore=("ABG3",))).notes == ()

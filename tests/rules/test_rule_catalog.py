@@ -57,7 +57,14 @@ def test_lookup_by_code_or_slug() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("ABG2", "ABG2"), ("abg20", "ABG20"), ("ALL", "ABG"), ("ABG", "ABG"), ("wrong-libc", "ABG210"), ("A", "ABG")],
+    [
+        ("ABG2", "ABG2"),
+        ("abg20", "ABG20"),
+        ("ALL", "ABG"),
+        ("ABG", "ABG"),
+        ("wrong-libc", "ABG210"),
+        ("A", "ABG"),
+    ],
 )
 def test_resolve_selector(text: str, expected: str) -> None:
     assert resolve_selector(text) == expected

@@ -23,7 +23,9 @@ from abigate.rules.testing import elf, glibc_profile, native, need
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden" / "check"
-SCHEMA = json.loads((ROOT / "src" / "abigate" / "resources" / "check.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads(
+    (ROOT / "src" / "abigate" / "resources" / "check.schema.json").read_text(encoding="utf-8")
+)
 UPDATE = os.environ.get("ABIGATE_UPDATE_GOLDEN") == "1"
 
 
@@ -42,7 +44,9 @@ def test_every_firing_case_text_golden() -> None:
             continue
         facts = case.facts()
         findings = run(facts, case.profile, case.code)
-        report = Report.build(profiles=[profile_ref(case.profile)], artifacts=[(facts.path, facts.kind, findings)])
+        report = Report.build(
+            profiles=[profile_ref(case.profile)], artifacts=[(facts.path, facts.kind, findings)]
+        )
         blocks.append(f"### {case.code} {case.id}\n{render_text(report, verbosity='verbose')}")
     text = "\n".join(blocks)
     for rule in RULES:
@@ -51,15 +55,26 @@ def test_every_firing_case_text_golden() -> None:
 
 
 def _mixed_report() -> Report:
-    e = ext(needed=("libc.so.6", "libssl.so.3"), gnu_stack_flags=7,
-            version_needs=(need("libc.so.6", "GLIBC_2.34", "pthread_create"), need("libc.so.6", "GLIBC_2.17", "memcpy")))
+    e = ext(
+        needed=("libc.so.6", "libssl.so.3"),
+        gnu_stack_flags=7,
+        version_needs=(
+            need("libc.so.6", "GLIBC_2.34", "pthread_create"),
+            need("libc.so.6", "GLIBC_2.17", "memcpy"),
+        ),
+    )
     other = native("pkg/_y.cpython-312-x86_64-linux-gnu.so", elf(python_init_exports=("PyInit__y",)))
     arm = native("pkg/_z.cpython-311-aarch64-linux-gnu.so", elf("aarch64"))
     facts = wheel(e, other, arm)
     staging = glibc_profile("glibc-2.34", version=(2, 34))
-    waiver = Waiver(code="ABG110", path="*/_x.*", reason="patched with execstack -c at deploy", expires=date(2099, 1, 1))
-    return check([facts, wheel(ext(), path="dist/clean-1.0-cp311-cp311-manylinux_2_17_x86_64.whl")], [P, staging],
-                 Selection(waivers=(waiver,), today=date(2026, 1, 1)))
+    waiver = Waiver(
+        code="ABG110", path="*/_x.*", reason="patched with execstack -c at deploy", expires=date(2099, 1, 1)
+    )
+    return check(
+        [facts, wheel(ext(), path="dist/clean-1.0-cp311-cp311-manylinux_2_17_x86_64.whl")],
+        [P, staging],
+        Selection(waivers=(waiver,), today=date(2026, 1, 1)),
+    )
 
 
 def test_mixed_report_json_golden_matches_schema() -> None:

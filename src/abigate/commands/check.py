@@ -36,29 +36,73 @@ def use_colour(choice: str, *, to_file: bool) -> bool:
 
 @click.command()
 @click.argument("artifacts", nargs=-1, required=True, metavar="ARTIFACT...")
-@click.option("--profile", "-p", "profiles", multiple=True, metavar="ID_OR_FILE",
-              help="Target runtime: a built-in id (abigate profile list) or a profile file. Repeat for several "
-              "targets; each artifact gets one verdict per profile.")
-@click.option("--python", metavar="X.Y", help="Target Python version (e.g. 3.12 or 3.13t) when the profile has several "
-              "or none.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people, json for tools (schema abigate.check/1).")
-@click.option("--output", "-o", metavar="FILE", help="Write the report to FILE (atomically) instead of stdout.")
-@click.option("--select", multiple=True, metavar="CODES", help="Only these rules: codes, prefixes (ABG2) or slugs; "
-              "comma-separated or repeated. Replaces [tool.abigate] select.")
-@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules (codes, prefixes or slugs). "
-              "Replaces [tool.abigate] ignore.")
-@click.option("--fail-on", type=click.Choice(["error", "warning"]), default=None,
-              help="Lowest severity that fails the gate [default: error].")
+@click.option(
+    "--profile",
+    "-p",
+    "profiles",
+    multiple=True,
+    metavar="ID_OR_FILE",
+    help="Target runtime: a built-in id (abigate profile list) or a profile file. Repeat for several "
+    "targets; each artifact gets one verdict per profile.",
+)
+@click.option(
+    "--python",
+    metavar="X.Y",
+    help="Target Python version (e.g. 3.12 or 3.13t) when the profile has several or none.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools (schema abigate.check/1).",
+)
+@click.option(
+    "--output", "-o", metavar="FILE", help="Write the report to FILE (atomically) instead of stdout."
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Only these rules: codes, prefixes (ABG2) or slugs; "
+    "comma-separated or repeated. Replaces [tool.abigate] select.",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="CODES",
+    help="Skip these rules (codes, prefixes or slugs). Replaces [tool.abigate] ignore.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default=None,
+    help="Lowest severity that fails the gate [default: error].",
+)
 @click.option("--exit-zero", is_flag=True, help="Report only: exit 0 even when the gate fails.")
-@click.option("--config", "config_file", metavar="FILE", help="Read [tool.abigate] from FILE instead of searching "
-              "pyproject.toml upward from the current folder.")
+@click.option(
+    "--config",
+    "config_file",
+    metavar="FILE",
+    help="Read [tool.abigate] from FILE instead of searching pyproject.toml upward from the current folder.",
+)
 @click.option("--no-config", is_flag=True, help="Ignore any [tool.abigate] configuration.")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors and the summary.")
-@click.option("--verbose", "-v", is_flag=True, help="Also waived findings, every symbol, and the profiles used.")
-@click.option("--color", "colour", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-              help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes for large files.")
+@click.option(
+    "--verbose", "-v", is_flag=True, help="Also waived findings, every symbol, and the profiles used."
+)
+@click.option(
+    "--color",
+    "colour",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).",
+)
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes for large files."
+)
 @click.option("--debug", is_flag=True, help="Show the Python traceback of an internal error.")
 def check(
     artifacts: tuple[str, ...],
@@ -108,18 +152,25 @@ def check(
         config = load_config(start=Path.cwd())
 
     try:
-        sel = tuple(resolve_selector(s) for s in split_selectors(select)) if select else (config.select or ("ABG",))
+        sel = (
+            tuple(resolve_selector(s) for s in split_selectors(select))
+            if select
+            else (config.select or ("ABG",))
+        )
         ign = tuple(resolve_selector(s) for s in split_selectors(ignore)) if ignore else config.ignore
     except UnknownRuleError as exc:
         raise UsageError(str(exc)) from None
     threshold = Severity(fail_on) if fail_on else (config.fail_on or Severity.ERROR)
-    selection = Selection(select=sel, ignore=ign, severity=config.severity, waivers=config.waivers,
-                          today=date.today())
+    selection = Selection(
+        select=sel, ignore=ign, severity=config.severity, waivers=config.waivers, today=date.today()
+    )
 
     profile_ids = profiles or config.profiles
     if not profile_ids:
-        raise UsageError("no target profile: pass --profile ID (see `abigate profile list`) or set "
-                         "profiles in [tool.abigate]")
+        raise UsageError(
+            "no target profile: pass --profile ID (see `abigate profile list`) or set "
+            "profiles in [tool.abigate]"
+        )
     from abigate.profiles import list_profiles, load_profile
 
     target_python = python or config.python
@@ -142,8 +193,9 @@ def check(
         from abigate.reporters.check_text import render_text
 
         coloured = use_colour(colour, to_file=bool(output))
-        text = render_text(report, color=coloured,
-                           verbosity="quiet" if quiet else "verbose" if verbose else "normal")
+        text = render_text(
+            report, color=coloured, verbosity="quiet" if quiet else "verbose" if verbose else "normal"
+        )
     if output:
         from abigate.commands.scan import write_atomically
 

@@ -11,8 +11,14 @@ __all__ = ["rules"]
 
 @click.command()
 @click.argument("code", required=False, metavar="[CODE]")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True,
-              help="markdown prints the documentation page (docs/rules.md) for all rules or one.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+    help="markdown prints the documentation page (docs/rules.md) for all rules or one.",
+)
 def rules(code: str | None, fmt: str) -> None:
     """List every rule (code, slug, default severity, family, title), or explain CODE in full.
 

@@ -92,7 +92,10 @@ def _artifact_lines(res: ArtifactResult, style: _Styler, verbosity: Verbosity, m
         key = f.distribution or (_ARTIFACT_LEVEL if not f.member else _NO_DIST)
         by_dist.setdefault(key, []).append(f)
     dist_order: Callable[[str], tuple[int, int, str]] = lambda d: (  # noqa: E731
-        -_worst(by_dist[d]), d in (_NO_DIST, _ARTIFACT_LEVEL), d)
+        -_worst(by_dist[d]),
+        d in (_NO_DIST, _ARTIFACT_LEVEL),
+        d,
+    )
     for dist in sorted(by_dist, key=dist_order):
         # An artifact without any .dist-info (a plain deploy folder) needs no distribution heading.
         if not (dist == _NO_DIST and len(by_dist) == 1):
@@ -102,22 +105,29 @@ def _artifact_lines(res: ArtifactResult, style: _Styler, verbosity: Verbosity, m
             by_file.setdefault(f.member or res.path, []).append(f)
         for member in sorted(by_file, key=lambda m: (-_worst(by_file[m]), m)):
             lines.append(f"    {member}")
-            for f in sorted(by_file[member], key=lambda f: (-f.severity.rank, f.code, f.profile, f.library or "", f.message)):
+            for f in sorted(
+                by_file[member],
+                key=lambda f: (-f.severity.rank, f.code, f.profile, f.library or "", f.message),
+            ):
                 lines.extend(_finding_lines(f, style, verbosity, multi))
     return lines
 
 
 def _summary(report: Report, style: _Styler) -> str:
     c = report.counts
-    counts = (f"{_plural(c.get('error', 0), 'error')}, {_plural(c.get('warning', 0), 'warning')}, "
-              f"{c.get('info', 0)} info")
+    counts = (
+        f"{_plural(c.get('error', 0), 'error')}, {_plural(c.get('warning', 0), 'warning')}, "
+        f"{c.get('info', 0)} info"
+    )
     if c.get("waived"):
         counts += f", {c['waived']} waived"
     verdicts = []
     for prof in report.profiles:
         failing, total = report.profile_verdict(prof.id)
         verdict = "fail" if failing else "pass"
-        verdicts.append(f"{prof.id}: {style.verdict(verdict)} ({failing} of {_plural(total, 'artifact')} failing)")
+        verdicts.append(
+            f"{prof.id}: {style.verdict(verdict)} ({failing} of {_plural(total, 'artifact')} failing)"
+        )
     return f"summary: {counts} in {_plural(len(report.artifacts), 'artifact')}; " + "; ".join(verdicts)
 
 
@@ -129,7 +139,9 @@ def render_text(report: Report, *, color: bool = False, verbosity: Verbosity = "
     if verbosity == "verbose":
         for prof in report.profiles:
             py = f", Python {prof.python}" if prof.python else ""
-            lines.append(f"profile {prof.id}: {prof.title} ({prof.arch}, {prof.libc} {prof.libc_version}{py})")
+            lines.append(
+                f"profile {prof.id}: {prof.title} ({prof.arch}, {prof.libc} {prof.libc_version}{py})"
+            )
     for res in report.artifacts:
         block = _artifact_lines(res, style, verbosity, multi)
         if block:

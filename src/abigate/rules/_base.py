@@ -17,7 +17,7 @@ import inspect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Union
+from typing import TYPE_CHECKING, Literal
 
 from abigate.facts import ArtifactFacts, NativeFile
 from abigate.profile import Profile
@@ -127,7 +127,7 @@ class Context:
 
 FileCheck = Callable[[Context, NativeFile], Iterable[Violation]]
 ArtifactCheck = Callable[[Context], Iterable[Violation]]
-CheckFn = Union[FileCheck, ArtifactCheck]
+CheckFn = FileCheck | ArtifactCheck
 
 
 #: sections every rule docstring has, in this order (style.md §11, after ruff's rule pages).
@@ -211,6 +211,8 @@ def rule(
         doc = inspect.cleandoc(fn.__doc__ or "")
         if not doc:
             raise ValueError(f"rule {code} has no docstring")
-        return Rule(code=code, slug=slug, severity=severity, scope=scope, needs=frozenset(needs), check=fn, doc=doc)
+        return Rule(
+            code=code, slug=slug, severity=severity, scope=scope, needs=frozenset(needs), check=fn, doc=doc
+        )
 
     return build

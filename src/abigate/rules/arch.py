@@ -232,13 +232,15 @@ def unsupported_osabi(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     if elf.osabi not in (0, 3):
         yield Violation(
             message=f"EI_OSABI is {elf.osabi} ({_OSABI.get(elf.osabi, 'unknown')}); Linux accepts 0 (System V) or 3 (GNU)",
-            hint="rebuild this file on Linux for the target", severity=severity,
+            hint="rebuild this file on Linux for the target",
+            severity=severity,
             loader_message=f"{nf.member}: ELF file OS ABI invalid",
         )
     elif (elf.osabi == 0 and elf.abi_version != 0) or (elf.osabi == 3 and elf.abi_version >= 4):
         yield Violation(
             message=f"EI_ABIVERSION is {elf.abi_version} with EI_OSABI {elf.osabi}, which glibc does not accept",
-            hint="rebuild this file with a standard Linux toolchain", severity=severity,
+            hint="rebuild this file with a standard Linux toolchain",
+            severity=severity,
             loader_message=f"{nf.member}: ELF file ABI version invalid",
         )
 
@@ -272,15 +274,22 @@ def invalid_elf_ident(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     assert elf is not None
     severity = Severity.WARNING if ctx.profile.libc == "musl" else None
     if elf.ident_version != 1:
-        problem, msg = f"EI_VERSION is {elf.ident_version}, not 1", "ELF file version ident does not match current one"
+        problem, msg = (
+            f"EI_VERSION is {elf.ident_version}, not 1",
+            "ELF file version ident does not match current one",
+        )
     elif elf.version != 1:
         problem, msg = f"e_version is {elf.version}, not 1", "ELF file version does not match current one"
     elif elf.nonzero_padding:
         problem, msg = "e_ident bytes 9-15 are not zero", "nonzero padding in e_ident"
     else:
         return
-    yield Violation(message=problem, hint="rebuild this file; something damaged its ELF header",
-                    severity=severity, loader_message=f"{nf.member}: {msg}")
+    yield Violation(
+        message=problem,
+        hint="rebuild this file; something damaged its ELF header",
+        severity=severity,
+        loader_message=f"{nf.member}: {msg}",
+    )
 
 
 @rule("ABG107", "not-dlopenable", severity=Severity.ERROR, needs=("elf", "target"))
@@ -318,11 +327,15 @@ def not_dlopenable(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     elif elf.type == "executable":
         what, msg = "is an executable (ET_EXEC)", "cannot dynamically load executable"
     elif elf.type == "pie":
-        what, msg = "is a position-independent executable", "cannot dynamically load position-independent executable"
+        what, msg = (
+            "is a position-independent executable",
+            "cannot dynamically load position-independent executable",
+        )
     else:
         what, msg = "is marked DF_1_NOOPEN", "shared object cannot be dlopen()ed"
-    yield Violation(message=what, hint="link it as a shared library (-shared)",
-                    loader_message=f"{nf.member}: {msg}")
+    yield Violation(
+        message=what, hint="link it as a shared library (-shared)", loader_message=f"{nf.member}: {msg}"
+    )
 
 
 @rule("ABG110", "executable-stack", severity=Severity.ERROR, needs=("elf", "target"))
@@ -356,8 +369,11 @@ def exec_stack(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     # object files have no program headers at all (which would read as "no PT_GNU_STACK").
     if elf.type != "shared" or not elf.exec_stack:
         return
-    why = ("PT_GNU_STACK has PF_X" if elf.gnu_stack_flags is not None
-           else f"no PT_GNU_STACK, and {elf.arch} defaults to an executable stack")
+    why = (
+        "PT_GNU_STACK has PF_X"
+        if elf.gnu_stack_flags is not None
+        else f"no PT_GNU_STACK, and {elf.arch} defaults to an executable stack"
+    )
     if ctx.profile.libc == "musl":
         severity: Severity | None = Severity.INFO
         tail = "musl ignores it, but glibc ≥ 2.41 refuses it"
@@ -370,8 +386,11 @@ def exec_stack(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
         hint="link with -Wl,-z,noexecstack (or add .note.GNU-stack to assembler sources); "
         "stopgap: patchelf --clear-execstack",
         severity=severity,
-        loader_message=(f"{nf.member}: cannot enable executable stack as shared object requires: Invalid argument"
-                        if severity is None else None),
+        loader_message=(
+            f"{nf.member}: cannot enable executable stack as shared object requires: Invalid argument"
+            if severity is None
+            else None
+        ),
     )
 
 

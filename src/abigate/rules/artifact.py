@@ -15,7 +15,7 @@ _UNSAFE = frozenset({"path-traversal", "symlink-escape", "duplicate-name"})
 
 def _member_of(ctx: Context, path: str) -> str:
     prefix = ctx.artifact.path + "!"
-    return path[len(prefix):] if path.startswith(prefix) else ""
+    return path[len(prefix) :] if path.startswith(prefix) else ""
 
 
 def _problems(ctx: Context, unsafe: bool) -> Iterator[Problem]:
@@ -54,7 +54,8 @@ def unreadable_artifact(ctx: Context) -> Iterator[Violation]:
         yield Violation(
             message=f"{problem.kind}: {problem.message}",
             hint="rebuild the artifact with a standard tool; abigate cannot check what it cannot read",
-            path=problem.path, member=_member_of(ctx, problem.path),
+            path=problem.path,
+            member=_member_of(ctx, problem.path),
         )
 
 
@@ -85,7 +86,9 @@ def malformed_binary(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
         yield Violation(
             message=f"cannot be read: {nf.error}",
             hint="rebuild or re-download this file; the loader would refuse it too",
-            loader_message=f"{nf.member}: file too short" if "short" in nf.error or "truncat" in nf.error else None,
+            loader_message=f"{nf.member}: file too short"
+            if "short" in nf.error or "truncat" in nf.error
+            else None,
         )
 
 
@@ -115,5 +118,6 @@ def unsafe_archive(ctx: Context) -> Iterator[Violation]:
         yield Violation(
             message=f"{problem.kind}: {problem.message}",
             hint="rebuild the archive from a clean directory; do not ship links or names that leave it",
-            path=problem.path, member=_member_of(ctx, problem.path),
+            path=problem.path,
+            member=_member_of(ctx, problem.path),
         )

@@ -25,7 +25,12 @@ def catalogue_table(rules: Sequence[Rule] = RULES) -> str:
 
 def rule_text(rule: Rule) -> str:
     """The full documentation of one rule for a terminal."""
-    out = [f"{rule.code} {rule.slug} ({rule.severity.value} by default, family {rule.family})", "", rule.title, ""]
+    out = [
+        f"{rule.code} {rule.slug} ({rule.severity.value} by default, family {rule.family})",
+        "",
+        rule.title,
+        "",
+    ]
     for name, body in rule.sections().items():
         out.append(f"{name}:")
         out.extend(f"  {line}" if line else "" for line in body.splitlines())
@@ -50,8 +55,14 @@ def catalogue_markdown(rules: Sequence[Rule] = RULES) -> str:
         title = r.title.replace("|", "\\|")
         out.append(f"| [{r.code}](#{r.code.lower()}) | `{r.slug}` | {r.severity.value} | {title} |")
     for r in rules:
-        out += ["", f"## {r.code}", "", f"`{r.slug}` · {r.severity.value} by default · family {r.family}", "",
-                f"**{r.title}**"]
+        out += [
+            "",
+            f"## {r.code}",
+            "",
+            f"`{r.slug}` · {r.severity.value} by default · family {r.family}",
+            "",
+            f"**{r.title}**",
+        ]
         sections = r.sections()
         for name in DOC_SECTIONS:
             if name in sections:

@@ -108,8 +108,10 @@ def library_unreachable(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     for res in _outcomes(ctx, nf, "unreachable"):
         extra = None
         if res.runpath_of_loader:
-            extra = (f"the DT_RUNPATH of {res.runpath_of_loader} would find it, but RUNPATH does not apply to the "
-                     "dependencies of what it loads")
+            extra = (
+                f"the DT_RUNPATH of {res.runpath_of_loader} would find it, but RUNPATH does not apply to the "
+                "dependencies of what it loads"
+            )
         yield Violation(
             message=f"needs {res.needed}; {', '.join(res.candidates)} is in the artifact but not on any search path "
             f"of {nf.member}",

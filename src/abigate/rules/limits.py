@@ -43,5 +43,6 @@ def unzipped_size(ctx: Context) -> Iterator[Violation]:
         message=f"unpacks to {_mb(ctx.artifact.total_size)} ({ctx.artifact.total_size} bytes); {ctx.profile.id} "
         f"allows {_mb(limit)} ({limit} bytes)",
         hint="strip binaries and drop files the function does not need, or move to a container image",
-        path=ctx.artifact.path, member="",
+        path=ctx.artifact.path,
+        member="",
     )

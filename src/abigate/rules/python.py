@@ -37,7 +37,7 @@ def module_name(ctx: Context, nf: NativeFile) -> str:
     member = nf.member
     for dist in ctx.artifact.distributions:
         if nf.distribution == dist.key and dist.root and member.startswith(dist.root):
-            member = member[len(dist.root):]
+            member = member[len(dist.root) :]
             break
     else:
         member = _SITE_PREFIXES.sub("", member, count=1)
@@ -49,8 +49,12 @@ def module_name(ctx: Context, nf: NativeFile) -> str:
 def _is_ft_toggle(nf: NativeFile, py: PythonRuntime) -> bool:
     """True when the suffix differs from an accepted one only by the free-threading ``t`` flag."""
     ext = nf.extension
-    return (ext is not None and ext.kind == "cpython" and ext.python_version == py.version
-            and ("t" in ext.abi_flags) != py.free_threaded)
+    return (
+        ext is not None
+        and ext.kind == "cpython"
+        and ext.python_version == py.version
+        and ("t" in ext.abi_flags) != py.free_threaded
+    )
 
 
 def _describe_suffix(nf: NativeFile) -> str:
@@ -146,7 +150,12 @@ def _tag_sources(ctx: Context) -> Iterator[tuple[str, str, str | None, tuple[str
     """(what, path, distribution, tags): the wheel's file name, or each installed distribution's WHEEL tags."""
     art = ctx.artifact
     if art.wheel is not None:
-        yield f"wheel {art.path.rsplit('!', 1)[-1].rsplit('/', 1)[-1]}", art.path, None, art.wheel.filename_tags
+        yield (
+            f"wheel {art.path.rsplit('!', 1)[-1].rsplit('/', 1)[-1]}",
+            art.path,
+            None,
+            art.wheel.filename_tags,
+        )
         return
     for dist in sorted(art.distributions, key=lambda d: d.dist_info):
         if dist.wheel_tags:
@@ -194,10 +203,14 @@ def wheel_tags_rejected(ctx: Context) -> Iterator[Violation]:
             message=f"no tag of {what} is accepted by Python {py.version_text} on {ctx.profile.id} "
             f"(best accepted: {py.tags[0]})",
             hint="install wheels built for the target (pip --platform/--python-version/--only-binary=:all:)",
-            details=tuple(reasons[:8]) + ((f"… (+{len(reasons) - 8} more tags)",) if len(reasons) > 8 else ()),
-            path=path, member=path.split("!", 1)[1] if "!" in path else "", distribution=dist,
+            details=tuple(reasons[:8])
+            + ((f"… (+{len(reasons) - 8} more tags)",) if len(reasons) > 8 else ()),
+            path=path,
+            member=path.split("!", 1)[1] if "!" in path else "",
+            distribution=dist,
             loader_message=f"ERROR: {what.split(' ', 1)[-1]} is not a supported wheel on this platform."
-            if what.startswith("wheel ") else None,
+            if what.startswith("wheel ")
+            else None,
         )
 
 
@@ -240,7 +253,9 @@ def abi3_too_new(ctx: Context) -> Iterator[Violation]:
             hint=f"build the abi3 wheel for Python {py.version[0]}.{py.version[1]} (Py_LIMITED_API) or install a "
             "version-specific wheel",
             details=tuple(reasons[:8]),
-            path=path, member=path.split("!", 1)[1] if "!" in path else "", distribution=dist,
+            path=path,
+            member=path.split("!", 1)[1] if "!" in path else "",
+            distribution=dist,
         )
 
 
@@ -275,13 +290,20 @@ def free_threading_mismatch(ctx: Context, nf: NativeFile) -> Iterator[Violation]
     loader = f"ModuleNotFoundError: No module named '{module_name(ctx, nf)}'"
     if _is_ft_toggle(nf, py) and py.extension_suffixes and ext.suffix not in py.extension_suffixes:
         if py.free_threaded:
-            msg = f"is built for the GIL build of CPython {py.version[0]}.{py.version[1]}; the target's Python " \
-                  f"{py.version_text} is free-threaded"
+            msg = (
+                f"is built for the GIL build of CPython {py.version[0]}.{py.version[1]}; the target's Python "
+                f"{py.version_text} is free-threaded"
+            )
         else:
-            msg = f"is built for free-threaded CPython {py.version[0]}.{py.version[1]}t; the target's Python " \
-                  f"{py.version_text} has the GIL"
-        yield Violation(message=msg, hint="install the wheel for the target's build (cp3XY vs cp3XYt)",
-                        loader_message=loader)
+            msg = (
+                f"is built for free-threaded CPython {py.version[0]}.{py.version[1]}t; the target's Python "
+                f"{py.version_text} has the GIL"
+            )
+        yield Violation(
+            message=msg,
+            hint="install the wheel for the target's build (cp3XY vs cp3XYt)",
+            loader_message=loader,
+        )
     elif ext.kind == "abi3" and py.free_threaded and py.version < (3, 15):
         yield Violation(
             message=f"is an abi3 module; free-threaded Python {py.version_text} imports it but the stable ABI does "
@@ -320,11 +342,19 @@ def links_libpython(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
             continue
         provided = ctx.profile.library(needed) is not None
         yield Violation(
-            message=f"is linked to {needed}" + ("" if not provided else f"; {ctx.profile.id} provides it, but "
-                                                "extensions should take the C API from the running interpreter"),
+            message=f"is linked to {needed}"
+            + (
+                ""
+                if not provided
+                else f"; {ctx.profile.id} provides it, but "
+                "extensions should take the C API from the running interpreter"
+            ),
             hint="link without -lpython3.X (auditwheel repair removes the entry)",
-            library=needed, severity=Severity.WARNING if provided else None,
-            loader_message=None if provided else f"{needed}: cannot open shared object file: No such file or directory",
+            library=needed,
+            severity=Severity.WARNING if provided else None,
+            loader_message=None
+            if provided
+            else f"{needed}: cannot open shared object file: No such file or directory",
         )
 
 
@@ -364,7 +394,8 @@ def missing_module_init(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
         return
     others = sorted(exports)
     yield Violation(
-        message=f"does not export PyInit_{module}" + (f" (exports {', '.join(others[:3])})" if others else ""),
+        message=f"does not export PyInit_{module}"
+        + (f" (exports {', '.join(others[:3])})" if others else ""),
         hint="name the file after the module its PyInit_ function creates and declare it with PyMODINIT_FUNC",
         symbols=(f"PyInit_{module}",),
         loader_message=f"ImportError: dynamic module does not define module export function (PyInit_{module})",

@@ -45,15 +45,43 @@ __all__ = [
 Status = Literal["ok", "missing", "unknown", "unversioned"]
 
 #: libraries that glibc's libc provides and musl's single libc.so replaces (loader.md §8).
-_LIBC_NAMES = re.compile(r"^(lib(c|pthread|rt|m|dl|util|xnet|resolv|anl|crypt)\.so(\.\d+)*|ld-linux[-\w.]*\.so\.\d+|ld64\.so\.\d+)$")
+_LIBC_NAMES = re.compile(
+    r"^(lib(c|pthread|rt|m|dl|util|xnet|resolv|anl|crypt)\.so(\.\d+)*|ld-linux[-\w.]*\.so\.\d+|ld64\.so\.\d+)$"
+)
 #: (prefix, highest node) → the GCC release that introduced it, for hints (runtimes.md §8).
 _GCC_FOR: dict[str, dict[tuple[int, ...], str]] = {
-    "GLIBCXX": {(3, 4, 19): "4.8.3", (3, 4, 20): "4.9", (3, 4, 21): "5", (3, 4, 22): "6", (3, 4, 23): "7.1",
-                (3, 4, 24): "7.2", (3, 4, 25): "8", (3, 4, 26): "9.1", (3, 4, 27): "9.2", (3, 4, 28): "9.3",
-                (3, 4, 29): "11", (3, 4, 30): "12", (3, 4, 31): "13.1", (3, 4, 32): "13.2", (3, 4, 33): "14",
-                (3, 4, 34): "15", (3, 4, 35): "16", (3, 4, 36): "16"},
-    "CXXABI": {(1, 3, 8): "4.9", (1, 3, 9): "5", (1, 3, 10): "6", (1, 3, 11): "7", (1, 3, 12): "9",
-               (1, 3, 13): "11", (1, 3, 14): "13", (1, 3, 15): "14", (1, 3, 16): "16", (1, 3, 17): "16"},
+    "GLIBCXX": {
+        (3, 4, 19): "4.8.3",
+        (3, 4, 20): "4.9",
+        (3, 4, 21): "5",
+        (3, 4, 22): "6",
+        (3, 4, 23): "7.1",
+        (3, 4, 24): "7.2",
+        (3, 4, 25): "8",
+        (3, 4, 26): "9.1",
+        (3, 4, 27): "9.2",
+        (3, 4, 28): "9.3",
+        (3, 4, 29): "11",
+        (3, 4, 30): "12",
+        (3, 4, 31): "13.1",
+        (3, 4, 32): "13.2",
+        (3, 4, 33): "14",
+        (3, 4, 34): "15",
+        (3, 4, 35): "16",
+        (3, 4, 36): "16",
+    },
+    "CXXABI": {
+        (1, 3, 8): "4.9",
+        (1, 3, 9): "5",
+        (1, 3, 10): "6",
+        (1, 3, 11): "7",
+        (1, 3, 12): "9",
+        (1, 3, 13): "11",
+        (1, 3, 14): "13",
+        (1, 3, 15): "14",
+        (1, 3, 16): "16",
+        (1, 3, 17): "16",
+    },
 }
 #: marker nodes whose presence depends on the distribution's patch level (loader.md §5).
 _PATCH_LEVEL_MARKERS = frozenset({"GLIBC_ABI_GNU2_TLS", "GLIBC_ABI_DT_X86_64_PLT", "GLIBC_ABI_GNU_TLS"})
@@ -152,7 +180,7 @@ def _musl_loader(nf: NativeFile, needs: Sequence[VersionNeed]) -> str | None:
 
 
 def _lowest_target(ctx: Context, library: str, nodes: Sequence[str]) -> str:
-    """"needs glibc ≥ 2.34 (works on: a, b)" or "needs GLIBCXX_3.4.30 (GCC ≥ 12)"; profiles from alternatives."""
+    """ "needs glibc ≥ 2.34 (works on: a, b)" or "needs GLIBCXX_3.4.30 (GCC ≥ 12)"; profiles from alternatives."""
     parts: list[str] = []
     glibc = max_node(nodes, prefix="GLIBC")
     if glibc is not None and is_libc_name(library):
@@ -173,8 +201,13 @@ def _lowest_target(ctx: Context, library: str, nodes: Sequence[str]) -> str:
     # Name the current profile's own family first (aws-lambda-python…), then policies, then the rest.
     family = re.match(r"[a-z-]*", ctx.profile.id)
     prefix = family.group(0) if family else ""
-    fits.sort(key=lambda p: (0 if prefix and p.id.startswith(prefix) else 1 if p.kind == "policy" else 2,
-                             p.libc_version, p.id))
+    fits.sort(
+        key=lambda p: (
+            0 if prefix and p.id.startswith(prefix) else 1 if p.kind == "policy" else 2,
+            p.libc_version,
+            p.id,
+        )
+    )
     text = "; ".join(parts) if parts else f"needs {', '.join(nodes)}"
     if fits:
         names = ", ".join(p.id for p in fits[:4]) + (", …" if len(fits) > 4 else "")
@@ -228,7 +261,12 @@ def missing_version(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     assert nf.elf is not None
     by_lib: dict[str, tuple[_Provider, list[VersionNeed]]] = {}
     for prov, need, status in _system_needs(ctx, nf):
-        if status != "missing" or need.weak or need.version == "GLIBC_PRIVATE" or parse_node(need.version).is_marker:
+        if (
+            status != "missing"
+            or need.weak
+            or need.version == "GLIBC_PRIVATE"
+            or parse_node(need.version).is_marker
+        ):
             continue
         by_lib.setdefault(prov.library, (prov, []))[1].append(need)
     for library, (prov, missing) in by_lib.items():
@@ -240,8 +278,12 @@ def missing_version(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
             hint=_lowest_target(ctx, library, nodes) + "; build against an older base (manylinux image) or "
             "install wheels for the target",
             details=tuple(_symbols_line(n) for n in missing),
-            library=library, versions=tuple(nodes), symbols=_all_symbols(missing),
-            loader_message=_musl_loader(nf, missing) if musl else _glibc_loader(ctx, nf, library, prov.system, nodes[0]),
+            library=library,
+            versions=tuple(nodes),
+            symbols=_all_symbols(missing),
+            loader_message=_musl_loader(nf, missing)
+            if musl
+            else _glibc_loader(ctx, nf, library, prov.system, nodes[0]),
         )
 
 
@@ -273,10 +315,15 @@ def glibc_private(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
         needs = [n for n in private if n.library == library]
         symbols = _all_symbols(needs)
         yield Violation(
-            message=f"uses GLIBC_PRIVATE symbols of {library}" + (f": {', '.join(symbols[:6])}" if symbols else ""),
+            message=f"uses GLIBC_PRIVATE symbols of {library}"
+            + (f": {', '.join(symbols[:6])}" if symbols else ""),
             hint="use the public glibc API; do not bundle parts of glibc from the build machine",
-            library=library, versions=("GLIBC_PRIVATE",), symbols=symbols,
-            loader_message=(f"{nf.member}: undefined symbol: {symbols[0]}, version GLIBC_PRIVATE" if symbols else None),
+            library=library,
+            versions=("GLIBC_PRIVATE",),
+            symbols=symbols,
+            loader_message=(
+                f"{nf.member}: undefined symbol: {symbols[0]}, version GLIBC_PRIVATE" if symbols else None
+            ),
         )
 
 
@@ -318,9 +365,13 @@ def missing_marker(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
             + (" — presence depends on the distribution's patch level" if status == "unknown" else ""),
             hint="relink without the feature that adds this marker (-z pack-relative-relocs, -mtls-dialect=gnu2, "
             "-z mark-plt) or capture the target's real library into the profile",
-            library=prov.library, versions=(node,), symbols=need.symbols,
+            library=prov.library,
+            versions=(node,),
+            symbols=need.symbols,
             severity=Severity.WARNING if status == "unknown" else None,
-            loader_message=None if status == "unknown" else _glibc_loader(ctx, nf, prov.library, prov.system, node),
+            loader_message=None
+            if status == "unknown"
+            else _glibc_loader(ctx, nf, prov.library, prov.system, node),
         )
 
 
@@ -354,15 +405,23 @@ def unsupported_relr(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     p = ctx.profile
     hint = "relink with -Wl,-z,nopack-relative-relocs"
     if p.libc == "musl" and p.libc_version < (1, 2, 4):
-        yield Violation(message=f"uses DT_RELR; musl {p.libc_version_text} on {p.id} ignores it and the process "
-                        "crashes (musl supports it from 1.2.4)", hint=hint)
+        yield Violation(
+            message=f"uses DT_RELR; musl {p.libc_version_text} on {p.id} ignores it and the process "
+            "crashes (musl supports it from 1.2.4)",
+            hint=hint,
+        )
     elif p.libc == "glibc" and not has_marker:
         if p.libc_version >= (2, 36):
-            yield Violation(message="uses DT_RELR without a GLIBC_ABI_DT_RELR version need, which glibc ≥ 2.36 refuses",
-                            hint=hint, loader_message=f"{nf.member}: DT_RELR without GLIBC_ABI_DT_RELR dependency")
+            yield Violation(
+                message="uses DT_RELR without a GLIBC_ABI_DT_RELR version need, which glibc ≥ 2.36 refuses",
+                hint=hint,
+                loader_message=f"{nf.member}: DT_RELR without GLIBC_ABI_DT_RELR dependency",
+            )
         else:
-            yield Violation(message=f"uses DT_RELR; glibc {p.libc_version_text} on {p.id} does not apply it (from 2.36)",
-                            hint=hint)
+            yield Violation(
+                message=f"uses DT_RELR; glibc {p.libc_version_text} on {p.id} does not apply it (from 2.36)",
+                hint=hint,
+            )
 
 
 @rule("ABG205", "weak-version-missing", severity=Severity.WARNING, needs=("elf", "target", "libc"))
@@ -396,7 +455,9 @@ def weak_version_missing(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
         yield Violation(
             message=f"weakly needs {', '.join(nodes)} from {library}; {_have_text(ctx, library, prov.system, nodes)}",
             hint="check that the code tests these symbols before use, or build against the target's library",
-            details=tuple(_symbols_line(n) for n in missing), library=library, versions=tuple(nodes),
+            details=tuple(_symbols_line(n) for n in missing),
+            library=library,
+            versions=tuple(nodes),
             symbols=_all_symbols(missing),
         )
 
@@ -434,7 +495,9 @@ def unverifiable_versions(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
         yield Violation(
             message=f"cannot verify {', '.join(nodes)} from {library}: {ctx.profile.id} lists no {prefixes} versions",
             hint="capture the real target into a profile so its version sets are exact",
-            library=library, versions=tuple(nodes), symbols=_all_symbols(needs),
+            library=library,
+            versions=tuple(nodes),
+            symbols=_all_symbols(needs),
         )
 
 
@@ -477,7 +540,9 @@ def unversioned_provider(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
             message=f"needs {', '.join(nodes)} from {prov.library}, but {where} defines no versions; "
             f"glibc {p.libc_version_text} aborts the process",
             hint="rebuild the library with its version script, or relink this file against the unversioned build",
-            library=prov.library, versions=nodes, symbols=_all_symbols(prov.needs),
+            library=prov.library,
+            versions=nodes,
+            symbols=_all_symbols(prov.needs),
             loader_message="Inconsistency detected by ld.so: dl-lookup.c: 107: check_match: Assertion "
             "`version->filename == NULL || ! _dl_name_match_p (version->filename, map)' failed!",
         )
@@ -518,10 +583,16 @@ def bundled_version_missing(ctx: Context, nf: NativeFile) -> Iterator[Violation]
             message=f"needs {', '.join(nodes)} from {prov.library}; the bundled {prov.bundled.member} defines "
             + (", ".join(own) if own else "only its base version"),
             hint="ship the library build this file was linked against, or relink this file",
-            details=tuple(_symbols_line(n) for n in missing), library=prov.library, versions=tuple(nodes),
-            symbols=_all_symbols(missing), severity=None if hard else Severity.WARNING,
-            loader_message=(f"{prov.bundled.member}: version `{hard[0].version}' not found (required by {nf.member})"
-                            if hard and ctx.profile.libc == "glibc" else None),
+            details=tuple(_symbols_line(n) for n in missing),
+            library=prov.library,
+            versions=tuple(nodes),
+            symbols=_all_symbols(missing),
+            severity=None if hard else Severity.WARNING,
+            loader_message=(
+                f"{prov.bundled.member}: version `{hard[0].version}' not found (required by {nf.member})"
+                if hard and ctx.profile.libc == "glibc"
+                else None
+            ),
         )
 
 
@@ -559,7 +630,9 @@ def wrong_libc(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     if ctx.profile.libc == "glibc":
         musl_needed = next((n for n in elf.needed if n.startswith("libc.musl-") or n == "libc.so"), None)
         if musl_needed == "libc.so":
-            loader = "/lib/x86_64-linux-gnu/libc.so: invalid ELF header" if ctx.profile.arch == "x86_64" else None
+            loader = (
+                "/lib/x86_64-linux-gnu/libc.so: invalid ELF header" if ctx.profile.arch == "x86_64" else None
+            )
         elif musl_needed:
             loader = f"{musl_needed}: cannot open shared object file: No such file or directory"
     else:
