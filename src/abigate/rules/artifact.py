@@ -83,12 +83,11 @@ def malformed_binary(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     glibc ``elf/dl-load.c`` (``open_verify``); loader.md §2.
     """
     if nf.error:
+        # No loader message is predicted: the reader's limits (a member it cannot seek in) are not the loader's.
         yield Violation(
             message=f"cannot be read: {nf.error}",
-            hint="rebuild or re-download this file; the loader would refuse it too",
-            loader_message=f"{nf.member}: file too short"
-            if "short" in nf.error or "truncat" in nf.error
-            else None,
+            hint="check that the file is complete (not a Git LFS pointer or a partial download) and rebuild it; "
+            "if it loads fine elsewhere, report it to abigate",
         )
 
 
