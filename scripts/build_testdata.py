@@ -991,14 +991,21 @@ def elf_facts(path: Path) -> dict[str, Any]:
     Keys are documented in testdata/README.md; every ELF entry has all of them.
     """
     hdr = _readelf(path, "-h")
-    field_re = lambda key: re.search(rf"^\s*{re.escape(key)}:\s*(.*)$", hdr, re.M)  # noqa: E731
-    cls = 64 if "ELF64" in field_re("Class").group(1) else 32  # type: ignore[union-attr]
-    endian = "little" if "little" in field_re("Data").group(1) else "big"  # type: ignore[union-attr]
-    osabi_txt = field_re("OS/ABI").group(1)  # type: ignore[union-attr]
+
+    def header(key: str) -> str:
+        """Value of one 'Key: value' line of readelf -h."""
+        hm = re.search(rf"^\s*{re.escape(key)}:\s*(.*)$", hdr, re.M)
+        if hm is None:
+            raise RuntimeError(f"{path}: readelf -h printed no {key!r}")
+        return hm.group(1).strip()
+
+    cls = 64 if "ELF64" in header("Class") else 32
+    endian = "little" if "little" in header("Data") else "big"
+    osabi_txt = header("OS/ABI")
     osabi = 3 if "GNU" in osabi_txt else 0 if "System V" in osabi_txt else -1
-    etype = field_re("Type").group(1).split()[0]  # type: ignore[union-attr]
-    mach_txt = field_re("Machine").group(1).strip()  # type: ignore[union-attr]
-    e_flags = int(field_re("Flags").group(1).split(",")[0], 16)  # type: ignore[union-attr]
+    etype = header("Type").split()[0]
+    mach_txt = header("Machine")
+    e_flags = int(header("Flags").split(",")[0], 16)
     arch, e_machine = _MACHINES.get(mach_txt, (mach_txt, -1))
     if arch == "ppc64" and endian == "little":
         arch = "ppc64le"
@@ -1029,7 +1036,12 @@ def elf_facts(path: Path) -> dict[str, Any]:
 
     dyn = _readelf(path, "-d")
     needed = re.findall(r"\(NEEDED\)\s+Shared library: \[(.*)\]", dyn)
-    one = lambda rx: (m.group(1) if (m := re.search(rx, dyn)) else None)  # noqa: E731
+
+    def one(rx: str) -> str | None:
+        """First capture of ``rx`` in readelf -d, if any."""
+        dm = re.search(rx, dyn)
+        return dm.group(1) if dm else None
+
     soname = one(r"\(SONAME\)\s+Library soname: \[(.*)\]")
     rpath = one(r"\(RPATH\)\s+Library rpath: \[(.*)\]")
     runpath = one(r"\(RUNPATH\)\s+Library runpath: \[(.*)\]")
@@ -1040,7 +1052,8 @@ def elf_facts(path: Path) -> dict[str, Any]:
     ver = _readelf(path, "-V")
     verneed: list[dict[str, Any]] = []
     verdef: list[str] = []
-    mode, cur_file = None, None
+    mode: str | None = None
+    cur_file: str | None = None
     for line in ver.splitlines():
         if line.startswith("Version needs section"):
             mode = "need"
@@ -1049,14 +1062,14 @@ def elf_facts(path: Path) -> dict[str, Any]:
         elif line.startswith("Version symbols section"):
             mode = None
         elif mode == "need":
-            if m := re.search(r"File: (\S+)\s+Cnt:", line):
-                cur_file = m.group(1)
-            elif m := re.search(r"Name: (\S+)\s+Flags: (.*?)\s+Version:", line):
-                verneed.append({"file": cur_file, "version": m.group(1), "weak": "WEAK" in m.group(2)})
+            if fm := re.search(r"File: (\S+)\s+Cnt:", line):
+                cur_file = fm.group(1)
+            elif nm := re.search(r"Name: (\S+)\s+Flags: (.*?)\s+Version:", line):
+                verneed.append({"file": cur_file, "version": nm.group(1), "weak": "WEAK" in nm.group(2)})
         elif mode == "def":
-            if m := re.search(r"Flags: (\S+)\s+Index: \d+\s+Cnt: \d+\s+Name: (\S+)", line):
-                if m.group(1) != "BASE":
-                    verdef.append(m.group(2))
+            if dm := re.search(r"Flags: (\S+)\s+Index: \d+\s+Cnt: \d+\s+Name: (\S+)", line):
+                if dm.group(1) != "BASE":
+                    verdef.append(dm.group(2))
 
     nodes = {v["version"] for v in verneed}
     glibc_versions = sorted((n for n in nodes if re.fullmatch(r"GLIBC_\d+(\.\d+)+", n)), key=_version_key)
@@ -1199,10 +1212,10 @@ def pe_facts(path: Path) -> dict[str, Any]:
     opt = pe + 24
     omagic, = struct.unpack_from("<H", data, opt)
     dd = opt + (112 if omagic == 0x20B else 96)
-    sects = []
+    sects: list[tuple[int, int, int]] = []
     for i in range(nsec):
         s = opt + optsize + 40 * i
-        vsize, va, rawsize, rawptr = struct.unpack_from("<IIII", data, s + 8)
+        vsize, va, rawsize, rawptr = (int(v) for v in struct.unpack_from("<IIII", data, s + 8))
         sects.append((va, max(vsize, rawsize), rawptr))
 
     def off(rva: int) -> int:

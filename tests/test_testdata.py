@@ -213,7 +213,7 @@ def _same_host() -> bool:
     except OSError:
         return False
     # Only the v4 fixture depends on the CPU beyond baseline x86-64.
-    return ("avx512f" in flags) == (host["x86_64_level"] >= 4)
+    return ("avx512f" in flags) == (int(host["x86_64_level"]) >= 4)
 
 
 @pytest.mark.loader
