@@ -295,6 +295,7 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 def test_results_do_not_depend_on_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Send every native member to the workers, then compare with an all-in-process scan.
     monkeypatch.setattr(scan_module, "PARALLEL_MIN_SIZE", 1)
+    monkeypatch.setattr(scan_module, "PARALLEL_MIN_TOTAL", 1)
     inner = make_zip([M("n.so", ELF_STUB)])
     files: dict[str, bytes | str] = {f"pkg/m{i}.so": ELF_STUB + bytes(i) for i in range(12)}
     whl = make_wheel(tmp_path, "par", "1.0", "py3-none-linux_x86_64", files)
@@ -316,6 +317,17 @@ def test_results_do_not_depend_on_jobs(tmp_path: Path, monkeypatch: pytest.Monke
     assert len(submitted) == 13  # the 13 on disk (the stored nested wheel too) went to workers...
     assert f"{bundle}!i.zip!n.so" not in submitted  # ...the in-memory nested one could not
     assert parallel == serial
+
+
+def test_one_large_member_is_parsed_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A small wheel with one large extension: forking a worker only adds latency, so none is started.
+    monkeypatch.setattr(scan_module, "PARALLEL_MIN_SIZE", 1)
+    whl = make_wheel(tmp_path, "one", "1.0", "py3-none-linux_x86_64", {"pkg/_ext.so": ELF_STUB})
+    submitted: list[object] = []
+    monkeypatch.setattr(scan_module._Scanner, "_submit", lambda self, ref: submitted.append(ref))
+    facts = scan_path(whl, jobs=2)
+    assert submitted == []
+    assert [n.member for n in facts.native_files] == ["pkg/_ext.so"]
 
 
 # -- end to end on the committed ELF/Mach-O/PE fixtures -----------------------------------------------

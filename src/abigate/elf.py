@@ -113,15 +113,20 @@ class _Source:
         self.pos = len(head)  # absolute offset of the next byte `rest` yields
         if keep_hi is None:
             keep_hi = PREFIX_CAP
-        self.keep_hi = keep_hi
         if keep_lo <= 0:
             # The prefix window starts with the head, so reads straddling the head's end are served.
-            self.keep_lo = 0
-            self.window = bytearray(head[:keep_hi])
+            keep_lo = 0
         else:
-            self.keep_lo = max(keep_lo, len(head))
-            self.window = bytearray()  # bytes [keep_lo, keep_lo + len(window))
+            keep_lo = max(keep_lo, len(head))
+        self.keep_lo = keep_lo
+        self.keep_hi = max(keep_lo, min(keep_hi, size))
+        # Allocated once at its final size: growing a bytearray chunk by chunk would briefly hold two
+        # copies when it is reallocated. Nothing is allocated for a seekable stream.
+        self.window = bytearray(0 if self.seekable else self.keep_hi - keep_lo)
+        self.filled = 0  # valid bytes: [keep_lo, keep_lo + filled)
         self.served: list[tuple[int, bytes]] = []
+        if keep_lo == 0 and not self.seekable:
+            self._keep(head, 0)
 
     def read_at(self, off: int, n: int) -> bytes:
         """Exactly *n* bytes at *off*; :class:`_Truncated` if the file is shorter."""
@@ -134,7 +139,7 @@ class _Source:
             self.rest.seek(off)
             data = self._read_exact(n)
             return data
-        if self.window and self.keep_lo <= off and end <= self.keep_lo + len(self.window):
+        if self.keep_lo <= off and end <= self.keep_lo + self.filled:
             return bytes(self.window[off - self.keep_lo:end - self.keep_lo])
         for start, data in self.served:
             if start <= off and end <= start + len(data):
@@ -158,11 +163,12 @@ class _Source:
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def _keep(self, chunk: bytes, start: int) -> None:
-        """Append the part of *chunk* (which starts at *start*) that falls in the keep window."""
-        lo = max(start, self.keep_lo + len(self.window))
+        """Copy the part of *chunk* (which starts at *start*) that extends the keep window."""
+        lo = max(start, self.keep_lo + self.filled)
         hi = min(start + len(chunk), self.keep_hi)
-        if lo < hi and lo == self.keep_lo + len(self.window):
-            self.window += chunk[lo - start:hi - start]
+        if lo < hi and lo == self.keep_lo + self.filled:
+            self.window[self.filled:self.filled + hi - lo] = memoryview(chunk)[lo - start:hi - start]
+            self.filled += hi - lo
 
     def _advance(self, off: int) -> None:
         while self.pos < off:

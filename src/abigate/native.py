@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Protocol
 
 from abigate.facts import ElfFacts, MachOFacts, NativeKind, PeFacts
@@ -87,18 +88,22 @@ def sniff(head: bytes) -> NativeKind | None:
     return None
 
 
-def read_native(head: bytes, rest: Readable, size: int) -> NativeRead:
+def read_native(
+    head: bytes, rest: Readable, size: int, *, reopen: Callable[[], Readable] | None = None
+) -> NativeRead:
     """Parse the native file whose first bytes are *head* and whose remaining bytes follow in *rest*.
 
     :param head: the bytes already read (at least what :func:`sniff` saw).
     :param rest: the stream positioned right after *head*.
     :param size: the total size of the file in bytes (from the zip directory or ``stat``).
+    :param reopen: returns a new stream over the same file from byte 0; the ELF reader uses it for the
+        rare file whose dynamic tables lie beyond the prefix it keeps (see :mod:`abigate.elf`).
     """
     kind = sniff(head)
     if kind == "elf":
         from abigate import elf
 
-        return elf.read_elf(head, rest, size)
+        return elf.read_elf(head, rest, size, reopen=reopen)
     if kind == "macho":
         from abigate import macho
 

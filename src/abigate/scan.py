@@ -14,11 +14,12 @@ Public API: :func:`scan_path` and :func:`scan_paths`. A path that does not exist
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import posixpath
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -51,6 +52,9 @@ __all__ = [
 #: native members at least this large (uncompressed) are parsed in a worker process when ``jobs > 1``;
 #: below it, the fork/pickle round trip costs more than the parse.
 PARALLEL_MIN_SIZE = 4 << 20
+#: workers start only for a container whose large members (at least two) add up to this much: for one
+#: large extension in a small wheel the parent would only wait for the worker, and the fork costs time.
+PARALLEL_MIN_TOTAL = 64 << 20
 #: a compressed ELF member larger than this is not inflated into memory for the pyelftools engine.
 PYELFTOOLS_MAX_IN_MEMORY = 256 << 20
 #: ELF readers ``scan_paths(engine=…)`` accepts: abigate's streaming reader, or pyelftools as a cross-check.
@@ -72,14 +76,15 @@ def default_jobs() -> int:
 
 
 def _parse(head: bytes, stream: archive.StoredStream | archive.InflateStream, size: int,
-           engine: str = "abigate") -> NativeRead:
+           engine: str = "abigate",
+           reopen: Callable[[], archive.StoredStream | archive.InflateStream] | None = None) -> NativeRead:
     """Run the binary parser; a parser bug on hostile bytes becomes the file's error, not a traceback."""
     kind = sniff(head)
     assert kind is not None
     try:
         if engine == "pyelftools" and kind == "elf":
             return _parse_pyelftools(head, stream, size)
-        return read_native(head, stream, size)
+        return read_native(head, stream, size, reopen=reopen)
     except MemberError as exc:
         return NativeRead(kind=kind, error=exc.message)
     except OSError as exc:
@@ -114,7 +119,18 @@ def _read_job(ref: DataRef, engine: str = "abigate") -> tuple[NativeRead | None,
             return None, [("unreadable", f"read failed: {exc.strerror or exc}")]
         if sniff(head) is None:  # the file changed under us
             return None, [("unreadable", "the member no longer holds a native binary")]
-        result = _parse(head, stream, ref.size, engine)
+        reopened: list[io.BufferedReader] = []
+
+        def reopen() -> archive.StoredStream | archive.InflateStream:
+            fh2, stream2 = archive.open_ref(ref)
+            reopened.append(fh2)
+            return stream2
+
+        try:
+            result = _parse(head, stream, ref.size, engine, reopen)
+        finally:
+            for extra in reopened:
+                extra.close()
         return result, list(stream.problems)
 
 
@@ -234,12 +250,14 @@ class _Scanner:
         # and parse while the parent sniffs the thousands of small ones (the result is sorted anyway).
         big = sorted((e for e in container.entries if e.size >= PARALLEL_MIN_SIZE), key=lambda e: (-e.size, e.index))
         order = big + [e for e in container.entries if e.size < PARALLEL_MIN_SIZE]
+        parallel = len(big) >= 2 and sum(e.size for e in big) >= PARALLEL_MIN_TOTAL
         for done, entry in enumerate(order, 1):
             if self.progress is not None:
                 self.progress(builder.display, done, total)
-            self._scan_entry(container, builder, entry, depth)
+            self._scan_entry(container, builder, entry, depth, parallel)
 
-    def _scan_entry(self, container: Container, builder: _Builder, entry: Entry, depth: int) -> None:
+    def _scan_entry(self, container: Container, builder: _Builder, entry: Entry, depth: int,
+                    parallel: bool = False) -> None:
         display = builder.member_display(entry.name)
         for kind, message in entry.problems:
             builder.problem(display, kind, message)
@@ -258,7 +276,7 @@ class _Scanner:
                 data = container.read_all(entry, display, self.limits.max_metadata_size)
                 builder.metadata[entry.name] = data.decode("utf-8", "replace")
                 return
-            self._scan_content(container, builder, entry, display, depth)
+            self._scan_content(container, builder, entry, display, depth, parallel)
         except MemberError as exc:
             builder.problem(display, exc.kind, exc.message)
         except OSError as exc:
@@ -271,7 +289,7 @@ class _Scanner:
         return data.decode("utf-8", "replace")
 
     def _scan_content(self, container: Container, builder: _Builder, entry: Entry, display: str,
-                      depth: int) -> None:
+                      depth: int, parallel: bool = False) -> None:
         stream = container.open(entry, display)
         try:
             # A 64-byte probe settles almost every member (inflating 4 KiB for each of 12,000 members
@@ -283,13 +301,14 @@ class _Scanner:
             if kind is not None:
                 pending = _PendingNative(entry=entry, display=display, kind=kind, result=None)
                 builder.natives.append(pending)
-                if entry.size >= PARALLEL_MIN_SIZE and self.jobs > 1:
+                if parallel and entry.size >= PARALLEL_MIN_SIZE and self.jobs > 1:
                     ref = container.data_ref(entry, display)
                     future = self._submit(ref) if ref is not None else None
                     if future is not None:
                         pending.result, pending.ref = future, ref
                         return
-                pending.result = _parse(head, stream, entry.size, self.engine)
+                pending.result = _parse(head, stream, entry.size, self.engine,
+                                        lambda: container.open(entry, display))
             elif archive.is_zip_head(head):
                 _close(stream)
                 self._scan_nested(container, builder, entry, display, depth)
