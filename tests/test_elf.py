@@ -320,3 +320,43 @@ def test_many_files_from_the_host_agree_with_pyelftools() -> None:
         if theirs.error is not None:
             continue
         assert ours.elf == theirs.elf, path
+
+
+def test_a_read_that_runs_past_the_stream_position_is_served() -> None:
+    # Seen on real PE launchers: a name read that starts in the kept window and ends past the bytes read
+    # so far. It must advance the stream, not report the file as malformed.
+    from abigate.elf import _Source
+
+    data = bytes(range(256)) * 2
+    src = _Source(data[:64], _ForwardOnly(io.BytesIO(data[64:])), len(data))  # type: ignore[arg-type]
+    assert src.read_at(200, 20) == data[200:220]
+    assert src.read_at(150, 100) == data[150:250]
+    assert src.read_at(0, 512) == data
+
+
+def test_second_pass_keeps_only_the_table_ranges() -> None:
+    import abigate.elf as elfmod
+
+    path = _host_libraries()[0]
+    data = Path(path).read_bytes()
+    sources: list[object] = []
+    original_source = elfmod._Source
+
+    class Spy(original_source):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            sources.append(self)
+
+    original_cap = elfmod.PREFIX_CAP
+    try:
+        elfmod.PREFIX_CAP = 8192
+        elfmod._Source = Spy  # type: ignore[misc]
+        result = read_elf(data[:HEAD_SIZE], _ForwardOnly(io.BytesIO(data[HEAD_SIZE:])), len(data),  # type: ignore[arg-type]
+                          reopen=lambda: _ForwardOnly(io.BytesIO(data)))  # type: ignore[arg-type]
+    finally:
+        elfmod.PREFIX_CAP = original_cap
+        elfmod._Source = original_source  # type: ignore[misc]
+    assert result == read_elf_bytes(data)
+    assert len(sources) == 2
+    kept = sum(w.hi - w.lo for w in sources[1].windows)  # type: ignore[attr-defined]
+    assert 0 < kept < len(data) // 2  # the tables, not the file

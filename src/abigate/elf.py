@@ -85,23 +85,47 @@ class _Truncated(Exception):
 
 
 class _Rewind(Exception):
-    """A forward-only stream was asked for bytes it has already passed and not kept."""
+    """A forward-only stream was asked for bytes it has already passed and not kept.
 
-    def __init__(self, lo: int) -> None:
-        super().__init__(lo)
-        self.lo = lo
+    ``ranges`` (set by the table reader) are the byte ranges a second pass must keep.
+    """
+
+    def __init__(self, off: int, ranges: tuple[tuple[int, int], ...] = ()) -> None:
+        super().__init__(f"offset {off:#x} was passed and not kept")
+        self.off = off
+        self.ranges = ranges
+
+
+class _Window:
+    """Bytes ``[lo, hi)`` of the file, filled in order as the stream passes them."""
+
+    __slots__ = ("buf", "filled", "hi", "lo")
+
+    def __init__(self, lo: int, hi: int) -> None:
+        self.lo, self.hi = lo, hi
+        # Allocated once at its final size: growing a bytearray chunk by chunk would briefly hold two
+        # copies when it is reallocated.
+        self.buf = bytearray(hi - lo)
+        self.filled = 0
+
+    def feed(self, chunk: bytes, start: int) -> None:
+        lo = max(start, self.lo + self.filled)
+        hi = min(start + len(chunk), self.hi)
+        if lo < hi and lo == self.lo + self.filled:
+            self.buf[self.filled:self.filled + hi - lo] = memoryview(chunk)[lo - start:hi - start]
+            self.filled += hi - lo
 
 
 class _Source:
-    """Random reads over a forward-only stream, keeping a bounded window of what passes by.
+    """Random reads over a forward-only stream, keeping bounded windows of what passes by.
 
-    Reads at or beyond the current position advance the stream (dropping bytes, except those inside the
-    keep window ``[keep_lo, keep_hi)``); reads inside the window or inside ranges already served are
-    answered from memory; anything else raises :class:`_Rewind`. A seekable stream is simply seeked.
+    Reads at or beyond the current position advance the stream (dropping bytes, except those inside a keep
+    window); reads inside a window or a range already served are answered from memory; anything else raises
+    :class:`_Rewind`. A seekable stream is simply seeked and nothing is kept.
     """
 
     def __init__(
-        self, head: bytes, rest: Readable, size: int, keep_lo: int = 0, keep_hi: int | None = None
+        self, head: bytes, rest: Readable, size: int, keep: list[tuple[int, int]] | None = None
     ) -> None:
         self.size = size
         self.head = head
@@ -111,22 +135,15 @@ class _Source:
         except (AttributeError, OSError, ValueError):
             self.seekable = False
         self.pos = len(head)  # absolute offset of the next byte `rest` yields
-        if keep_hi is None:
-            keep_hi = PREFIX_CAP
-        if keep_lo <= 0:
-            # The prefix window starts with the head, so reads straddling the head's end are served.
-            keep_lo = 0
-        else:
-            keep_lo = max(keep_lo, len(head))
-        self.keep_lo = keep_lo
-        self.keep_hi = max(keep_lo, min(keep_hi, size))
-        # Allocated once at its final size: growing a bytearray chunk by chunk would briefly hold two
-        # copies when it is reallocated. Nothing is allocated for a seekable stream.
-        self.window = bytearray(0 if self.seekable else self.keep_hi - keep_lo)
-        self.filled = 0  # valid bytes: [keep_lo, keep_lo + filled)
+        if keep is None:
+            keep = [(0, PREFIX_CAP)]
+        self.windows: list[_Window] = []
+        if not self.seekable:
+            for lo, hi in _merge([(max(0, lo), min(hi, size)) for lo, hi in keep]):
+                window = _Window(lo, hi)
+                window.feed(head, 0)
+                self.windows.append(window)
         self.served: list[tuple[int, bytes]] = []
-        if keep_lo == 0 and not self.seekable:
-            self._keep(head, 0)
 
     def read_at(self, off: int, n: int) -> bytes:
         """Exactly *n* bytes at *off*; :class:`_Truncated` if the file is shorter."""
@@ -137,17 +154,24 @@ class _Source:
             return self.head[off:end]
         if self.seekable:
             self.rest.seek(off)
-            data = self._read_exact(n)
-            return data
-        if self.keep_lo <= off and end <= self.keep_lo + self.filled:
-            return bytes(self.window[off - self.keep_lo:end - self.keep_lo])
+            return self._read_exact(n)
+        for w in self.windows:
+            if w.lo <= off and end <= w.lo + w.filled:
+                return bytes(w.buf[off - w.lo:end - w.lo])
         for start, data in self.served:
             if start <= off and end <= start + len(data):
                 return data[off - start:end - start]
         if off < self.pos:
+            # Partly behind us: still fine when a window holds everything from *off* up to now.
+            for w in self.windows:
+                if w.lo <= off and w.lo + w.filled == self.pos and end <= w.hi:
+                    self._advance(end)
+                    return bytes(w.buf[off - w.lo:end - w.lo])
             raise _Rewind(off)
         self._advance(off)
-        data = self._take(n)
+        data = self._read_exact(n)
+        self._feed(data, self.pos)
+        self.pos += n
         self.served.append((off, data))
         return data
 
@@ -162,27 +186,28 @@ class _Source:
             left -= len(chunk)
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
-    def _keep(self, chunk: bytes, start: int) -> None:
-        """Copy the part of *chunk* (which starts at *start*) that extends the keep window."""
-        lo = max(start, self.keep_lo + self.filled)
-        hi = min(start + len(chunk), self.keep_hi)
-        if lo < hi and lo == self.keep_lo + self.filled:
-            self.window[self.filled:self.filled + hi - lo] = memoryview(chunk)[lo - start:hi - start]
-            self.filled += hi - lo
+    def _feed(self, chunk: bytes, start: int) -> None:
+        for w in self.windows:
+            w.feed(chunk, start)
 
     def _advance(self, off: int) -> None:
         while self.pos < off:
             chunk = self.rest.read(min(_CHUNK, off - self.pos))
             if not chunk:
                 raise _Truncated(f"the file ended at offset {self.pos:#x} (expected {self.size} bytes)")
-            self._keep(chunk, self.pos)
+            self._feed(chunk, self.pos)
             self.pos += len(chunk)
 
-    def _take(self, n: int) -> bytes:
-        data = self._read_exact(n)
-        self._keep(data, self.pos)
-        self.pos += n
-        return data
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-empty, non-overlapping union of *ranges*."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(r for r in ranges if r[0] < r[1]):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
 
 
 @dataclass(slots=True)
@@ -241,16 +266,19 @@ def read_elf(
                     "the dynamic-linking tables lie beyond the first "
                     f"{PREFIX_CAP} bytes and the stream cannot be read twice"
                 ) from None
+            if not rw.ranges or sum(hi - lo for lo, hi in rw.ranges) > WINDOW_CAP:
+                raise _Truncated(
+                    f"the dynamic-linking tables take more than {WINDOW_CAP >> 20} MiB; not read"
+                ) from None
+            # Second pass: keep exactly the byte ranges of the tables, wherever they lie.
             stream = reopen()
             head2 = _read_upto(stream, len(head))
             partial.clear()
-            src = _Source(head2, stream, size, keep_lo=rw.lo, keep_hi=min(size, rw.lo + WINDOW_CAP))
+            src = _Source(head2, stream, size, keep=[(0, len(head2)), *rw.ranges])
             try:
                 facts = _parse(src, partial)
             except _Rewind:
-                raise _Truncated(
-                    f"the dynamic-linking tables span more than {WINDOW_CAP >> 20} MiB; not read"
-                ) from None
+                raise _Truncated("the dynamic-linking tables could not be read in two passes") from None
         return NativeRead(kind="elf", elf=facts)
     except _Truncated as exc:
         return NativeRead(kind="elf", elf=_partial_facts(partial), error=f"truncated or malformed ELF: {exc}")
@@ -425,14 +453,26 @@ def _parse(src: _Source, partial: dict[str, object]) -> ElfFacts:
     verdef_off = to_offset(tags[DT_VERDEF], "DT_VERDEF") if DT_VERDEF in tags else None
     hash_off = to_offset(tags[DT_HASH], "DT_HASH") if DT_HASH in tags else None
     gnu_hash_off = to_offset(tags[DT_GNU_HASH], "DT_GNU_HASH") if DT_GNU_HASH in tags else None
-    table_starts = [x for x in (strtab_off, symtab_off, versym_off, verneed_off, verdef_off, hash_off,
-                                gnu_hash_off) if x is not None]
-    lo = min(table_starts)
-    # A later _Rewind must name the lowest table offset so the second pass keeps them all.
+    # Should the tables lie where a forward-only first pass dropped them, a second pass keeps exactly these
+    # ranges: each table from its start to the next table's start (tables are laid out back to back, also
+    # when patchelf moved some of them to the end of the file), small ones capped.
+    starts = sorted({x for x in (strtab_off, symtab_off, versym_off, verneed_off, verdef_off, hash_off,
+                                 gnu_hash_off) if x is not None})
+    ranges = []
+    for i, start in enumerate(starts):
+        nxt = starts[i + 1] if i + 1 < len(starts) else src.size
+        if start == strtab_off:
+            stop = start + strsz
+        elif start in (verneed_off, verdef_off):
+            stop = min(nxt, start + (1 << 20))
+        else:
+            stop = min(nxt, start + WINDOW_CAP)
+        ranges.append((start, min(stop, src.size)))
+    table_ranges = tuple(ranges)
     try:
         strtab = src.read_at(strtab_off, strsz)
-    except _Rewind:
-        raise _Rewind(lo) from None
+    except _Rewind as rw:
+        raise _Rewind(rw.off, table_ranges) from None
 
     def s(off: int) -> str:
         return _cstr(strtab, off)
@@ -440,8 +480,8 @@ def _parse(src: _Source, partial: dict[str, object]) -> ElfFacts:
     try:
         facts = _read_tables(src, header, strtab, s, tags, bo, is64, symtab_off, versym_off, verneed_off,
                              verdef_off, hash_off, gnu_hash_off, strtab_off, anomalies)
-    except _Rewind:
-        raise _Rewind(lo) from None
+    except _Rewind as rw:
+        raise _Rewind(rw.off, table_ranges) from None
     needed = tuple(s(o) for o in needed_off)
     rpath = tuple(p for o in rpath_off for p in s(o).split(":") if p)
     runpath = tuple(p for o in runpath_off for p in s(o).split(":") if p)
