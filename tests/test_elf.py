@@ -359,4 +359,5 @@ def test_second_pass_keeps_only_the_table_ranges() -> None:
     assert result == read_elf_bytes(data)
     assert len(sources) == 2
     kept = sum(w.hi - w.lo for w in sources[1].windows)  # type: ignore[attr-defined]
-    assert 0 < kept < len(data) // 2  # the tables, not the file
+    # The tables (with a bounded allowance for the version tables), not the file.
+    assert 0 < kept <= 0x30000 + (256 << 10) < len(data)

@@ -60,6 +60,8 @@ ARCH_NAMES: dict[int, str] = {
 _MAX_PHNUM = 4096
 _MAX_DYN = 1 << 16
 _MAX_VERNEED = 1 << 14
+#: bytes a second pass keeps for .gnu.version_r / .gnu.version_d (glibc's libc.so.6 needs 1.4 KB).
+_VERSION_TABLE_CAP = 256 << 10
 
 
 def arch_name(machine: int, elf_class: int, little: bool) -> str:
@@ -464,7 +466,7 @@ def _parse(src: _Source, partial: dict[str, object]) -> ElfFacts:
         if start == strtab_off:
             stop = start + strsz
         elif start in (verneed_off, verdef_off):
-            stop = min(nxt, start + (1 << 20))
+            stop = min(nxt, start + _VERSION_TABLE_CAP)
         else:
             stop = min(nxt, start + WINDOW_CAP)
         ranges.append((start, min(stop, src.size)))
