@@ -215,6 +215,9 @@ class ElfFacts:
         """
         if self.gnu_stack_flags is not None:
             return bool(self.gnu_stack_flags & 1)
+        if not self.load_segments:
+            # Nothing is mapped (a relocatable ``.o``, a core file): the loader never gets to the stack.
+            return False
         return self.arch not in _NOEXEC_STACK_DEFAULT
 
     @property
