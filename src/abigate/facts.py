@@ -405,6 +405,10 @@ class ArtifactFacts:
     #: number of members (files) seen, and their total uncompressed size.
     member_count: int = 0
     total_size: int = 0
+    #: size in bytes of the archive itself, i.e. what would be uploaded: the file size of a wheel or zip on
+    #: disk, or for a nested one the size of the member once taken out of its container (its own bytes, not
+    #: what it takes compressed inside the outer zip); ``None`` for folders and single files.
+    zipped_size: int | None = None
     #: every member path (relative to this container's root) — used to resolve ``$ORIGIN`` paths.
     members: tuple[str, ...] = field(default=(), repr=False)
 

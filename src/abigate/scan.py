@@ -162,6 +162,8 @@ class _Builder:
     dirs: list[str] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)  # member path → text (WHEEL, RECORD)
     total_size: int = 0
+    #: bytes of the archive itself (``ArtifactFacts.zipped_size``); ``None`` for folders and single files.
+    zipped_size: int | None = None
 
     def member_display(self, name: str) -> str:
         if self.kind == "file":
@@ -238,7 +240,7 @@ class _Scanner:
                 self._scan_container(FileContainer(display, st.st_size), builder, depth=0)
                 return self._freeze(builder)
             kind: ArtifactKind = "wheel" if display.lower().endswith(".whl") else "zip"
-            builder = _Builder(display=display, kind=kind, sep="!")
+            builder = _Builder(display=display, kind=kind, sep="!", zipped_size=st.st_size)
             self._scan_container(ZipContainer(source, self.limits), builder, depth=0)
             return self._freeze(builder)
 
@@ -330,7 +332,8 @@ class _Scanner:
         if not nested.entries and any(k == "corrupt-archive" for k, _ in nested.problems) and not named:
             return  # data that merely starts with "PK" under a name that does not claim to be a zip
         kind: ArtifactKind = "wheel" if entry.name.lower().endswith(".whl") else "zip"
-        child = _Builder(display=display, kind=kind, sep="!")
+        # Taken out and uploaded, a nested archive is its own bytes, whatever it takes inside the outer zip.
+        child = _Builder(display=display, kind=kind, sep="!", zipped_size=entry.size)
         builder.nested.append(child)
         self._scan_container(nested, child, depth + 1)
 
@@ -364,6 +367,7 @@ class _Scanner:
             nested=tuple(sorted((self._freeze(child) for child in builder.nested), key=lambda a: a.path)),
             member_count=len(builder.members),
             total_size=builder.total_size,
+            zipped_size=builder.zipped_size,
             members=tuple(sorted(builder.members)),
         )
 

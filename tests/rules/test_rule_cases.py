@@ -108,6 +108,7 @@ _MACHO = MachOFacts(
 _ISA = 0xC0008002
 _AARCH64_64K = glibc_profile("rhel-9-64k", version=(2, 34), arch="aarch64", page_size=65536)
 _LIMITED = replace(P, limits=Limits(max_unzipped_bytes=10_000))
+_UPLOAD_LIMITED = replace(P, limits=Limits(max_zipped_bytes=52_428_800))
 _SSL = glibc_profile("with-ssl", extra={"libssl.so.3": Library(soname="libssl.so.3")})
 _SSL_VERSIONED = glibc_profile(
     "with-ssl-versions",
@@ -602,6 +603,27 @@ CASES: list[Case] = [
         text="unpacks to",
     ),
     Case("ABG501", "small", lambda: wheel(ext()), False, profile=_LIMITED),
+    Case(
+        "ABG502",
+        "zip-over-upload-limit",
+        lambda: artifact("function.zip", (ext(),), kind="zip", zipped_size=61_345_678),
+        True,
+        profile=_UPLOAD_LIMITED,
+        severity=Severity.WARNING,
+        text="is 58.5 MiB zipped (61345678 bytes)",
+    ),
+    Case(
+        "ABG502",
+        "zip-under-upload-limit",
+        lambda: artifact("function.zip", (ext(),), kind="zip", zipped_size=52_428_800),
+        False,
+        profile=_UPLOAD_LIMITED,
+    ),
+    # A folder has no zipped size: nothing to compare however large it is unpacked.
+    Case("ABG502", "folder", lambda: artifact("build/", (ext(),), kind="directory"), False,
+         profile=_UPLOAD_LIMITED),
+    # A profile without an upload limit never fires.
+    Case("ABG502", "no-limit", lambda: artifact("function.zip", (ext(),), kind="zip", zipped_size=10**9), False),
 ]
 
 

@@ -81,7 +81,7 @@ def test_selection_most_specific_wins() -> None:
     assert is_selected("ABG201", ["ABG201"], ["ABG2"]) is True
     assert is_selected("ABG201", ["ABG2"], ["ABG2"]) is False
     assert is_selected("ABG301", ["ABG2"], []) is False
-    assert [r.code for r in select_rules(["ABG5"])] == ["ABG501"]
+    assert [r.code for r in select_rules(["ABG5"])] == ["ABG501", "ABG502"]
     assert "ABG201" not in [r.code for r in select_rules(ignore=["missing-symbol-version"])]
 
 

@@ -61,6 +61,7 @@ RULES: tuple[Rule, ...] = (
     libraries.library_outside_artifact,
     libraries.bundled_not_elf,
     limits.unzipped_size,
+    limits.zipped_size,
 )
 
 _BY_CODE = {r.code: r for r in RULES}

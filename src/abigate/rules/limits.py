@@ -6,11 +6,12 @@ from collections.abc import Iterator
 
 from abigate.rules._base import Context, Severity, Violation, rule
 
-__all__ = ["unzipped_size"]
+__all__ = ["unzipped_size", "zipped_size"]
 
 
 def _mb(n: int) -> str:
-    return f"{n / 1_000_000:.1f} MB"
+    """Bytes in MiB: the platforms' "50 MB" and "250 MB" are 52,428,800 and 262,144,000 bytes (binary megabytes)."""
+    return f"{n / (1 << 20):.1f} MiB"
 
 
 @rule("ABG501", "unzipped-size-limit", severity=Severity.WARNING, scope="artifact")
@@ -27,7 +28,8 @@ def unzipped_size(ctx: Context) -> Iterator[Violation]:
     function code plus layers).
 
     Example:
-    ``function.zip: ABG501 unpacks to 301.2 MB; aws-lambda-python3.12 allows 262.1 MB``
+    ``function.zip: ABG501 unpacks to 301.2 MiB (315827814 bytes); aws-lambda-python3.12-arm64 allows 250.0 MiB
+    (262144000 bytes)``
 
     How to fix:
     Remove what the function does not need (tests, ``__pycache__``, debug symbols: ``strip``), move large
@@ -43,6 +45,48 @@ def unzipped_size(ctx: Context) -> Iterator[Violation]:
         message=f"unpacks to {_mb(ctx.artifact.total_size)} ({ctx.artifact.total_size} bytes); {ctx.profile.id} "
         f"allows {_mb(limit)} ({limit} bytes)",
         hint="strip binaries and drop files the function does not need, or move to a container image",
+        path=ctx.artifact.path,
+        member="",
+    )
+
+
+@rule("ABG502", "zipped-size-limit", severity=Severity.WARNING, scope="artifact")
+def zipped_size(ctx: Context) -> Iterator[Violation]:
+    """The archive itself is larger than the upload limit the target platform states.
+
+    What it checks:
+    The size of the wheel or zip file as given (its bytes on disk, compression included) against the
+    profile's ``limits.max_zipped_bytes``. Only top-level archives: a folder or a single file has no zipped
+    size, and a nested archive is uploaded as part of its container. A warning by default because the limit
+    applies to one way of deploying only (raise it to an error with ``[tool.abigate] severity``).
+
+    Why it matters:
+    AWS Lambda refuses a zip over 50 MB (52,428,800 bytes) sent directly: from the console, or in the
+    ``CreateFunction``/``UpdateFunctionCode`` request itself (``aws lambda update-function-code --zip-file``,
+    and the deploy tools that do the same). The deploy stops with ``RequestEntityTooLargeException: Request
+    must be smaller than 69905067 bytes for the UpdateFunctionCode operation`` (50 MB once base64-encoded).
+
+    Example:
+    ``function.zip: ABG502 is 58.5 MiB zipped (61345678 bytes); aws-lambda-python3.12-arm64 allows 50.0 MiB
+    (52428800 bytes)``
+
+    How to fix:
+    Upload the package to S3 and deploy it from there (the limit is for direct uploads; the unzipped
+    limit, ABG501, still applies), strip debug symbols from native libraries (``strip``), drop tests and
+    ``__pycache__``, or move large dependencies to a layer or a container image.
+
+    References:
+    AWS Lambda quotas, deployment package size (runtimes.md §2, source A4); the error as users meet it:
+    serverless/serverless#10179.
+    """
+    limit = ctx.profile.limits.max_zipped_bytes
+    size = ctx.artifact.zipped_size
+    if limit is None or size is None or ctx.artifact is not ctx.root or size <= limit:
+        return
+    yield Violation(
+        message=f"is {_mb(size)} zipped ({size} bytes); {ctx.profile.id} allows {_mb(limit)} ({limit} bytes)",
+        hint="deploy the package from S3 instead of uploading it directly, or strip binaries and drop files "
+        "the function does not need",
         path=ctx.artifact.path,
         member="",
     )
