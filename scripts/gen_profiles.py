@@ -280,6 +280,9 @@ LAMBDA = {
 }
 LAMBDA_PATHS = ["/var/lang/lib", "/lib64", "/usr/lib64", "/var/runtime", "/var/runtime/lib", "/var/task",
                 "/var/task/lib", "/opt/lib"]
+#: where Lambda unpacks what is deployed: function code in /var/task, layers under /opt (runtimes.md §2), so a
+#: deploy zip's lib/ is /var/task/lib (or /opt/lib for a layer), both on LAMBDA_PATHS.
+LAMBDA_ROOTS = ["/var/task", "/opt"]
 
 
 def lambda_profile(py: str, arch: str) -> dict[str, Any]:
@@ -309,12 +312,14 @@ def lambda_profile(py: str, arch: str) -> dict[str, Any]:
         "libc": prov(D, refs + ["A12"], "runtime OS glibc"),
         "library_paths": prov(V if py in ("3.9", "3.10", "3.11", "3.12") else I, ["A9"],
                               "LD_LIBRARY_PATH of the python3.8–3.12 Dockerfiles; /opt/lib = layers"),
+        "artifact_roots": prov(D, ["A4", "A9"], "function code in /var/task, layers under /opt"),
         "limits": prov(D, ["A4"], "250 MB unzipped incl. layers; 50 MB zipped for direct upload"),
         "os": prov(D, ["A3"]),
     }
     if arch == "aarch64":
         prov_table["page_size"] = prov(I, [], "Graviton Lambda uses 4 KiB pages (not documented)")
     out["library_paths"] = LAMBDA_PATHS
+    out["artifact_roots"] = LAMBDA_ROOTS
     out["limits"] = {"max_unzipped_bytes": 262144000, "max_zipped_bytes": 52428800}
     if libs:
         out["libraries"] = libs

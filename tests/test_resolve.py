@@ -173,7 +173,8 @@ def test_importable_extension() -> None:
 
 
 def test_lambda_ld_library_path_reaches_the_zips_lib_folder() -> None:
-    lam = glibc_profile(library_paths=("/var/lang/lib", "/lib64", "/var/task", "/var/task/lib", "/opt/lib"))
+    lam = glibc_profile(library_paths=("/var/lang/lib", "/lib64", "/var/task", "/var/task/lib", "/opt/lib"),
+                        artifact_roots=("/var/task", "/opt"))
     files = [lib(EXT, "libpq.so.5"), lib("lib/libpq.so.5")]
     res = outcome(artifact("fn.zip", files, kind="zip"), EXT, "libpq.so.5", lam)
     assert (res.kind, res.member, res.via) == ("bundled", "lib/libpq.so.5", "LD_LIBRARY_PATH (/var/task/lib)")
@@ -181,3 +182,57 @@ def test_lambda_ld_library_path_reaches_the_zips_lib_folder() -> None:
     assert outcome(artifact("w.whl", files), EXT, "libpq.so.5", lam).kind == "unreachable"
     # without those paths in the profile, nothing reaches lib/
     assert outcome(artifact("fn.zip", files, kind="zip"), EXT, "libpq.so.5").kind == "unreachable"
+
+
+# -- deploy roots: which folders of a deploy zip are on the loader's search path ------------------------
+
+
+_LAMBDA_PATHS = ("/var/lang/lib", "/lib64", "/var/task", "/var/task/lib", "/opt/lib")
+
+
+def test_without_artifact_roots_nothing_in_the_artifact_is_on_the_system_search_path() -> None:
+    # The search path names /var/task/lib, but the profile does not say the zip is unpacked at /var/task.
+    bare = glibc_profile(library_paths=_LAMBDA_PATHS)
+    files = [lib(EXT, "libpq.so.5", "libroot.so"), lib("lib/libpq.so.5"), lib("libroot.so")]
+    facts = artifact("fn.zip", files, kind="zip")
+    for needed in ("libpq.so.5", "libroot.so"):
+        res = outcome(facts, EXT, needed, bare)
+        assert (res.kind, res.searched) == ("unreachable", ()), needed
+
+
+def test_artifact_roots_map_member_folders_to_target_paths() -> None:
+    lam = glibc_profile(library_paths=_LAMBDA_PATHS, artifact_roots=("/var/task", "/opt"))
+    files = [lib(EXT, "libroot.so", "libdeep.so"), lib("libroot.so"), lib("lib/sub/libdeep.so")]
+    facts = artifact("fn.zip", files, kind="zip")
+    # /var/task itself is on LD_LIBRARY_PATH: the zip's top folder is searched.
+    root = outcome(facts, EXT, "libroot.so", lam)
+    assert (root.kind, root.member, root.via) == ("bundled", "libroot.so", "LD_LIBRARY_PATH (/var/task)")
+    # lib/sub is /var/task/lib/sub, which is not on the search path; lib/ and the top folder were searched.
+    deep = outcome(facts, EXT, "libdeep.so", lam)
+    assert deep.kind == "unreachable"
+    assert deep.searched == (".", "lib")
+
+
+def test_a_layer_root_maps_lib_to_opt_lib() -> None:
+    # A layer zip unpacks under /opt: its lib/ is /opt/lib, on Lambda's LD_LIBRARY_PATH.
+    layer = glibc_profile(library_paths=("/lib64", "/opt/lib"), artifact_roots=("/opt/",))
+    files = [lib("python/" + EXT, "libpq.so.5"), lib("lib/libpq.so.5")]
+    res = outcome(artifact("layer.zip", files, kind="zip"), "python/" + EXT, "libpq.so.5", layer)
+    assert (res.kind, res.member, res.via) == ("bundled", "lib/libpq.so.5", "LD_LIBRARY_PATH (/opt/lib)")
+    # A path that merely starts with the root's text is not under it.
+    near = glibc_profile(library_paths=("/optional/lib",), artifact_roots=("/opt",))
+    assert outcome(artifact("layer.zip", files, kind="zip"), "python/" + EXT, "libpq.so.5", near).kind == "unreachable"
+
+
+def test_builtin_lambda_profiles_search_the_deploy_zips_lib_folder() -> None:
+    from abigate.profiles import load_profile
+
+    lam = load_profile("aws-lambda-python3.12-x86_64")
+    assert lam.artifact_roots == ("/var/task", "/opt")
+    files = [lib(EXT, "libpq.so.5"), lib("lib/libpq.so.5")]
+    res = outcome(artifact("fn.zip", files, kind="zip"), EXT, "libpq.so.5", lam)
+    assert (res.kind, res.member, res.via) == ("bundled", "lib/libpq.so.5", "LD_LIBRARY_PATH (/var/task/lib)")
+    # An OS profile has no deploy root: the same zip's lib/ is not searched there.
+    assert load_profile("debian-12").artifact_roots == ()
+    assert outcome(artifact("fn.zip", files, kind="zip"), EXT, "libpq.so.5",
+                   load_profile("debian-12")).kind == "unreachable"

@@ -129,6 +129,11 @@ class Profile:
     libraries: Mapping[str, Library] = field(default_factory=lambda: MappingProxyType({}))
     #: the directories the loader searches, in order (``LD_LIBRARY_PATH`` first, then defaults).
     library_paths: tuple[str, ...] = ()
+    #: where the target unpacks a deploy zip or folder (AWS Lambda: the function in ``/var/task``, layers in
+    #: ``/opt``). A folder ``d`` of such an artifact lands at ``<root>/d``, so it is on the loader's search
+    #: path when that directory is in :attr:`library_paths`. Empty: nothing of the artifact is on the system
+    #: search path (wheels never are: they are installed into site-packages).
+    artifact_roots: tuple[str, ...] = ()
     #: the Python interpreter(s) of the target; the first is the default.
     pythons: tuple[PythonRuntime, ...] = ()
     limits: Limits = Limits()

@@ -54,6 +54,8 @@ def diff_profiles(a: Profile, b: Profile) -> dict[str, Any]:
     scalar("max_zipped_bytes", a.limits.max_zipped_bytes, b.limits.max_zipped_bytes)
     if a.library_paths != b.library_paths:
         fields["library_paths"] = {"from": list(a.library_paths), "to": list(b.library_paths)}
+    if a.artifact_roots != b.artifact_roots:
+        fields["artifact_roots"] = {"from": list(a.artifact_roots), "to": list(b.artifact_roots)}
     pa, pb = _python_summary(a.python), _python_summary(b.python)
     if pa != pb:
         fields["python"] = {"from": pa, "to": pb}
@@ -124,6 +126,9 @@ def render_diff_text(diff: dict[str, Any]) -> str:
     if "library_paths" in fields:
         lines.append(f"  library_paths: {':'.join(fields['library_paths']['from'])}")
         lines.append(f"              -> {':'.join(fields['library_paths']['to'])}")
+    if "artifact_roots" in fields:
+        lines.append(f"  artifact_roots: {', '.join(fields['artifact_roots']['from']) or 'none'} -> "
+                     f"{', '.join(fields['artifact_roots']['to']) or 'none'}")
     if diff["libraries_lost"]:
         lines.append(f"  libraries lost ({len(diff['libraries_lost'])}): {', '.join(diff['libraries_lost'])}")
     if diff["libraries_gained"]:

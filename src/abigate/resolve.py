@@ -6,8 +6,9 @@ library the *system* (profile) provides, or nowhere. It follows glibc's ``_dl_ma
 
 1. if the requester has **no** ``DT_RUNPATH``: the ``DT_RPATH`` of the requester, then of each object that
    loaded it, up the loading chain (an object that has a ``DT_RUNPATH`` contributes no ``DT_RPATH``);
-2. ``LD_LIBRARY_PATH``: its entries under a deploy root (``/var/task/lib`` on AWS Lambda) are folders of a
-   deploy zip; the others belong to the system (the profile's libraries);
+2. ``LD_LIBRARY_PATH``: its entries under one of the profile's ``artifact_roots`` (``/var/task/lib`` on AWS
+   Lambda, which unpacks the function at ``/var/task``) are folders of a deploy zip; the others belong to the
+   system (the profile's libraries);
 3. the requester's own ``DT_RUNPATH`` — **not** its loaders': RUNPATH is not inherited, which is why a
    bundled library's own dependency goes missing when only the extension carries the RUNPATH;
 4. the system libraries (``ld.so.cache`` and default directories) — the profile's list.
@@ -46,10 +47,6 @@ ResolvedKind = Literal["bundled", "system", "missing", "outside", "unreachable",
 #: on a musl target, a glibc object's NEEDED on these libraries is satisfied by musl's single libc (loader.md §8).
 _MUSL_MERGED = re.compile(r"^lib(c|pthread|rt|m|dl|util|xnet)\.so(\.\d+)*$")
 _MAX_DEPTH = 32
-#: where serverless runtimes unpack a deploy zip (AWS Lambda: the function in ``/var/task``, layers in ``/opt``;
-#: runtimes.md §1.6). A profile search directory under one of these is a folder *of the artifact*: Lambda's
-#: ``LD_LIBRARY_PATH`` has ``/var/task/lib``, so a zip's ``lib/libpq.so.5`` is found without any RPATH.
-_DEPLOY_ROOTS = ("/var/task", "/opt")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -228,6 +225,9 @@ class _Resolver:
             if directory is None:
                 outside.append(entry)
                 continue
+            if directory in searched:
+                # Reached again through another entry (/var/task/lib and /opt/lib are both lib/): same answer.
+                continue
             searched.append(directory)
             candidate = needed if directory in (".", "") else f"{directory}/{needed}"
             found = self.lookup(candidate, req)
@@ -326,12 +326,21 @@ class _Resolver:
 
 
 def _deploy_dirs(profile: Profile) -> tuple[tuple[str, str], ...]:
-    """(artifact folder, target path) for the profile's search directories under a deploy root."""
+    """(artifact folder, target path) for each search directory that lies inside the deployed artifact.
+
+    The target unpacks a deploy zip at each of ``profile.artifact_roots`` (AWS Lambda: ``/var/task``, or
+    ``/opt`` for a layer), so the artifact's folder ``d`` is ``<root>/d`` there and is searched exactly when
+    that directory is in ``profile.library_paths`` (Lambda's ``LD_LIBRARY_PATH`` has ``/var/task/lib``: a
+    zip's ``lib/libpq.so.5`` is found without any RPATH). Without roots nothing of the artifact is searched.
+    """
+    roots = [posixpath.normpath(root) for root in profile.artifact_roots]
     out = []
     for path in profile.library_paths:
-        for root in _DEPLOY_ROOTS:
-            if path == root or path.startswith(root + "/"):
-                rel = posixpath.normpath(path[len(root) :].lstrip("/") or ".")
+        target = posixpath.normpath(path)
+        for root in roots:
+            prefix = root.rstrip("/") + "/"
+            if target == root or target.startswith(prefix):
+                rel = posixpath.normpath(target[len(prefix) :] if target != root else ".")
                 out.append((rel, path))
     return tuple(dict.fromkeys(out))
 

@@ -22,6 +22,8 @@ TOML format (version 1), in brief::
     x86_isa_level = 1                 # 1–4, x86-64 only
     refuses_exec_stack = false        # default: true for glibc >= 2.41
     library_paths = ["/lib64", …]     # the loader's search order
+    artifact_roots = ["/var/task"]    # where a deploy zip/folder is unpacked: its lib/ is searched
+                                      # when "/var/task/lib" is in library_paths (wheels never are)
     remove_libraries = ["libffi.so.6"]
 
     [os]        id / version / name

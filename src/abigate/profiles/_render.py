@@ -58,6 +58,8 @@ def profile_to_mapping(profile: Profile) -> dict[str, Any]:
     if profile.extends:
         out["extends"] = list(profile.extends)
     out["library_paths"] = list(profile.library_paths)
+    if profile.artifact_roots:
+        out["artifact_roots"] = list(profile.artifact_roots)
     os_table = {k: v for k, v in (("id", profile.os_id), ("version", profile.os_version),
                                   ("name", profile.os_name)) if v is not None}
     if os_table:

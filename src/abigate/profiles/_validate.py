@@ -79,6 +79,12 @@ def _is_str_list(v: Any) -> str | None:
     return "must be a list of strings"
 
 
+def _abs_path_list(v: Any) -> str | None:
+    if isinstance(v, list) and all(isinstance(x, str) and x.startswith("/") for x in v):
+        return None
+    return 'must be a list of absolute paths such as ["/var/task", "/opt"]'
+
+
 def _is_pos_int(v: Any) -> str | None:
     if isinstance(v, int) and not isinstance(v, bool) and v > 0:
         return None
@@ -188,6 +194,7 @@ TOP_SPEC: dict[str, Any] = {
     "x86_isa_level": _isa,
     "refuses_exec_stack": _is_bool,
     "library_paths": _is_str_list,
+    "artifact_roots": _abs_path_list,
     "remove_libraries": _is_str_list,
     "policy_tag": _is_str,
     "generator": _is_str,
