@@ -53,10 +53,10 @@ def use_colour(choice: str, *, to_file: bool) -> bool:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "github"]),
     default="text",
     show_default=True,
-    help="text for people, json for tools (schema abigate.check/1).",
+    help="text for people, json for tools (schema abigate.check/1), github for GitHub Actions annotations.",
 )
 @click.option(
     "--output", "-o", metavar="FILE", help="Write the report to FILE (atomically) instead of stdout."
@@ -189,6 +189,10 @@ def check(
         from abigate.reporters.check_json import render_json
 
         text = render_json(report)
+    elif fmt == "github":
+        from abigate.reporters.check_github import render_github
+
+        text = render_github(report, verbosity="quiet" if quiet else "verbose" if verbose else "normal")
     else:
         from abigate.reporters.check_text import render_text
 

@@ -19,7 +19,7 @@ import click
 from abigate.findings import ArtifactResult, Finding, Report
 from abigate.rules._base import Severity
 
-__all__ = ["Verbosity", "render_text"]
+__all__ = ["Verbosity", "render_text", "summary_line"]
 
 Verbosity = Literal["quiet", "normal", "verbose"]
 
@@ -129,6 +129,11 @@ def _summary(report: Report, style: _Styler) -> str:
             f"{prof.id}: {style.verdict(verdict)} ({failing} of {_plural(total, 'artifact')} failing)"
         )
     return f"summary: {counts} in {_plural(len(report.artifacts), 'artifact')}; " + "; ".join(verdicts)
+
+
+def summary_line(report: Report) -> str:
+    """The summary without its ``summary:`` label or colour, for the other formats (``--format github``)."""
+    return _summary(report, _Styler(False)).removeprefix("summary: ")
 
 
 def render_text(report: Report, *, color: bool = False, verbosity: Verbosity = "normal") -> str:
