@@ -33,8 +33,9 @@ __all__ = ["ARCH_NAMES", "PREFIX_CAP", "arch_name", "read_elf", "read_elf_bytes"
 
 #: bytes kept from the start of a streamed file (dynamic tables normally lie within it).
 PREFIX_CAP = 16 << 20
-#: the largest window a second pass may keep when the tables lie beyond the prefix.
-WINDOW_CAP = 64 << 20
+#: the most a second pass may keep when the tables lie beyond the prefix. Only giants get there: the
+#: tables of TensorFlow's libtensorflow_cc.so.2 take 97 MB (an 82 MB .dynstr for 447,000 symbols).
+WINDOW_CAP = 256 << 20
 #: reading chunk for skipping forward.
 _CHUNK = 1 << 20
 
@@ -159,6 +160,9 @@ class _Source:
             return self._read_exact(n)
         for w in self.windows:
             if w.lo <= off and end <= w.lo + w.filled:
+                if off == w.lo and end == w.hi:
+                    # A whole table kept by the second pass: hand it over without a copy (never mutated).
+                    return w.buf  # type: ignore[return-value]
                 return bytes(w.buf[off - w.lo:end - w.lo])
         for start, data in self.served:
             if start <= off and end <= start + len(data):
@@ -202,10 +206,14 @@ class _Source:
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted, non-empty, non-overlapping union of *ranges*."""
+    """Sorted, non-empty, non-overlapping union of *ranges*.
+
+    Ranges that only touch stay apart, so that each table keeps its own window and a read of a whole table
+    is served without a copy.
+    """
     out: list[tuple[int, int]] = []
     for lo, hi in sorted(r for r in ranges if r[0] < r[1]):
-        if out and lo <= out[-1][1]:
+        if out and lo < out[-1][1]:
             out[-1] = (out[-1][0], max(out[-1][1], hi))
         else:
             out.append((lo, hi))
@@ -259,26 +267,27 @@ def read_elf(
     """
     partial: dict[str, object] = {}
     try:
-        src = _Source(head, rest, size)
+        ranges: tuple[tuple[int, int], ...] | None = None
         try:
-            facts = _parse(src, partial)
+            facts = _parse(_Source(head, rest, size), partial)
         except _Rewind as rw:
+            # Leave the except block before the second pass: the traceback would keep the first pass's
+            # window alive.
+            ranges = rw.ranges
+        if ranges is not None:
             if reopen is None:
                 raise _Truncated(
                     "the dynamic-linking tables lie beyond the first "
                     f"{PREFIX_CAP} bytes and the stream cannot be read twice"
-                ) from None
-            if not rw.ranges or sum(hi - lo for lo, hi in rw.ranges) > WINDOW_CAP:
-                raise _Truncated(
-                    f"the dynamic-linking tables take more than {WINDOW_CAP >> 20} MiB; not read"
-                ) from None
+                )
+            if not ranges or sum(hi - lo for lo, hi in ranges) > WINDOW_CAP:
+                raise _Truncated(f"the dynamic-linking tables take more than {WINDOW_CAP >> 20} MiB; not read")
             # Second pass: keep exactly the byte ranges of the tables, wherever they lie.
             stream = reopen()
             head2 = _read_upto(stream, len(head))
             partial.clear()
-            src = _Source(head2, stream, size, keep=[(0, len(head2)), *rw.ranges])
             try:
-                facts = _parse(src, partial)
+                facts = _parse(_Source(head2, stream, size, keep=[(0, len(head2)), *ranges]), partial)
             except _Rewind:
                 raise _Truncated("the dynamic-linking tables could not be read in two passes") from None
         return NativeRead(kind="elf", elf=facts)
@@ -596,13 +605,18 @@ def _read_tables(
             versym.frombytes(src.read_at(versym_off, nsyms * 2))
             if _swap(bo):
                 versym.byteswap()
-        words = array("I")
-        words.frombytes(raw_syms)
-        halves = array("H")
-        halves.frombytes(raw_syms)
+        words: array[int] | memoryview
+        halves: array[int] | memoryview
         if _swap(bo):
+            words = array("I")
+            words.frombytes(raw_syms)
             words.byteswap()
+            halves = array("H")
+            halves.frombytes(raw_syms)
             halves.byteswap()
+        else:  # same byte order as this machine: view the table in place, no copy
+            words = memoryview(raw_syms).cast("I")
+            halves = memoryview(raw_syms).cast("H")
         if is64:
             # Elf64_Sym: st_name u32 | st_info u8 | st_other u8 | st_shndx u16 | st_value u64 | st_size u64
             names = words[0::6]
@@ -733,7 +747,7 @@ def _swap(bo: str) -> bool:
     return (bo == "<") != (sys.byteorder == "little")
 
 
-def _cstr(table: bytes, off: int) -> str:
+def _cstr(table: bytes | bytearray, off: int) -> str:
     """The NUL-terminated string at *off*; a missing terminator ends it at the table's end."""
     if off >= len(table):
         raise ValueError(f"string offset {off:#x} outside a {len(table)}-byte string table")
