@@ -208,6 +208,28 @@ CASES: list[Case] = [
         False,
     ),
     Case("ABG107", "shared", lambda: wheel(ext()), False),
+    # Loader agreement: a file named like a library is dlopened by name (ctypes.CDLL), even if nothing in the
+    # artifact loads it, so a renamed object file or a DF_1_NOOPEN library there fails.
+    Case(
+        "ABG107",
+        "object-file-named-so",
+        lambda: wheel(native("pkg/libhelper.so", elf(type="relocatable", e_type=1, gnu_stack_flags=None))),
+        True,
+        text="not a shared object",
+    ),
+    Case(
+        "ABG107",
+        "nodlopen-library-named-so",
+        lambda: wheel(native("pkg/libhelper.so.1", elf(dt_flags_1=0x40))),
+        True,
+        text="DF_1_NOOPEN",
+    ),
+    Case(
+        "ABG107",
+        "object-file-named-o",
+        lambda: wheel(native("pkg/helper.o", elf(type="relocatable", e_type=1, gnu_stack_flags=None))),
+        False,
+    ),
     Case(
         "ABG110",
         "execstack-refused",
@@ -252,6 +274,45 @@ CASES: list[Case] = [
     ),
     Case(
         "ABG111", "baseline", lambda: wheel(ext(gnu_properties=(GnuProperty(type=_ISA, value=0x1),))), False
+    ),
+    Case(
+        "ABG113",
+        "static-tls-over-surplus",
+        lambda: wheel(ext(dt_flags=0x10, tls_size=4096)),
+        True,
+        severity=Severity.ERROR,
+        text="4096 bytes of static TLS",
+    ),
+    Case(
+        "ABG113",
+        "static-tls-library-named-so",
+        lambda: wheel(native("pkg/libtls.so", elf(dt_flags=0x10, tls_size=2048))),
+        True,
+        severity=Severity.ERROR,
+    ),
+    Case(
+        "ABG113",
+        "static-tls-large-share",
+        lambda: wheel(ext(dt_flags=0x10, tls_size=1500)),
+        True,
+        severity=Severity.WARNING,
+    ),
+    Case("ABG113", "static-tls-small", lambda: wheel(ext(dt_flags=0x10, tls_size=64)), False),
+    Case("ABG113", "dynamic-tls-model", lambda: wheel(ext(tls_size=4096)), False),
+    Case(
+        "ABG113",
+        "static-tls-program-not-dlopened",
+        lambda: wheel(native("bin/tool", elf(type="pie", dt_flags=0x10, tls_size=4096))),
+        False,
+    ),
+    Case(
+        "ABG113",
+        "static-tls-on-musl",
+        lambda: wheel(ext(dt_flags=0x10, tls_size=64, libc="none", version_needs=(), needed=())),
+        True,
+        profile=_MUSL,
+        severity=Severity.ERROR,
+        text="musl",
     ),
     Case(
         "ABG112",

@@ -41,6 +41,7 @@ RULES: tuple[Rule, ...] = (
     arch.exec_stack,
     arch.x86_isa_level,
     arch.load_alignment,
+    arch.static_tls,
     versions.missing_version,
     versions.glibc_private,
     versions.missing_marker,

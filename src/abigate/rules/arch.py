@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Literal
 
@@ -17,6 +18,7 @@ __all__ = [
     "load_alignment",
     "not_dlopenable",
     "not_elf",
+    "static_tls",
     "target_format",
     "unsupported_osabi",
     "wrong_byte_order",
@@ -40,6 +42,9 @@ _TARGETS: dict[str, tuple[int, int, str]] = {
 _ALIASES = {"amd64": "x86_64", "i386": "i686", "x86": "i686", "arm64": "aarch64", "armhf": "armv7l"}
 
 Mismatch = Literal["class", "machine", "byte-order"]
+
+#: a shared-library file name: ``libfoo.so``, ``libfoo.so.1.2``, ``_x.cpython-312-x86_64-linux-gnu.so``.
+_SHARED_NAME = re.compile(r"\.so(?:\.\d+)*$")
 
 
 def target_format(profile: Profile) -> tuple[int, int, str] | None:
@@ -292,14 +297,25 @@ def invalid_elf_ident(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     )
 
 
+def is_dlopened(ctx: Context, nf: NativeFile) -> bool:
+    """Whether *nf* reaches the target through ``dlopen``: an extension module, a library another file of
+    the artifact loads, or a file named like a shared library (which nothing runs: it is loaded by name)."""
+    return (
+        is_importable_extension(nf)
+        or nf.member in ctx.resolution.dependencies
+        or _SHARED_NAME.search(nf.member.rsplit("/", 1)[-1]) is not None
+    )
+
+
 @rule("ABG107", "not-dlopenable", severity=Severity.ERROR, needs=("elf", "target"))
 def not_dlopenable(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     """An extension module or bundled library that is not a shared object.
 
     What it checks:
-    For files Python imports (extension modules) and files other files load (bundled libraries):
-    ``e_type`` must be ``ET_DYN`` without ``DF_1_PIE``, and ``DF_1_NOOPEN`` must be clear. Executables
-    elsewhere in the artifact are run, not loaded, and are not checked here.
+    For files Python imports (extension modules), files other files load (bundled libraries) and files
+    named like a shared library (``*.so``, ``*.so.1.2``: ``ctypes.CDLL`` or ``dlopen`` is how such a file
+    is used): ``e_type`` must be ``ET_DYN`` without ``DF_1_PIE``, and ``DF_1_NOOPEN`` must be clear.
+    Executables elsewhere in the artifact are run, not loaded, and are not checked here.
 
     Why it matters:
     ``only ET_DYN and ET_EXEC can be loaded`` (a renamed ``.o``), ``cannot dynamically load executable``,
@@ -318,7 +334,7 @@ def not_dlopenable(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     """
     elf = nf.elf
     assert elf is not None
-    if not (is_importable_extension(nf) or nf.member in ctx.resolution.dependencies):
+    if not is_dlopened(ctx, nf):
         return
     if elf.type == "shared" and not elf.dt_flags_1 & 0x40:
         return
@@ -479,3 +495,61 @@ def load_alignment(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
             severity=None if old_glibc else Severity.WARNING,
             loader_message=f"{nf.member}: ELF load command alignment not page-aligned" if old_glibc else None,
         )
+
+
+#: glibc's default static TLS surplus for late (dlopen) loads: 1664 bytes (``elf/dl-tls.c``, tunables
+#: ``glibc.rtld.nns`` and ``glibc.rtld.optional_static_tls`` at their defaults; loader.md §12).
+STATIC_TLS_SURPLUS = 1664
+#: above this a single file leaves little of the surplus to other dlopened users of static TLS.
+STATIC_TLS_WARN = 1024
+
+
+@rule("ABG113", "static-tls", severity=Severity.ERROR, needs=("elf", "target"))
+def static_tls(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
+    """Initial-exec TLS in a dlopened file, beyond the loader's static TLS reserve.
+
+    What it checks:
+    Files that are dlopened (extension modules, the libraries they load, files named ``*.so``) with
+    ``DF_STATIC_TLS`` and a ``PT_TLS`` block. On glibc: an error when the block (``p_memsz``) exceeds the
+    default surplus of 1664 bytes, a warning above 1024 bytes (other late loads share the surplus). On
+    musl: an error for any such block, because musl cannot place a dlopened module's TLS in the static area.
+
+    Why it matters:
+    ``<file>: cannot allocate memory in static TLS block`` at import (glibc); on musl ``Error relocating
+    <file>: <sym>: initial-exec TLS resolves to dynamic definition``. Seen with bundled OpenMP runtimes
+    (``libgomp``) on aarch64.
+
+    Example:
+    ``pkg.whl!pkg.libs/libgomp-d22c30c5.so.1.0.0: ABG113 needs 4096 bytes of static TLS; the loader keeps
+    1664 for dlopen``
+
+    How to fix:
+    Build with the global- or local-dynamic TLS model (the default for ``-fPIC``; drop
+    ``-ftls-model=initial-exec``); as a stopgap raise ``GLIBC_TUNABLES=glibc.rtld.optional_static_tls=…``
+    (glibc ≥ 2.32) or preload the library at startup (``LD_PRELOAD``).
+
+    References:
+    glibc ``elf/dl-tls.c``, ``manual/tunables.texi``; scikit-learn#17231; loader.md §8, §12.
+    """
+    elf = nf.elf
+    assert elf is not None
+    size = elf.tls_size or 0
+    if not elf.static_tls or size <= 0 or elf.type != "shared" or not is_dlopened(ctx, nf):
+        return
+    if ctx.profile.libc == "musl":
+        yield Violation(
+            message=f"uses initial-exec TLS ({size} bytes); musl cannot give a dlopened module static TLS",
+            hint="build with the default (global-dynamic) TLS model for -fPIC code",
+        )
+        return
+    if size <= STATIC_TLS_WARN:
+        return
+    fits = size <= STATIC_TLS_SURPLUS
+    yield Violation(
+        message=f"needs {size} bytes of static TLS; the loader keeps {STATIC_TLS_SURPLUS} for dlopen"
+        + (", shared by every late-loaded library that needs it" if fits else ""),
+        hint="build without -ftls-model=initial-exec; stopgap: GLIBC_TUNABLES=glibc.rtld.optional_static_tls="
+        f"{max(8192, size * 2)}",
+        severity=Severity.WARNING if fits else None,
+        loader_message=None if fits else f"{nf.member}: cannot allocate memory in static TLS block",
+    )
