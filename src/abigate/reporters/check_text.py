@@ -7,10 +7,16 @@ and no ``NO_COLOR``).
 
 Verbosity: ``quiet`` shows errors and the summary only; ``normal`` every finding that is not waived;
 ``verbose`` adds waived findings with their reason, every symbol, and passing artifacts' profile details.
+
+Without ``verbose``, a finding repeated on many files of one artifact (the same rule, profile and texts but
+for the file's own name, e.g. one ABG103 per file of a wheel built for the wrong architecture) is shown for
+its first :data:`COLLAPSE_SHOWN` files, followed by "and N more files with the same finding"; ``verbose``
+lists every one. The counts in the summary always include them all.
 """
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Sequence
 from typing import Literal
 
@@ -82,6 +88,46 @@ def _finding_lines(f: Finding, style: _Styler, verbosity: Verbosity, multi: bool
     return lines
 
 
+#: without ``-v``, a finding repeated on at least this many files of one artifact is collapsed …
+COLLAPSE_MIN = 5
+#: … to its first files in report order, followed by "and N more files".
+COLLAPSE_SHOWN = 3
+
+
+def _pattern(f: Finding) -> tuple[object, ...]:
+    """What makes two findings "the same" apart from the file: every text with the file's path blanked out.
+
+    A wrong-architecture wheel gives one ABG103 per file whose texts differ only by the file's name (the
+    loader message names it), so the file's display path, member path and base name become one placeholder.
+    """
+    tokens = [t for t in dict.fromkeys((f.path, f.member, posixpath.basename(f.member))) if t]
+
+    def blank(text: str) -> str:
+        for token in tokens:
+            text = text.replace(token, "\0")
+        return text
+
+    return (f.code, f.severity, f.profile, f.waived, f.library, blank(f.message),
+            tuple(blank(d) for d in f.details), blank(f.hint), blank(f.loader_message or ""))
+
+
+def _collapse(order: Sequence[Finding], verbosity: Verbosity) -> tuple[set[int], dict[int, int]]:
+    """(positions to hide, position → number hidden after it) for findings repeated on many files."""
+    if verbosity == "verbose":
+        return set(), {}
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for pos, f in enumerate(order):
+        if f.member:  # artifact-level findings are about no file
+            groups.setdefault(_pattern(f), []).append(pos)
+    hidden: set[int] = set()
+    tails: dict[int, int] = {}
+    for positions in groups.values():
+        if len(positions) >= COLLAPSE_MIN:
+            hidden.update(positions[COLLAPSE_SHOWN:])
+            tails[positions[COLLAPSE_SHOWN - 1]] = len(positions) - COLLAPSE_SHOWN
+    return hidden, tails
+
+
 def _artifact_lines(res: ArtifactResult, style: _Styler, verbosity: Verbosity, multi: bool) -> list[str]:
     shown = [f for f in res.findings if _visible(f, verbosity)]
     if not shown and verbosity == "quiet":
@@ -96,20 +142,40 @@ def _artifact_lines(res: ArtifactResult, style: _Styler, verbosity: Verbosity, m
         d in (_NO_DIST, _ARTIFACT_LEVEL),
         d,
     )
+    # Report order first (distribution, file, finding), so that collapsing keeps the first files as shown.
+    layout: list[tuple[str, str, list[Finding]]] = []
     for dist in sorted(by_dist, key=dist_order):
-        # An artifact without any .dist-info (a plain deploy folder) needs no distribution heading.
-        if not (dist == _NO_DIST and len(by_dist) == 1):
-            lines.append(f"  {dist}")
         by_file: dict[str, list[Finding]] = {}
         for f in by_dist[dist]:
             by_file.setdefault(f.member or res.path, []).append(f)
         for member in sorted(by_file, key=lambda m: (-_worst(by_file[m]), m)):
-            lines.append(f"    {member}")
-            for f in sorted(
+            ordered = sorted(
                 by_file[member],
                 key=lambda f: (-f.severity.rank, f.code, f.profile, f.library or "", f.message),
-            ):
-                lines.extend(_finding_lines(f, style, verbosity, multi))
+            )
+            layout.append((dist, member, ordered))
+    order = [f for _, _, found in layout for f in found]
+    hidden, tails = _collapse(order, verbosity)
+    pos = 0
+    last_dist: str | None = None
+    for dist, member, found in layout:
+        kept = []
+        for f in found:
+            if pos not in hidden:
+                kept.append((f, tails.get(pos)))
+            pos += 1
+        if not kept:
+            continue
+        # An artifact without any .dist-info (a plain deploy folder) needs no distribution heading.
+        if dist != last_dist and not (dist == _NO_DIST and len(by_dist) == 1):
+            lines.append(f"  {dist}")
+        last_dist = dist
+        lines.append(f"    {member}")
+        for f, more in kept:
+            lines.extend(_finding_lines(f, style, verbosity, multi))
+            if more:
+                tail = f"and {_plural(more, 'more file')} with the same finding"
+                lines.append(f"{' ' * 21}{style(tail, dim=True)} (-v lists them)")
     return lines
 
 
