@@ -15,14 +15,12 @@ Public API: :func:`scan_path` and :func:`scan_paths`. A path that does not exist
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
 import posixpath
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
@@ -43,6 +41,9 @@ from abigate.errors import UsageError
 from abigate.facts import ArtifactFacts, ArtifactKind, Distribution, Link, NativeFile, Problem, WheelInfo
 from abigate.native import HEAD_SIZE, NativeRead, read_native, sniff
 from abigate.pyabi import parse_extension_name
+
+if TYPE_CHECKING:  # the pool machinery (multiprocessing, pickle, sockets) is imported only when a pool starts
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 __all__ = [
     "DEFAULT_JOBS_CAP", "ENGINES", "PARALLEL_MIN_SIZE", "PYELFTOOLS_MAX_IN_MEMORY", "default_jobs", "scan_path",
@@ -191,6 +192,10 @@ class _Scanner:
     def _submit(self, ref: DataRef) -> Future[tuple[NativeRead | None, list[tuple[str, str]]]] | None:
         if self.jobs <= 1 or self._pool_broken:
             return None
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         if self._pool is None:
             # fork: workers start in ~1 ms and need nothing sent but the DataRef; they reopen the file.
             ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
@@ -373,7 +378,9 @@ class _Scanner:
 
     def _native(self, builder: _Builder, pending: _PendingNative, owner: dict[str, str]) -> NativeFile:
         result = pending.result
-        if isinstance(result, Future):
+        if result is not None and not isinstance(result, NativeRead):  # a Future from the pool
+            from concurrent.futures.process import BrokenProcessPool
+
             try:
                 result, problems = result.result()
             except (BrokenProcessPool, OSError, RuntimeError):
