@@ -121,6 +121,23 @@ def test_wrong_class_candidate_is_skipped_like_glibc() -> None:
     assert outcome(facts, EXT, "libz.so.1").kind == "system"
 
 
+def test_a_skipped_wrong_class_candidate_changes_the_loader_message() -> None:
+    """Found by the host-loader agreement tier: with a 32-bit file of the needed name on the search path and
+    nothing else, glibc says ``libfoo.so.1: wrong ELF class: ELFCLASS32``, not "cannot open shared object
+    file" — ABG402 on the extension now predicts that (an aarch64 file there still gives "cannot open")."""
+    from abigate.evaluate import Selection, evaluate
+
+    def run(arch: str) -> tuple[int | None, str | None]:
+        bad = native("pkg.libs/libfoo.so.1", elf(arch))
+        facts = artifact("w.whl", [lib(EXT, "libfoo.so.1", rpath=("$ORIGIN/../pkg.libs",)), bad])
+        found = evaluate(facts, P, Selection(select=("ABG402",)))
+        assert [f.member for f in found] == [EXT]
+        return outcome(facts, EXT, "libfoo.so.1").other_class, found[0].loader_message
+
+    assert run("i686") == (32, "libfoo.so.1: wrong ELF class: ELFCLASS32")
+    assert run("aarch64") == (None, "libfoo.so.1: cannot open shared object file: No such file or directory")
+
+
 def test_non_elf_candidate_stops_the_search() -> None:
     facts = artifact("w.whl", [lib(EXT, "libz.so.1", runpath=("$ORIGIN",))], members=("pkg/libz.so.1",))
     res = outcome(facts, EXT, "libz.so.1")

@@ -73,6 +73,9 @@ class Resolved:
     candidates: tuple[str, ...] = ()
     #: when the requester has a RUNPATH-less loader chain whose RUNPATH would have found it: that loader.
     runpath_of_loader: str | None = None
+    #: glibc, not found: the ELF class (32 or 64) of a file of that name the search met and skipped for
+    #: its class. glibc then says ``<needed>: wrong ELF class: ELFCLASS<n>``, not "cannot open" (loader.md §2).
+    other_class: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -221,6 +224,7 @@ class _Resolver:
             )
         searched: list[str] = []
         outside: list[str] = []
+        other_class: int | None = None
         for directory, entry, via in self.search_dirs(chain):
             if directory is None:
                 outside.append(entry)
@@ -231,6 +235,10 @@ class _Resolver:
             searched.append(directory)
             candidate = needed if directory in (".", "") else f"{directory}/{needed}"
             found = self.lookup(candidate, req)
+            if found is not None and found[0] == "skip":
+                skipped = self.elf(found[1])
+                if skipped is not None and skipped.elf_class != req.elf_class and not self.musl:
+                    other_class = other_class or skipped.elf_class
             if found is None or found[0] == "skip":
                 continue
             found_kind: ResolvedKind = "bundled" if found[0] == "elf" else "not-elf"
@@ -287,6 +295,7 @@ class _Resolver:
             outside=tuple(outside),
             candidates=candidates,
             runpath_of_loader=runpath_of_loader,
+            other_class=other_class,
         )
 
     def visit(self, chain: tuple[str, ...], done: set[tuple[str, ...]]) -> None:

@@ -42,6 +42,14 @@ def _details(*lines: str | None) -> tuple[str, ...]:
     return tuple(line for line in lines if line)
 
 
+def _not_found(res: Resolved) -> str:
+    """What glibc prints when the search for *res* fails: a file of the other ELF class on the way changes
+    "cannot open shared object file" into "wrong ELF class" (``found_other_class`` in ``elf/dl-load.c``)."""
+    if res.other_class is not None:
+        return f"{res.needed}: wrong ELF class: ELFCLASS{res.other_class}"
+    return f"{res.needed}: cannot open shared object file: No such file or directory"
+
+
 @rule("ABG401", "library-not-found", severity=Severity.ERROR, needs=("elf", "target", "libc"))
 def library_not_found(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     """A needed library is neither bundled in the artifact nor provided by the target.
@@ -75,7 +83,7 @@ def library_not_found(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
             "runtime that provides it",
             details=_details(_searched_text(res), _chain_text(res)),
             library=res.needed,
-            loader_message=f"{res.needed}: cannot open shared object file: No such file or directory",
+            loader_message=_not_found(res),
         )
 
 
@@ -107,7 +115,9 @@ def library_unreachable(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     """
     for res in _outcomes(ctx, nf, "unreachable"):
         extra = None
-        if res.runpath_of_loader:
+        if res.other_class is not None:
+            extra = f"the file on its search path is {res.other_class}-bit, so the loader skips it"
+        elif res.runpath_of_loader:
             extra = (
                 f"the DT_RUNPATH of {res.runpath_of_loader} would find it, but RUNPATH does not apply to the "
                 "dependencies of what it loads"
@@ -119,7 +129,7 @@ def library_unreachable(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
             "DT_RPATH on the loading module (patchelf --force-rpath)",
             details=_details(extra, _searched_text(res), _chain_text(res)),
             library=res.needed,
-            loader_message=f"{res.needed}: cannot open shared object file: No such file or directory",
+            loader_message=_not_found(res),
         )
 
 
