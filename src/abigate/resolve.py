@@ -74,7 +74,7 @@ class Resolved:
     #: when the requester has a RUNPATH-less loader chain whose RUNPATH would have found it: that loader.
     runpath_of_loader: str | None = None
     #: glibc, not found: the ELF class (32 or 64) of a file of that name the search met and skipped for
-    #: its class. glibc then says ``<needed>: wrong ELF class: ELFCLASS<n>``, not "cannot open" (loader.md §2).
+    #: its class. glibc then says ``<needed>: wrong ELF class: ELFCLASS<n>`` (loader.md §2).
     other_class: int | None = None
 
 
