@@ -18,7 +18,8 @@ The matrix (every case is a folder, wheel or zip under one temporary root):
   wheel, and each layout's extension alone (its bundled library missing);
 * cases built from the fixtures: the glibc ladder in one folder, the abi3 module renamed to other
   suffixes (module name kept), a module renamed so its ``PyInit_`` no longer matches, programs renamed as
-  modules, and a bundled library replaced by a symlink stub, a Git LFS pointer, a 32-bit and an aarch64 file.
+  modules, and a bundled library replaced by what the loader refuses (a symlink stub, a Git LFS pointer, a
+  32-bit, an aarch64 and a musl file, a DF_1_NOOPEN, ET_REL, 4 KiB static-TLS, unknown-ISA or glibc 2.41 one).
 
 The loader runs are one fresh interpreter each, side by side in threads; abigate runs once, in-process.
 Also checked: the exit status of ``abigate check`` is 1 on the whole matrix and 0 on a folder of the cases
@@ -284,7 +285,10 @@ def _add_renamed_modules() -> None:
 
 
 def _add_bad_bundled() -> None:
-    """The ``rpath`` layout with its bundled library replaced by something the loader cannot use."""
+    """The ``rpath`` layout with its bundled library replaced by something the loader refuses before it binds
+    the extension's symbols. (A replacement the loader accepts ends in ``undefined symbol: bundled_value``,
+    which abigate cannot judge: profiles list version nodes, not every symbol of the system libraries and
+    the interpreter that could provide it.)"""
     lay = LAYOUTS["bundle/rpath"]
     lib = next(r for r in lay["files"] if r != lay["entry"])
     replacements: dict[str, bytes | Path] = {
@@ -295,6 +299,12 @@ def _add_bad_bundled() -> None:
         + b"0" * 64
         + b"\nsize 16384\n",
         "i386": TESTDATA / "elf/arch/i386-glibc2.17.so",
+        "nodlopen": TESTDATA / "elf/odd/nodlopen.so",
+        "relocatable": TESTDATA / "elf/odd/relocatable.so",
+        "static-tls-4096": TESTDATA / "elf/odd/static_tls_4096.so",
+        "isa-unknown-bit": TESTDATA / "elf/isa/x86_64_unknown_bit.so",
+        "glibc-2.41": TESTDATA / "elf/glibc/v2_41.so",
+        "musl": TESTDATA / "elf/arch/x86_64-musl.so",
         "aarch64": TESTDATA / "elf/arch/aarch64-glibc2.17.so",
     }
     for label, repl in replacements.items():
