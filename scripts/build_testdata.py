@@ -712,11 +712,38 @@ def _nonelf() -> list[Step]:
     return steps
 
 
+def _rootfs() -> list[Step]:
+    """aarch64 system libraries that define version nodes, for `abigate profile from-rootfs` on another
+    architecture (the other fixtures only *need* versions; a rootfs's libraries *define* them)."""
+    rows = [
+        ("libc.so.6", "{S}/rootfs/libc.map", ("-DAG_LIBC_BANNER",), ["GLIBC_2.17", "GLIBC_2.18", "GLIBC_2.28"]),
+        ("libfoo.so.1.2", "{S}/rootfs/libfoo.map", (), ["FOO_1.0", "FOO_1.2"]),
+    ]
+    steps = []
+    for name, script, extra, nodes in rows:
+        out = f"{{O}}/rootfs/aarch64/{name}"
+        soname = "libfoo.so.1" if name.startswith("libfoo") else name
+        steps.append(
+            Step(
+                out=out,
+                argv=_zig("aarch64-linux-gnu.2.17", out, "{S}/rootfs/provider.c", "-nostdlib",
+                          f"-Wl,-soname,{soname}", f"-Wl,--version-script,{script}", *extra),
+                source="{S}/rootfs/provider.c",
+                inputs=(script,),
+                compiler="zig",
+                description=f"aarch64 {soname} defining {', '.join(nodes)} (a rootfs library; never loaded).",
+                declared={"arch": "aarch64", "class": 64, "soname": soname, "verdef": nodes,
+                          "loads_on_host": False},
+            )
+        )
+    return steps
+
+
 def all_steps(py: PyInfo, host_level: int) -> list[Step]:
     """The complete fixture table.  The C++ group comes first: on a cold zig cache its static libc++
     build is the longest single step, so it should start before everything else."""
     return [*_cxx(), *_glibc_ladder(), *_arches(), *_stack_and_isa(host_level), *_bundles(), *_python(py),
-            *_odd(), *_nonelf()]
+            *_odd(), *_nonelf(), *_rootfs()]
 
 
 # --------------------------------------------------------------------------------------------
