@@ -10,7 +10,7 @@ tables ``PT_DYNAMIC`` points at (``.dynstr``, ``.dynsym``, ``.gnu.version``, ``.
 ``benchmarks/scan_benchmark.py`` shows the difference in speed.
 
 How the stream is read (see :class:`_Source`): bytes are kept from offset 0 up to a *prefix cap*
-(16 MiB), everything later is read forward and dropped unless asked for. Linkers put the dynamic-linking
+(12 MiB), everything later is read forward and dropped unless asked for. Linkers put the dynamic-linking
 tables near the start and ``PT_DYNAMIC`` near the end, so one pass suffices and memory stays bounded.
 If a file's tables lie beyond the prefix, a second pass (``reopen``) keeps a window over them instead.
 
@@ -32,7 +32,7 @@ from abigate.native import NativeRead, Readable
 __all__ = ["ARCH_NAMES", "PREFIX_CAP", "arch_name", "read_elf", "read_elf_bytes"]
 
 #: bytes kept from the start of a streamed file (dynamic tables normally lie within it).
-PREFIX_CAP = 16 << 20
+PREFIX_CAP = 12 << 20
 #: the most a second pass may keep when the tables lie beyond the prefix. Only giants get there: the
 #: tables of TensorFlow's libtensorflow_cc.so.2 take 97 MB (an 82 MB .dynstr for 447,000 symbols).
 WINDOW_CAP = 256 << 20
