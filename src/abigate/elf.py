@@ -24,7 +24,6 @@ import struct
 import sys
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from abigate.facts import ElfFacts, GnuProperty, LoadSegment, VersionDef, VersionNeed
 from abigate.native import NativeRead, Readable
@@ -218,13 +217,6 @@ def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             out.append((lo, hi))
     return out
-
-
-@dataclass(slots=True)
-class _Ident:
-    elf_class: int
-    little: bool
-    fmt: str  # struct byte-order prefix
 
 
 def read_elf_bytes(data: bytes) -> NativeRead:
@@ -489,7 +481,7 @@ def _parse(src: _Source, partial: dict[str, object]) -> ElfFacts:
         return _cstr(strtab, off)
 
     try:
-        facts = _read_tables(src, header, strtab, s, tags, bo, is64, symtab_off, versym_off, verneed_off,
+        facts = _read_tables(src, strtab, s, tags, bo, is64, symtab_off, versym_off, verneed_off,
                              verdef_off, hash_off, gnu_hash_off, strtab_off, anomalies)
     except _Rewind as rw:
         raise _Rewind(rw.off, table_ranges) from None
@@ -508,7 +500,7 @@ def _parse(src: _Source, partial: dict[str, object]) -> ElfFacts:
 
 
 def _read_tables(
-    src: _Source, header: dict[str, object], strtab: bytes, s: Callable[[int], str], tags: dict[int, int],
+    src: _Source, strtab: bytes, s: Callable[[int], str], tags: dict[int, int],
     bo: str, is64: bool, symtab_off: int | None, versym_off: int | None, verneed_off: int | None,
     verdef_off: int | None, hash_off: int | None, gnu_hash_off: int | None, strtab_off: int,
     anomalies: list[str],

@@ -65,7 +65,7 @@ def _facts(stream: BinaryIO) -> ElfFacts:
             tls = seg["p_memsz"]
         elif ptype == "PT_INTERP":
             interp = seg.get_interp_name()
-        elif ptype in ("PT_NOTE", "PT_GNU_PROPERTY") and ptype == "PT_NOTE":
+        elif ptype == "PT_NOTE":  # PT_GNU_PROPERTY points at a note that a PT_NOTE also covers
             for note in seg.iter_notes():
                 if note["n_type"] == "NT_GNU_PROPERTY_TYPE_0":
                     for prop in note["n_desc"]:
