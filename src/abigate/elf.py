@@ -43,6 +43,7 @@ PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE, PT_TLS = 1, 2, 3, 4, 7
 PT_GNU_STACK, PT_GNU_PROPERTY = 0x6474E551, 0x6474E553
 DT_NULL, DT_NEEDED, DT_HASH, DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT = 0, 1, 4, 5, 6, 10, 11
 DT_SONAME, DT_RPATH, DT_TEXTREL, DT_RUNPATH, DT_FLAGS, DT_RELR = 14, 15, 22, 29, 30, 36
+DT_RELA, DT_REL, DT_JMPREL = 7, 17, 23
 DT_GNU_HASH, DT_VERSYM, DT_FLAGS_1 = 0x6FFFFEF5, 0x6FFFFFF0, 0x6FFFFFFB
 DT_VERDEF, DT_VERDEFNUM, DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFFFC, 0x6FFFFFFD, 0x6FFFFFFE, 0x6FFFFFFF
 DT_AUDIT, DT_DEPAUDIT, DT_AUXILIARY, DT_FILTER = 0x6FFFFEFC, 0x6FFFFEFB, 0x7FFFFFFD, 0x7FFFFFFF
@@ -457,13 +458,29 @@ def _parse(src: _Source, partial: dict[str, object]) -> ElfFacts:
     hash_off = to_offset(tags[DT_HASH], "DT_HASH") if DT_HASH in tags else None
     gnu_hash_off = to_offset(tags[DT_GNU_HASH], "DT_GNU_HASH") if DT_GNU_HASH in tags else None
     # Should the tables lie where a forward-only first pass dropped them, a second pass keeps exactly these
-    # ranges: each table from its start to the next table's start (tables are laid out back to back, also
-    # when patchelf moved some of them to the end of the file), small ones capped.
+    # ranges: each table from its start to the next known thing's start (tables are laid out back to back,
+    # also when patchelf moved some of them to the end of the file), small ones capped. The known things
+    # include what is not a table read here (PT_DYNAMIC, notes, relocations): patchelf puts .dynamic right
+    # after .dynsym, and a table's extent must never be taken to run over it.
     starts = sorted({x for x in (strtab_off, symtab_off, versym_off, verneed_off, verdef_off, hash_off,
                                  gnu_hash_off) if x is not None})
+    others = [o for (t, _f, o, _v, fs, _m, _a) in phdrs
+              if t in (PT_INTERP, PT_NOTE, PT_GNU_PROPERTY, PT_DYNAMIC) and fs > 0]
+    for tag in (DT_RELA, DT_REL, DT_JMPREL, DT_RELR):
+        if tag in tags:
+            try:
+                others.append(to_offset(tags[tag], "relocation table"))
+            except ValueError:
+                pass  # not the loader's business here; the tables this reader needs decide validity
+    bounds = sorted(set(starts) | set(others))
+
+    def next_bound(start: int) -> int:
+        """The nearest known file offset after *start* (or the file's end): where its table must stop."""
+        return next((b for b in bounds if b > start), src.size)
+
     ranges = []
-    for i, start in enumerate(starts):
-        nxt = starts[i + 1] if i + 1 < len(starts) else src.size
+    for start in starts:
+        nxt = next_bound(start)
         if start == strtab_off:
             stop = start + strsz
         elif start in (verneed_off, verdef_off):
@@ -482,7 +499,7 @@ def _parse(src: _Source, partial: dict[str, object]) -> ElfFacts:
 
     try:
         facts = _read_tables(src, strtab, s, tags, bo, is64, symtab_off, versym_off, verneed_off,
-                             verdef_off, hash_off, gnu_hash_off, strtab_off, anomalies)
+                             verdef_off, hash_off, gnu_hash_off, next_bound, anomalies)
     except _Rewind as rw:
         raise _Rewind(rw.off, table_ranges) from None
     needed = tuple(s(o) for o in needed_off)
@@ -502,10 +519,14 @@ def _parse(src: _Source, partial: dict[str, object]) -> ElfFacts:
 def _read_tables(
     src: _Source, strtab: bytes, s: Callable[[int], str], tags: dict[int, int],
     bo: str, is64: bool, symtab_off: int | None, versym_off: int | None, verneed_off: int | None,
-    verdef_off: int | None, hash_off: int | None, gnu_hash_off: int | None, strtab_off: int,
-    anomalies: list[str],
+    verdef_off: int | None, hash_off: int | None, gnu_hash_off: int | None,
+    next_bound: Callable[[int], int], anomalies: list[str],
 ) -> dict[str, object]:
-    """Read the symbol and version tables, in file order."""
+    """Read the symbol and version tables, in file order.
+
+    *next_bound* gives, for a table's offset, the offset of the next thing known to lie in the file (another
+    table, ``PT_DYNAMIC``, a note, relocations, or the end): no table runs over it.
+    """
     word = 8 if is64 else 4
     # Version requirements: (index → [library, version, hash, weak]).
     needs: list[tuple[int, str, str, int, bool]] = []
@@ -543,17 +564,17 @@ def _read_tables(
         for _ in range(count):
             _vd_version, vd_flags, vd_ndx, vd_cnt, vd_hash, vd_aux, vd_next = struct.unpack(
                 bo + "HHHHIII", src.read_at(off, 20))
-            names = []
+            vd_names = []
             aux = off + vd_aux
             for _ in range(min(vd_cnt, 256)):
                 vda_name, vda_next = struct.unpack(bo + "II", src.read_at(aux, 8))
-                names.append(s(vda_name))
+                vd_names.append(s(vda_name))
                 if vda_next == 0:
                     break
                 aux += vda_next
-            if names:
-                defs.append(VersionDef(name=names[0], index=vd_ndx, flags=vd_flags, hash=vd_hash,
-                                       parents=tuple(names[1:])))
+            if vd_names:
+                defs.append(VersionDef(name=vd_names[0], index=vd_ndx, flags=vd_flags, hash=vd_hash,
+                                       parents=tuple(vd_names[1:])))
             if vd_next == 0:
                 break
             off += vd_next
@@ -574,15 +595,15 @@ def _read_tables(
             raise ValueError(f"{nsyms} dynamic symbols cannot fit in a {src.size}-byte file")
         if hash_off is None:
             # DT_GNU_HASH covers only exported symbols: imports may lie past its last chain (always, in a
-            # file that exports nothing). Linkers put another dynamic table right after .dynsym (.dynstr
-            # for GNU ld and gold, .gnu.version for lld), so the gap up to it bounds the table.
-            later = [t for t in (strtab_off, versym_off, verneed_off, verdef_off, gnu_hash_off)
-                     if t is not None and t > symtab_off]
-            if later:
-                gap = (min(later) - symtab_off) // syment
-                if gap > nsyms and gap * syment <= min(src.size, 1 << 28):
-                    nsyms = _plausible_symbols(src.read_at(symtab_off, gap * syment), nsyms, len(strtab),
-                                               bo, is64)
+            # file that exports nothing). Something else always follows .dynsym (.dynstr for GNU ld and
+            # gold, .gnu.version for lld, .dynamic after patchelf), so the gap up to the next known offset
+            # bounds the table; .gnu.version holds one entry per symbol, so the gap after it bounds it too.
+            gap = (next_bound(symtab_off) - symtab_off) // syment
+            if versym_off is not None:
+                gap = min(gap, (next_bound(versym_off) - versym_off) // 2)
+            if gap > nsyms and gap * syment <= min(src.size, 1 << 28):
+                nsyms = _plausible_symbols(src.read_at(symtab_off, gap * syment), nsyms, len(strtab),
+                                           bo, is64)
 
     imports_by_index: dict[int, list[str]] = {}
     unversioned: list[str] = []
@@ -663,7 +684,8 @@ def _plausible_symbols(raw: bytes, start: int, strsz: int, bo: str, is64: bool) 
     """Extend a symbol count from *start* over entries of *raw* that look like real symbols.
 
     Stops at the first entry that cannot be a symbol (name outside ``.dynstr``, unknown type or binding,
-    bits outside the visibility field) and drops trailing all-zero padding.
+    bits outside the visibility field, a local binding: every ``STB_LOCAL`` symbol precedes the global
+    ones, and DT_GNU_HASH never starts before them) and drops trailing all-zero padding.
     """
     syment = 24 if is64 else 16
     fmt = bo + ("IBBH" if is64 else "IIIBBH")
@@ -672,7 +694,7 @@ def _plausible_symbols(raw: bytes, start: int, strsz: int, bo: str, is64: bool) 
     for i in range(start, len(raw) // syment):
         fields = struct.unpack_from(fmt, raw, i * syment)
         name, info, other = (fields[0], fields[1], fields[2]) if is64 else (fields[0], fields[3], fields[4])
-        if name >= strsz or (info & 0xF) not in (0, 1, 2, 3, 4, 5, 6, 10) or (info >> 4) not in (0, 1, 2, 10) \
+        if name >= strsz or (info & 0xF) not in (0, 1, 2, 3, 4, 5, 6, 10) or (info >> 4) not in (1, 2, 10) \
                 or other & ~3:
             break
         count = i + 1
@@ -683,6 +705,8 @@ def _plausible_symbols(raw: bytes, start: int, strsz: int, bo: str, is64: bool) 
 
 def _gnu_hash_count(src: _Source, off: int, bo: str, word: int) -> int:
     """Number of dynamic symbols, from the end of the longest ``DT_GNU_HASH`` chain."""
+    nbuckets: int
+    symoffset: int
     nbuckets, symoffset, bloom_size, _shift = struct.unpack(bo + "IIII", src.read_at(off, 16))
     if nbuckets > (1 << 24) or bloom_size > (1 << 24):
         raise ValueError(f"DT_GNU_HASH with {nbuckets} buckets / {bloom_size} bloom words is implausible")
