@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+
 from abigate.facts import Link
 from abigate.resolve import is_importable_extension, resolve_artifact
 from abigate.rules.testing import artifact, elf, glibc_profile, musl_profile, native
@@ -168,7 +170,17 @@ def test_paths_leaving_the_artifact_are_outside() -> None:
     )
     res = outcome(facts, EXT, "libcublas.so.12")
     assert res.kind == "outside"
-    assert res.outside == ("$ORIGIN/../../nvidia/cublas/lib", "/opt/x/lib", "$LIB/x")
+    assert res.outside == ("$ORIGIN/../../nvidia/cublas/lib", "$LIB/x")
+    # An absolute folder is the target's, not another distribution's.
+    assert res.target_dirs == ("/opt/x/lib",)
+
+
+def test_an_absolute_runpath_is_a_target_folder_so_the_library_is_missing() -> None:
+    # gmsh's libgmsh.so: DT_RUNPATH=/builds/gmsh/lib (a leaked build path) and NEEDED libGLU.so.1. The loader
+    # looks in that folder on the target, finds nothing, and fails: not a soft "outside" outcome.
+    facts = artifact("w.whl", [lib("gmsh/lib/libgmsh.so", "libGLU.so.1", runpath=("/builds/gmsh/lib",))])
+    res = outcome(facts, "gmsh/lib/libgmsh.so", "libGLU.so.1")
+    assert (res.kind, res.outside, res.target_dirs) == ("missing", (), ("/builds/gmsh/lib",))
 
 
 def test_cycles_terminate() -> None:
@@ -182,10 +194,15 @@ def test_cycles_terminate() -> None:
 
 
 def test_importable_extension() -> None:
-    assert is_importable_extension(native(EXT))
-    assert not is_importable_extension(native("pkg.libs/_x.cpython-311-x86_64-linux-gnu.so"))
+    init = elf(python_init_exports=("PyInit__x",))
+    assert is_importable_extension(native(EXT, init))
+    # A hidden entry point still imports the C API: CPython imports it (and ABG306 explains the failure).
+    assert is_importable_extension(native(EXT, elf(unversioned_imports=("PyLong_FromLong",))))
+    # Named like a module, but neither exports an entry point nor uses the C API: a ctypes/cffi library.
+    assert not is_importable_extension(native(EXT))
+    assert not is_importable_extension(native("pkg.libs/_x.cpython-311-x86_64-linux-gnu.so", init))
     assert not is_importable_extension(native("torch/lib/libtorch.so"))
-    assert is_importable_extension(native("pkg/_x.so", elf(python_init_exports=("PyInit__x",))))
+    assert is_importable_extension(native("pkg/_x.so", init))
     assert not is_importable_extension(native("pkg/libfoo.so.1"))
 
 
@@ -253,3 +270,129 @@ def test_builtin_lambda_profiles_search_the_deploy_zips_lib_folder() -> None:
     assert load_profile("debian-12").artifact_roots == ()
     assert outcome(artifact("fn.zip", files, kind="zip"), EXT, "libpq.so.5",
                    load_profile("debian-12")).kind == "unreachable"
+
+
+# -- one load per root, as glibc's _dl_map_object_deps does it -------------------------------------------
+
+
+def _count_searches(monkeypatch, facts, profile=P):  # type: ignore[no-untyped-def]
+    """Resolve *facts* and count the directory searches the resolver really made."""
+    from abigate import resolve
+
+    calls = []
+    original = resolve._Resolver._search
+
+    def counting(self, requester, needed, dirs):  # type: ignore[no-untyped-def]
+        calls.append((requester, needed))
+        return original(self, requester, needed, dirs)
+
+    monkeypatch.setattr(resolve._Resolver, "_search", counting)
+    return resolve_artifact(facts, profile), calls
+
+
+def test_a_dense_graph_of_300_libraries_is_resolved_in_linear_work(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Every library needs the ten before it, all through DT_RPATH=$ORIGIN (inherited down every chain, which
+    # is what made the old per-path walk exponential). One extension loads the last library.
+    n = 300
+    names = [f"libl{i}.so" for i in range(n)]
+    files = [
+        lib(f"pkg.libs/{names[i]}", *names[max(0, i - 10) : i], rpath=("$ORIGIN",)) for i in range(n)
+    ]
+    files.append(lib(EXT, names[-1], rpath=("$ORIGIN/../pkg.libs",), python_init_exports=("PyInit__x",)))
+    res, calls = _count_searches(monkeypatch, artifact("w.whl", files))
+    edges = sum(min(i, 10) for i in range(n)) + 1
+    assert all(r.kind == "bundled" for r in res.entries.values())
+    assert len(res.entries) == edges
+    assert len(res.dependencies) == n
+    # Each library is loaded once: one search for each of its names not yet loaded, never one per path.
+    assert len(calls) <= edges
+
+
+def test_every_library_a_root_stays_bounded(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # 60 extension modules that each need all of the others: 60 roots × 59 names, and no blow-up.
+    n = 60
+    mods = [f"pkg/_m{i}.cpython-311-x86_64-linux-gnu.so" for i in range(n)]
+    files = [
+        lib(m, *(posixpath.basename(o) for o in mods if o != m), rpath=("$ORIGIN",),
+            python_init_exports=(f"PyInit__m{i}",))
+        for i, m in enumerate(mods)
+    ]
+    res, calls = _count_searches(monkeypatch, artifact("w.whl", files))
+    assert len(res.entries) == n * (n - 1)
+    assert all(r.kind == "bundled" for r in res.entries.values())
+    # Lookups with the same requester, name and inherited search path are shared between roots.
+    assert len(calls) <= 2 * n * (n - 1)
+
+
+def test_ten_libraries_each_needing_all_others_with_rpath_to_every_folder(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The crafted input that took factorial time: ten folders, each library needs the nine others and has
+    # an RPATH entry for every folder.
+    folders = [f"d{i}" for i in range(10)]
+    rpath = tuple(f"$ORIGIN/../{d}" for d in folders)
+    files = [
+        lib(f"{d}/lib{d}.so", *(f"lib{o}.so" for o in folders if o != d), rpath=rpath) for d in folders
+    ]
+    res, calls = _count_searches(monkeypatch, artifact("w.whl", files))
+    assert len(res.entries) == 90
+    assert all(r.kind == "bundled" for r in res.entries.values())
+    assert len(calls) <= 10 * 90
+
+
+def test_a_loaded_soname_satisfies_a_later_request_on_glibc_but_not_on_musl() -> None:
+    # The extension loads a/libfoo-abc.so (SONAME libfoo.so.1) through its RPATH; b/libpng.so needs libfoo.so.1 and
+    # has no search path of its own. glibc matches the loaded object's SONAME; musl only matches the name it
+    # was loaded under, and searches.
+    files = [
+        lib(EXT, "libfoo-abc.so", "libpng.so", runpath=("$ORIGIN/../a", "$ORIGIN/../b"),
+            python_init_exports=("PyInit__x",)),
+        lib("a/libfoo-abc.so", soname="libfoo.so.1"),
+        lib("b/libpng.so", "libfoo.so.1"),
+    ]
+    facts = artifact("w.whl", files)
+    res = outcome(facts, "b/libpng.so", "libfoo.so.1")
+    assert (res.kind, res.member, res.via) == ("bundled", "a/libfoo-abc.so", "already loaded")
+    assert outcome(facts, "b/libpng.so", "libfoo.so.1", musl_profile()).kind == "missing"
+
+
+def test_the_load_order_decides_as_it_does_for_the_loader() -> None:
+    # The extension needs libc2 then liba. Breadth first: libc2's needs are searched before liba's, so
+    # libb (only liba's RUNPATH reaches it) is not loaded yet when libc2 asks for it: the import fails.
+    def files(order: tuple[str, ...]):  # type: ignore[no-untyped-def]
+        return [
+            lib(EXT, *order, runpath=("$ORIGIN/../libs",), python_init_exports=("PyInit__x",)),
+            lib("libs/liba.so", "libb.so", runpath=("$ORIGIN/deep",)),
+            lib("libs/deep/libb.so", soname="libb.so"),
+            lib("libs/libc2.so", "libb.so"),
+        ]
+
+    assert outcome(artifact("w.whl", files(("libc2.so", "liba.so"))), "libs/libc2.so", "libb.so").kind == (
+        "unreachable"
+    )
+    later = outcome(artifact("w.whl", files(("liba.so", "libc2.so"))), "libs/libc2.so", "libb.so")
+    assert (later.kind, later.via) == ("bundled", "already loaded")
+
+
+def test_a_program_root_is_recorded_and_an_extension_failure_wins() -> None:
+    # torch/bin/test_shim needs ../lib/libtorch.so with no RUNPATH: met only when the program is run.
+    files = [
+        lib("torch/bin/test_shim", "libtorch.so", type="pie", interpreter="/lib64/ld-linux-x86-64.so.2"),
+        lib("torch/lib/libtorch.so", "libc10.so", runpath=("$ORIGIN",)),
+        lib("torch/lib/libc10.so"),
+        lib("torch/_C.cpython-311-x86_64-linux-gnu.so", "libtorch.so", runpath=("$ORIGIN/lib",),
+            python_init_exports=("PyInit__C",)),
+    ]
+    res = resolve_artifact(artifact("w.whl", files), P)
+    assert res.roles["torch/bin/test_shim"] == "program"
+    assert res.roles["torch/lib/libtorch.so"] == "library"
+    shim = res.get("torch/bin/test_shim", "libtorch.so")
+    assert shim is not None and (shim.kind, shim.root_role) == ("unreachable", "program")
+    assert res.get("torch/_C.cpython-311-x86_64-linux-gnu.so", "libtorch.so").kind == "bundled"  # type: ignore[union-attr]
+    # A library that fails both from a program and from an extension keeps the extension's failure.
+    files2 = [
+        lib("bin/tool", "liba.so", type="executable", interpreter="/lib64/ld-linux-x86-64.so.2",
+            rpath=("$ORIGIN/../libs",)),
+        lib(EXT, "liba.so", rpath=("$ORIGIN/../libs",), python_init_exports=("PyInit__x",)),
+        lib("libs/liba.so", "libmissing.so.1"),
+    ]
+    res2 = outcome(artifact("w.whl", files2), "libs/liba.so", "libmissing.so.1")
+    assert (res2.kind, res2.root, res2.root_role) == ("missing", EXT, "extension")

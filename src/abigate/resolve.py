@@ -2,39 +2,60 @@
 
 For every ELF file of one container (a wheel, a zip, a folder) and every name in its ``DT_NEEDED``, this
 module decides where the target's loader would find that library: a file *bundled* in the artifact, a
-library the *system* (profile) provides, or nowhere. It follows glibc's ``_dl_map_object`` (loader.md §9):
+library the *system* (profile) provides, or nowhere.
 
-1. if the requester has **no** ``DT_RUNPATH``: the ``DT_RPATH`` of the requester, then of each object that
-   loaded it, up the loading chain (an object that has a ``DT_RUNPATH`` contributes no ``DT_RPATH``);
-2. ``LD_LIBRARY_PATH``: its entries under one of the profile's ``artifact_roots`` (``/var/task/lib`` on AWS
-   Lambda, which unpacks the function at ``/var/task``) are folders of a deploy zip; the others belong to the
-   system (the profile's libraries);
-3. the requester's own ``DT_RUNPATH`` — **not** its loaders': RUNPATH is not inherited, which is why a
-   bundled library's own dependency goes missing when only the extension carries the RUNPATH;
-4. the system libraries (``ld.so.cache`` and default directories) — the profile's list.
+It simulates one load per **root** — each importable extension, each program, each file loaded with
+``ctypes`` or as a plugin, and each library that no root reaches — the way glibc's ``_dl_map_object_deps``
+does it (``docs/loader-model.md``):
 
-``$ORIGIN`` is the directory of the object whose entry is being expanded. Paths that leave the artifact
-(``$ORIGIN/../../nvidia/cublas/lib``, absolute paths) cannot be judged from the artifact alone and are
-recorded as *outside*. Like glibc, a candidate of the wrong ELF class or machine is skipped and the search
-goes on; a candidate that is not ELF at all stops it (``invalid ELF header``).
+* breadth first, in ``DT_NEEDED`` order: every object is loaded **once per root**, by the first object
+  that asks for it, and that object becomes its *loader* for the rest of the search;
+* a name is first matched against what is already loaded — by the names objects were loaded under and,
+  on glibc, by their ``DT_SONAME`` — and only searched for when nothing matches; a search that ends at a
+  file already loaded reuses it;
+* the search path of one lookup, glibc's ``_dl_map_object``:
 
-musl (loader.md §9) differs: every object on the chain contributes its RUNPATH, or else its RPATH, and both
-are inherited.
+  1. if the requester has **no** ``DT_RUNPATH``: the ``DT_RPATH`` of the requester, then of each object
+     that loaded it, up to the root (an object that has a ``DT_RUNPATH`` contributes no ``DT_RPATH``);
+  2. ``LD_LIBRARY_PATH``: its entries under one of the profile's ``artifact_roots`` (``/var/task/lib`` on
+     AWS Lambda, which unpacks the function at ``/var/task``) are folders of a deploy zip; the others
+     belong to the system (the profile's libraries);
+  3. the requester's own ``DT_RUNPATH`` — **not** its loaders': RUNPATH is not inherited, which is why a
+     bundled library's own dependency goes missing when only the extension carries the RUNPATH;
+  4. the system libraries (``ld.so.cache`` and default directories) — the profile's list.
 
-A file can be reached through several chains (two extensions loading one bundled library). The first chain
-that fails to resolve a name is kept, because that is the load order someone will hit.
+musl differs: every object on the loading chain contributes its RUNPATH, or else its RPATH, and both are
+inherited; ``LD_LIBRARY_PATH`` comes first; loaded objects are matched by the name they were asked for
+and by file, never by ``DT_SONAME``.
+
+``$ORIGIN`` is the directory of the object whose entry is being expanded. ``$ORIGIN`` paths that leave the
+artifact (``$ORIGIN/../../nvidia/cublas/lib``) are another distribution's folder and are recorded as
+*outside*. An absolute path (``/home/ci/build/lib``) is a folder of the target, not of the artifact: what
+the target has there is what the profile lists, so a library found nowhere else is *missing*. Like glibc,
+a candidate of the wrong ELF class or machine is skipped and the search goes on; a candidate that is not
+ELF at all stops it (``invalid ELF header``).
+
+The cost is linear in the dependency graph per root: each (object, name) pair of a root is looked up
+once, and lookups with the same inherited search path are shared between roots.
+
+A file can be reached from several roots. Its outcome for a name is the first *failure* met, preferring a
+failure on the way to something Python imports or loads over one on the way to a program (a program's
+wrapper script may set ``LD_LIBRARY_PATH``); a success never replaces a failure.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Literal
 
 from abigate.facts import ArtifactFacts, ElfFacts, NativeFile
 from abigate.profile import Library, Profile
+from abigate.roles import Role, assign_roles, is_importable_extension
 
 __all__ = ["Resolution", "Resolved", "ResolvedKind", "is_importable_extension", "resolve_artifact"]
 
@@ -44,9 +65,10 @@ __all__ = ["Resolution", "Resolved", "ResolvedKind", "is_importable_extension", 
 #: ``not-elf`` the search reached a member that is not an ELF file (text stub, Mach-O…), which stops glibc.
 ResolvedKind = Literal["bundled", "system", "missing", "outside", "unreachable", "not-elf"]
 
+_FOUND = ("bundled", "system")
+
 #: on a musl target, a glibc object's NEEDED on these libraries is satisfied by musl's single libc (loader.md §8).
 _MUSL_MERGED = re.compile(r"^lib(c|pthread|rt|m|dl|util|xnet)\.so(\.\d+)*$")
-_MAX_DEPTH = 32
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,16 +81,18 @@ class Resolved:
     kind: ResolvedKind
     #: bundled / not-elf: member path of the file found (after following symlinks).
     member: str | None = None
-    #: how it was found: ``DT_RPATH of pkg/_ext.so``, ``DT_RUNPATH``, ``system``.
+    #: how it was found: ``DT_RPATH of pkg/_ext.so``, ``DT_RUNPATH``, ``system``, ``already loaded``.
     via: str | None = None
     #: system: the profile's entry.
     library: Library | None = None
-    #: the loading chain, the requester first and the first object loaded last.
+    #: the loading chain, the requester first and the root (what was imported, loaded or run) last.
     chain: tuple[str, ...] = ()
     #: directories inside the artifact that were searched, in order.
     searched: tuple[str, ...] = ()
     #: search path entries that leave the artifact or cannot be expanded, as written.
     outside: tuple[str, ...] = ()
+    #: absolute search path entries: folders of the target, where only what the profile lists is found.
+    target_dirs: tuple[str, ...] = ()
     #: unreachable: members elsewhere in the artifact with that file name.
     candidates: tuple[str, ...] = ()
     #: when the requester has a RUNPATH-less loader chain whose RUNPATH would have found it: that loader.
@@ -76,6 +100,13 @@ class Resolved:
     #: glibc, not found: the ELF class (32 or 64) of a file of that name the search met and skipped for
     #: its class. glibc then says ``<needed>: wrong ELF class: ELFCLASS<n>`` (loader.md §2).
     other_class: int | None = None
+    #: the role of the chain's root (``program`` when the failure is met only on the way to a program).
+    root_role: Role | None = None
+
+    @property
+    def root(self) -> str:
+        """The file whose import, load or start this lookup is part of."""
+        return self.chain[-1] if self.chain else self.requester
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,6 +117,8 @@ class Resolution:
     entries: Mapping[tuple[str, str], Resolved] = field(default_factory=dict)
     #: members loaded as dependencies of other members of the artifact.
     dependencies: frozenset[str] = frozenset()
+    #: member → role (see :mod:`abigate.roles`), for every ELF file of the artifact.
+    roles: Mapping[str, Role] = field(default_factory=lambda: MappingProxyType({}))
 
     def get(self, requester: str, needed: str) -> Resolved | None:
         """The outcome for one entry, if the file was resolved."""
@@ -96,23 +129,6 @@ class Resolution:
         for (req, _), res in sorted(self.entries.items()):
             if req == requester:
                 yield res
-
-
-def is_importable_extension(nf: NativeFile) -> bool:
-    """Whether Python would import *nf* as an extension module.
-
-    A versioned or abi3 suffix counts; a bare ``name.so`` counts only when it exports a Python entry point,
-    because bundled libraries (``torch/lib/libtorch.so``) are bare ``.so`` files too. Nothing under a
-    ``*.libs/`` folder (where auditwheel grafts libraries) is importable.
-    """
-    ext = nf.extension
-    if ext is None or ext.kind == "windows":
-        return False
-    if any(part.endswith(".libs") for part in nf.member.split("/")[:-1]):
-        return False
-    if ext.kind == "bare":
-        return nf.elf is not None and bool(nf.elf.python_init_exports)
-    return True
 
 
 def _expand(entry: str, origin_dir: str) -> str | None:
@@ -135,6 +151,15 @@ def _expand(entry: str, origin_dir: str) -> str | None:
     return norm
 
 
+def _is_target_dir(entry: str) -> bool:
+    """An absolute entry with nothing to expand: a folder on the target (often a leaked build path)."""
+    return entry.startswith("/") and "$" not in entry
+
+
+#: one search path entry: (member folder or None, the entry as written, how it is named in reports).
+_Dir = tuple[str | None, str, str]
+
+
 class _Resolver:
     def __init__(self, artifact: ArtifactFacts, profile: Profile) -> None:
         self.profile = profile
@@ -150,84 +175,112 @@ class _Resolver:
         self.musl = profile.libc == "musl"
         # Wheels are installed into site-packages, never unpacked at a deploy root.
         self.deploy_dirs = () if artifact.kind == "wheel" else _deploy_dirs(profile)
+        self.roles = assign_roles(artifact)
+        self._own: dict[tuple[str, str], tuple[_Dir, ...]] = {}
+        self._lookups: dict[tuple[str, str, tuple[_Dir, ...]], Resolved] = {}
+        self._lookup_cache: dict[tuple[str, int, int], tuple[str, str] | None] = {}
 
     def elf(self, member: str) -> ElfFacts | None:
         nf = self.files.get(member)
         return nf.elf if nf is not None else None
 
-    def search_dirs(self, chain: tuple[str, ...]) -> list[tuple[str | None, str, str]]:
-        """(member dir or None, entry as written, via) in search order for the first object of *chain*."""
-        requester = chain[0]
-        req = self.elf(requester)
-        assert req is not None
-        out: list[tuple[str | None, str, str]] = []
-
-        def add(obj: str, entries: tuple[str, ...], tag: str) -> None:
+    def own_dirs(self, obj: str, tag: str) -> tuple[_Dir, ...]:
+        """*obj*'s ``DT_RPATH`` or ``DT_RUNPATH`` entries, expanded against its own folder."""
+        key = (obj, tag)
+        cached = self._own.get(key)
+        if cached is None:
             elf = self.elf(obj)
             assert elf is not None
-            for entry in entries:
-                via = tag if obj == requester else f"{tag} of {obj}"
-                out.append((_expand(entry, posixpath.dirname(obj)), entry, via))
+            entries = elf.runpath if tag == "DT_RUNPATH" else elf.rpath
+            cached = tuple((_expand(e, posixpath.dirname(obj)), e, tag) for e in entries)
+            self._own[key] = cached
+        return cached
+
+    def inherited(self, obj: str, parent_inherited: tuple[tuple[_Dir, str], ...]) -> tuple[tuple[_Dir, str], ...]:
+        """The search path entries *obj* passes on to what it loads, after those of its own loaders.
+
+        glibc: the ``DT_RPATH`` of every object on the chain that has no ``DT_RUNPATH``; musl: each one's
+        ``DT_RUNPATH``, else its ``DT_RPATH``. Each entry carries the object it belongs to.
+        """
+        elf = self.elf(obj)
+        assert elf is not None
+        if self.musl:
+            tag = "DT_RUNPATH" if elf.runpath else "DT_RPATH"
+        elif elf.runpath:
+            return parent_inherited
+        else:
+            tag = "DT_RPATH"
+        own = tuple((d, obj) for d in self.own_dirs(obj, tag))
+        return own + parent_inherited if own else parent_inherited
+
+    def search_dirs(self, requester: str, chain_dirs: tuple[tuple[_Dir, str], ...]) -> tuple[_Dir, ...]:
+        """The folders searched, in order, for a name *requester* asks for.
+
+        *chain_dirs* is what the requester's loaders pass on (see :meth:`inherited`), nearest first.
+        """
+        req = self.elf(requester)
+        assert req is not None
+        ld_path = tuple((rel, target, f"LD_LIBRARY_PATH ({target})") for rel, target in self.deploy_dirs)
+
+        def named(dirs: tuple[tuple[_Dir, str], ...]) -> tuple[_Dir, ...]:
+            return tuple((d, e, tag if obj == requester else f"{tag} of {obj}") for (d, e, tag), obj in dirs)
 
         if self.musl:
-            # musl: LD_LIBRARY_PATH first, then the RUNPATH (else RPATH) of the requester and its loaders.
-            out.extend((rel, target, f"LD_LIBRARY_PATH ({target})") for rel, target in self.deploy_dirs)
-            for obj in chain:
-                elf = self.elf(obj)
-                if elf is None:
-                    continue
-                if elf.runpath:
-                    add(obj, elf.runpath, "DT_RUNPATH")
-                else:
-                    add(obj, elf.rpath, "DT_RPATH")
-            return out
-        if not req.runpath:
-            for obj in chain:
-                elf = self.elf(obj)
-                if elf is None or elf.runpath:
-                    continue
-                add(obj, elf.rpath, "DT_RPATH")
-        # LD_LIBRARY_PATH comes after DT_RPATH and before DT_RUNPATH.
-        out.extend((rel, target, f"LD_LIBRARY_PATH ({target})") for rel, target in self.deploy_dirs)
+            return ld_path + named(self.inherited(requester, chain_dirs))
         if req.runpath:
-            add(requester, req.runpath, "DT_RUNPATH")
-        return out
+            return ld_path + named(tuple((d, requester) for d in self.own_dirs(requester, "DT_RUNPATH")))
+        # DT_RPATH of the requester and its loaders, then LD_LIBRARY_PATH.
+        return named(self.inherited(requester, chain_dirs)) + ld_path
 
     def lookup(self, path: str, req: ElfFacts) -> tuple[str, str] | None:
         """Follow links from *path*; ("elf"|"not-elf"|"skip", member) or ``None`` if nothing is there."""
+        key = (path, req.elf_class, req.machine)
+        if key in self._lookup_cache:
+            return self._lookup_cache[key]
         seen = 0
+        found: tuple[str, str] | None = None
         while path in self.links and seen < 40:
             target = self.links[path]
             if target is None:
-                return None
+                break
             path, seen = target, seen + 1
-        nf = self.files.get(path)
-        if nf is not None:
-            elf = nf.elf
-            if elf is None:
-                return ("not-elf", path)
-            if elf.elf_class != req.elf_class or elf.machine != req.machine:
-                return ("skip", path)
-            return ("elf", path)
-        if path in self.members:
-            return ("not-elf", path)
-        return None
+        else:
+            nf = self.files.get(path)
+            if nf is not None:
+                elf = nf.elf
+                if elf is None:
+                    found = ("not-elf", path)
+                elif elf.elf_class != req.elf_class or elf.machine != req.machine:
+                    found = ("skip", path)
+                else:
+                    found = ("elf", path)
+            elif path in self.members:
+                found = ("not-elf", path)
+        self._lookup_cache[key] = found
+        return found
 
-    def resolve_one(self, chain: tuple[str, ...], needed: str) -> Resolved:
-        requester = chain[0]
+    def resolve_one(self, requester: str, needed: str, dirs: tuple[_Dir, ...]) -> Resolved:
+        """Search *dirs*, then the target, for *needed* asked for by *requester*. Shared between roots."""
+        key = (requester, needed, dirs)
+        cached = self._lookups.get(key)
+        if cached is None:
+            cached = self._search(requester, needed, dirs)
+            self._lookups[key] = cached
+        return cached
+
+    def _search(self, requester: str, needed: str, dirs: tuple[_Dir, ...]) -> Resolved:
         req = self.elf(requester)
         assert req is not None
         if "/" in needed:
             # A path in DT_NEEDED is used as is, relative to the working directory: not judged here.
-            return Resolved(
-                requester=requester, needed=needed, kind="outside", chain=chain, outside=(needed,)
-            )
+            return Resolved(requester=requester, needed=needed, kind="outside", outside=(needed,))
         searched: list[str] = []
         outside: list[str] = []
+        target_dirs: list[str] = []
         other_class: int | None = None
-        for directory, entry, via in self.search_dirs(chain):
+        for directory, entry, via in dirs:
             if directory is None:
-                outside.append(entry)
+                (target_dirs if _is_target_dir(entry) else outside).append(entry)
                 continue
             if directory in searched:
                 # Reached again through another entry (/var/task/lib and /opt/lib are both lib/): same answer.
@@ -241,14 +294,12 @@ class _Resolver:
                     other_class = other_class or skipped.elf_class
             if found is None or found[0] == "skip":
                 continue
-            found_kind: ResolvedKind = "bundled" if found[0] == "elf" else "not-elf"
             return Resolved(
                 requester=requester,
                 needed=needed,
-                kind=found_kind,
+                kind="bundled" if found[0] == "elf" else "not-elf",
                 member=found[1],
                 via=via,
-                chain=chain,
                 searched=tuple(searched),
             )
         lib = self.profile.library(needed)
@@ -261,27 +312,14 @@ class _Resolver:
                 kind="system",
                 via="system",
                 library=lib,
-                chain=chain,
                 searched=tuple(searched),
                 outside=tuple(outside),
+                target_dirs=tuple(target_dirs),
             )
         candidates = tuple(m for m in self.by_name.get(needed, ()) if m != requester)
-        runpath_of_loader = None
-        if candidates and not self.musl:
-            # The classic: the loader's RUNPATH would have found it, but RUNPATH is not inherited.
-            for obj in chain[1:]:
-                elf = self.elf(obj)
-                if elf is None or not elf.runpath:
-                    continue
-                for entry in elf.runpath:
-                    d = _expand(entry, posixpath.dirname(obj))
-                    if d is not None and (f"{d}/{needed}" if d not in (".", "") else needed) in candidates:
-                        runpath_of_loader = obj
-                        break
-                if runpath_of_loader:
-                    break
+        kind: ResolvedKind
         if candidates:
-            kind: ResolvedKind = "unreachable"
+            kind = "unreachable"
         elif outside:
             kind = "outside"
         else:
@@ -290,48 +328,98 @@ class _Resolver:
             requester=requester,
             needed=needed,
             kind=kind,
-            chain=chain,
             searched=tuple(searched),
             outside=tuple(outside),
+            target_dirs=tuple(target_dirs),
             candidates=candidates,
-            runpath_of_loader=runpath_of_loader,
             other_class=other_class,
         )
 
-    def visit(self, chain: tuple[str, ...], done: set[tuple[str, ...]]) -> None:
-        key = self._chain_key(chain)
-        if key in done or len(chain) > _MAX_DEPTH:
-            return
-        done.add(key)
-        elf = self.elf(chain[0])
-        if elf is None:
-            return
-        for needed in elf.needed:
-            res = self.resolve_one(chain, needed)
-            prev = self.entries.get((chain[0], needed))
-            # Keep the first failure; a success never replaces anything.
-            if prev is None or (prev.kind in ("bundled", "system") and res.kind not in ("bundled", "system")):
-                self.entries[(chain[0], needed)] = res
-            if res.kind == "bundled" and res.member is not None and res.member not in chain:
-                self.dependencies.add(res.member)
-                self.visit((res.member, *chain), done)
-
-    def _chain_key(self, chain: tuple[str, ...]) -> tuple[str, ...]:
-        # What a chain contributes beyond the requester is only its inherited search path entries.
-        if len(chain) == 1:
-            return chain
-        inherited: list[str] = [chain[0]]
+    def runpath_of_loader(self, chain: tuple[str, ...], needed: str, candidates: tuple[str, ...]) -> str | None:
+        """The classic: a loader's RUNPATH would have found it, but RUNPATH is not inherited."""
+        if self.musl:
+            return None
         for obj in chain[1:]:
             elf = self.elf(obj)
-            if elf is None:
+            if elf is None or not elf.runpath:
                 continue
-            if self.musl:
-                entries = elf.runpath or elf.rpath
-            else:
-                entries = () if elf.runpath else elf.rpath
-            inherited.extend(f"{posixpath.dirname(obj)}:{e}" for e in entries)
-            inherited.append(f"runpath:{obj}" if elf.runpath else "")
-        return tuple(inherited)
+            for directory, _, _ in self.own_dirs(obj, "DT_RUNPATH"):
+                if directory is not None and (
+                    f"{directory}/{needed}" if directory not in (".", "") else needed
+                ) in candidates:
+                    return obj
+        return None
+
+    def load(self, root: str) -> set[str]:
+        """Simulate loading *root* with its dependencies; record every lookup; return what was loaded."""
+        root_elf = self.elf(root)
+        assert root_elf is not None
+        role = self.roles.get(root)
+        # Names that match an object already loaded (glibc: any name it was asked for, and its SONAME once
+        # it is loaded; musl: the name asked for, and the file).
+        names: dict[str, Resolved | str] = {}
+        if self.musl:
+            names[posixpath.basename(root)] = root
+        elif root_elf.soname:
+            names[root_elf.soname] = root
+        chains: dict[str, tuple[str, ...]] = {root: (root,)}
+        passed: dict[str, tuple[tuple[_Dir, str], ...]] = {root: ()}
+        queue = deque([root])
+        while queue:
+            obj = queue.popleft()
+            elf = self.elf(obj)
+            assert elf is not None
+            chain = chains[obj]
+            chain_dirs = passed[obj]
+            dirs: tuple[_Dir, ...] | None = None
+            for needed in elf.needed:
+                known = names.get(needed)
+                res: Resolved
+                if isinstance(known, str):
+                    res = Resolved(requester=obj, needed=needed, kind="bundled", member=known,
+                                   via="already loaded", chain=chain, root_role=role)
+                elif known is not None:
+                    res = replace(known, requester=obj, chain=chain, via="already loaded", searched=())
+                else:
+                    if dirs is None:
+                        dirs = self.search_dirs(obj, chain_dirs)
+                    res = self.resolve_one(obj, needed, dirs)
+                    extra: dict[str, object] = {"chain": chain, "root_role": role}
+                    if res.kind == "unreachable" and len(chain) > 1:
+                        extra["runpath_of_loader"] = self.runpath_of_loader(chain, needed, res.candidates)
+                    res = replace(res, **extra)  # type: ignore[arg-type]
+                    if res.kind == "system":
+                        names[needed] = res
+                    elif res.kind == "bundled":
+                        assert res.member is not None
+                        names[needed] = res.member
+                        if res.member not in chains:
+                            dep = res.member
+                            dep_elf = self.elf(dep)
+                            assert dep_elf is not None
+                            if not self.musl and dep_elf.soname:
+                                names.setdefault(dep_elf.soname, dep)
+                            chains[dep] = (dep, *chain)
+                            passed[dep] = self.inherited(obj, chain_dirs)
+                            queue.append(dep)
+                if res.kind == "bundled" and res.member is not None and res.member != root:
+                    self.dependencies.add(res.member)
+                self.record(res)
+        return set(chains)
+
+    def record(self, res: Resolved) -> None:
+        key = (res.requester, res.needed)
+        prev = self.entries.get(key)
+        if prev is None or _rank(res) > _rank(prev):
+            self.entries[key] = res
+
+
+def _rank(res: Resolved) -> int:
+    """Which outcome of one entry a report keeps: a failure over a success, and a failure on the way to
+    something imported or loaded over one on the way to a program."""
+    if res.kind in _FOUND:
+        return 0
+    return 1 if res.root_role == "program" else 2
 
 
 def _deploy_dirs(profile: Profile) -> tuple[tuple[str, str], ...]:
@@ -357,22 +445,21 @@ def _deploy_dirs(profile: Profile) -> tuple[tuple[str, str], ...]:
 def resolve_artifact(artifact: ArtifactFacts, profile: Profile) -> Resolution:
     """Resolve every DT_NEEDED entry of every ELF file in *artifact* (not its nested artifacts).
 
-    Roots are the files nothing in the artifact loads: extension modules, executables, and any file no
-    other file names in its DT_NEEDED. After walking from them, files that were never reached are walked
-    as roots too, so every file's entries are resolved at least once.
+    Roots are what is imported, loaded by path or run: every file whose role is not ``library`` (see
+    :mod:`abigate.roles`). A library no root reaches — named in some ``DT_NEEDED`` but found by no search —
+    is then loaded as a root of its own, so every file's entries are resolved at least once.
     """
     r = _Resolver(artifact, profile)
     elf_members = sorted(m for m, nf in r.files.items() if nf.elf is not None)
-    needed_names = {n for m in elf_members for n in r.elf(m).needed}  # type: ignore[union-attr]
-    done: set[tuple[str, ...]] = set()
-    first = [
-        m
-        for m in elf_members
-        if is_importable_extension(r.files[m]) or posixpath.basename(m) not in needed_names
-    ]
-    for member in first:
-        r.visit((member,), done)
+    reached: set[str] = set()
     for member in elf_members:
-        if not any(key[0] == member for key in done):
-            r.visit((member,), done)
-    return Resolution(entries=dict(sorted(r.entries.items())), dependencies=frozenset(r.dependencies))
+        if r.roles.get(member) != "library":
+            reached |= r.load(member)
+    for member in elf_members:
+        if member not in reached:
+            reached |= r.load(member)
+    return Resolution(
+        entries=dict(sorted(r.entries.items())),
+        dependencies=frozenset(r.dependencies),
+        roles=MappingProxyType(dict(r.roles)),
+    )

@@ -610,6 +610,36 @@ CASES: list[Case] = [
     ),
     Case("ABG306", "bundled-lib-not-a-module", lambda: wheel(native("torch/lib/libtorch.so", elf())), False),
     Case("ABG306", "exports-init", lambda: wheel(ext()), False),
+    Case(
+        "ABG306",
+        "hidden-init-uses-c-api",
+        lambda: wheel(ext(python_init_exports=(), unversioned_imports=("PyModule_Create2",))),
+        True,
+        text="does not export PyInit__x",
+    ),
+    # pycryptodome: Crypto/Cipher/_raw_aes.abi3.so has no PyInit_ and no C-API import: loaded with ctypes.
+    Case(
+        "ABG306",
+        "ctypes-library",
+        lambda: wheel(ext(member="Crypto/Cipher/_raw_aes.abi3.so", python_init_exports=())),
+        False,
+    ),
+    # apsw/__init__.cpython-311-….so is the package apsw: CPython calls PyInit_apsw.
+    Case(
+        "ABG306",
+        "package-init-extension",
+        lambda: wheel(ext(member="apsw/__init__.cpython-311-x86_64-linux-gnu.so", python_init_exports=("PyInit_apsw",))),
+        False,
+    ),
+    Case(
+        "ABG306",
+        "package-init-extension-wrong-name",
+        lambda: wheel(
+            ext(member="apsw/__init__.cpython-311-x86_64-linux-gnu.so", python_init_exports=("PyInit___init__",))
+        ),
+        True,
+        text="does not export PyInit_apsw",
+    ),
     # -- ABG4xx libraries
     Case(
         "ABG401",
@@ -627,6 +657,32 @@ CASES: list[Case] = [
         text="pkg.libs/libb.so.1 is in the artifact",
     ),
     Case("ABG402", "rpath-inherited", lambda: _runpath_chain("rpath"), False),
+    # torch/bin/test_shim, cmeel tools: a program whose bundled library only a wrapper's LD_LIBRARY_PATH reaches.
+    Case(
+        "ABG402",
+        "program-needs-wrapper",
+        lambda: wheel(
+            native("torch/bin/test_shim", elf(needed=("libtorch.so",), type="pie", interpreter="/lib64/ld-linux-x86-64.so.2")),
+            native("torch/lib/libtorch.so", elf()),
+        ),
+        True,
+        severity=Severity.WARNING,
+        text="torch/lib/libtorch.so is in the artifact",
+    ),
+    Case(
+        "ABG401",
+        "leaked-absolute-runpath",
+        lambda: wheel(native("gmsh/lib/libgmsh.so", elf(needed=("libGLU.so.1",), runpath=("/builds/gmsh/lib",)))),
+        True,
+        severity=Severity.ERROR,
+        text="needs libGLU.so.1",
+    ),
+    Case(
+        "ABG403",
+        "leaked-absolute-runpath-is-not-outside",
+        lambda: wheel(native("gmsh/lib/libgmsh.so", elf(needed=("libGLU.so.1",), runpath=("/builds/gmsh/lib",)))),
+        False,
+    ),
     Case(
         "ABG403",
         "nvidia-sibling-wheel",

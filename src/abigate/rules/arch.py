@@ -8,7 +8,7 @@ from typing import Literal
 
 from abigate.facts import ElfFacts, NativeFile
 from abigate.profile import Profile
-from abigate.resolve import is_importable_extension
+from abigate.roles import is_importable_extension
 from abigate.rules._base import Context, Severity, Violation, rule
 
 __all__ = [

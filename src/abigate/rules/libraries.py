@@ -38,6 +38,24 @@ def _searched_text(res: Resolved) -> str | None:
     return "searched in the artifact: " + ", ".join(d or "." for d in res.searched)
 
 
+def _target_dirs_text(res: Resolved) -> str | None:
+    if not res.target_dirs:
+        return None
+    return (
+        "searched on the target: " + ", ".join(res.target_dirs)
+        + " (an absolute path, often the build machine's; the target has there only what the profile lists)"
+    )
+
+
+def _program_text(res: Resolved) -> str | None:
+    if res.root_role != "program":
+        return None
+    return (
+        f"met only when {res.root} is run: a program's wrapper script may set LD_LIBRARY_PATH to the bundled "
+        "folder, so this is a warning"
+    )
+
+
 def _details(*lines: str | None) -> tuple[str, ...]:
     return tuple(line for line in lines if line)
 
@@ -59,6 +77,8 @@ def library_not_found(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     objects that loaded it (when the file has no ``DT_RUNPATH``), the file's own ``DT_RUNPATH``, ``$ORIGIN``
     expanded to the file's folder, then the libraries the profile lists (its ``LD_LIBRARY_PATH``, cache and
     default directories).
+    An absolute ``DT_RUNPATH``/``DT_RPATH`` entry (``/home/ci/build/lib``, a leaked build path) names a
+    folder of the target, which holds only what the profile lists, so it saves nothing.
 
     Why it matters:
     ``ImportError: libssl.so.1.1: cannot open shared object file: No such file or directory``. The most
@@ -81,7 +101,7 @@ def library_not_found(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
             message=f"needs {res.needed}, which is neither in the artifact nor on {ctx.profile.id}",
             hint="bundle the library in the artifact (auditwheel repair, or the zip's lib/ folder) or target a "
             "runtime that provides it",
-            details=_details(_searched_text(res), _chain_text(res)),
+            details=_details(_searched_text(res), _target_dirs_text(res), _chain_text(res)),
             library=res.needed,
             loader_message=_not_found(res),
         )
@@ -101,6 +121,11 @@ def library_unreachable(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     Why it matters:
     ``OSError: libb-1234abcd.so.1: cannot open shared object file: No such file or directory`` although the
     file is right there.
+
+    An error, except when the lookup is met only on the way to a *program* (an executable shipped in the
+    artifact, such as ``torch/bin/test_shim`` or a cmeel tool): programs are often started by a wrapper that
+    sets ``LD_LIBRARY_PATH`` to the bundled folder, so there it is a warning. Anything Python imports or
+    loads keeps the error.
 
     Example:
     ``pkg.whl!pkg.libs/liba.so.1: ABG402 needs libb.so.1; pkg.libs/libb.so.1 is in the artifact but not on any
@@ -125,11 +150,17 @@ def library_unreachable(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
         yield Violation(
             message=f"needs {res.needed}; {', '.join(res.candidates)} is in the artifact but not on any search path "
             f"of {nf.member}",
-            hint=f"give {nf.member.rsplit('/', 1)[-1]} an $ORIGIN RUNPATH to that folder (patchelf --set-rpath), or use "
-            "DT_RPATH on the loading module (patchelf --force-rpath)",
-            details=_details(extra, _searched_text(res), _chain_text(res)),
+            hint=(
+                f"start {res.root.rsplit('/', 1)[-1]} through a wrapper that sets LD_LIBRARY_PATH, or give "
+                f"{nf.member.rsplit('/', 1)[-1]} an $ORIGIN RUNPATH to that folder (patchelf --set-rpath)"
+                if res.root_role == "program"
+                else f"give {nf.member.rsplit('/', 1)[-1]} an $ORIGIN RUNPATH to that folder (patchelf --set-rpath), "
+                "or use DT_RPATH on the loading module (patchelf --force-rpath)"
+            ),
+            details=_details(extra, _program_text(res), _searched_text(res), _chain_text(res)),
             library=res.needed,
             loader_message=_not_found(res),
+            severity=Severity.WARNING if res.root_role == "program" else None,
         )
 
 
@@ -140,7 +171,8 @@ def library_outside_artifact(ctx: Context, nf: NativeFile) -> Iterator[Violation
     What it checks:
     ``DT_NEEDED`` names the artifact does not contain and the target does not provide, when the file's
     search path leaves the artifact: ``$ORIGIN/../../nvidia/cublas/lib`` (a library from another wheel),
-    an absolute path such as ``/opt/conda/lib``, or ``$LIB``/``$PLATFORM``.
+    or ``$LIB``/``$PLATFORM``. An absolute path such as ``/opt/conda/lib`` is not enough: it is a folder of
+    the target, which has only what the profile lists, so such a library is ABG401.
 
     Why it matters:
     It loads only if that other distribution or directory is present on the target. Checking the wheel

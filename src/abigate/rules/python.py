@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from abigate.facts import NativeFile
 from abigate.profile import Profile, PythonRuntime
 from abigate.pyabi import wheel_arch
-from abigate.resolve import is_importable_extension
+from abigate.roles import init_name, is_importable_extension
 from abigate.rules._base import Context, Severity, Violation, rule
 
 __all__ = [
@@ -43,6 +43,9 @@ def module_name(ctx: Context, nf: NativeFile) -> str:
         member = _SITE_PREFIXES.sub("", member, count=1)
     parts = member.split("/")
     stem = nf.extension.module if nf.extension is not None else parts[-1].split(".")[0]
+    if stem == "__init__" and len(parts) > 1:
+        # A package's __init__ extension is imported as the package itself.
+        return ".".join(parts[:-1])
     return ".".join([*parts[:-1], stem])
 
 
@@ -365,8 +368,12 @@ def missing_module_init(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     What it checks:
     For every importable extension module: a defined, default-visibility ``PyInit_<module>`` (or
     ``PyInitU_…`` for non-ASCII names, ``PyModExport_<module>`` from 3.15) where ``<module>`` is the file
-    name up to the first dot. Catches renamed modules and hidden entry points (``-fvisibility=hidden``
-    without ``PyMODINIT_FUNC``).
+    name up to the first dot — or, for a package's ``__init__`` extension (``apsw/__init__.cpython-311-….so``),
+    the package's name. Catches renamed modules and hidden entry points (``-fvisibility=hidden`` without
+    ``PyMODINIT_FUNC``). A file is an importable extension when its name has an extension suffix *and* it
+    exports an entry point or imports CPython's C API (``Py*``); a file named like one with neither is a
+    library loaded with ``ctypes`` or cffi (pycryptodome's ``Crypto/Cipher/_raw_aes.abi3.so``) and is not
+    checked (``docs/roles.md``).
 
     Why it matters:
     ``ImportError: dynamic module does not define module export function (PyInit__x)``.
@@ -386,7 +393,7 @@ def missing_module_init(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     assert elf is not None
     if ext is None or not is_importable_extension(nf):
         return
-    module = ext.module
+    module = init_name(nf) or ext.module
     exports = set(elf.python_init_exports)
     if f"PyInit_{module}" in exports or f"PyModExport_{module}" in exports:
         return
