@@ -63,7 +63,8 @@ ENGINES = ("abigate", "pyelftools")
 #: the default number of workers is the CPU count, capped here (more only adds memory).
 DEFAULT_JOBS_CAP = 4
 
-_METADATA_FILES = ("WHEEL", "RECORD")
+#: dist-info files read whole (each capped by ``Limits.max_metadata_size``): tags, name and version, files.
+_METADATA_FILES = ("WHEEL", "METADATA", "RECORD")
 #: bytes read first from every member: enough for every magic except PE's, whose "MZ" asks for more.
 _PROBE_SIZE = 64
 
@@ -281,8 +282,10 @@ class _Scanner:
                 return
             if _is_metadata(entry.name):
                 data = container.read_all(entry, display, self.limits.max_metadata_size)
-                builder.metadata[entry.name] = data.decode("utf-8", "replace")
-                return
+                if sniff(data[:HEAD_SIZE]) is None and not archive.is_zip_head(data):
+                    builder.metadata[entry.name] = data.decode("utf-8", "replace")
+                    return
+                # content, not the name, decides: a binary named like dist-info metadata is still read
             self._scan_content(container, builder, entry, display, depth, parallel)
         except MemberError as exc:
             builder.problem(display, exc.kind, exc.message)
@@ -426,6 +429,13 @@ def _is_metadata(name: str) -> bool:
 
 
 def _distributions(builder: _Builder) -> list[Distribution]:
+    """Every ``*.dist-info`` in the artifact, named as its ``METADATA`` names it.
+
+    Name and version come from ``METADATA`` (what pip shows) when it states them, else from the folder name
+    (``name-version.dist-info``, what a dist-info without METADATA still says). ``Tag`` lines are expanded
+    into the set of tags they stand for. A ``RECORD`` that cannot be read is a ``malformed-metadata``
+    problem and owns no files (ownership only groups findings; content still decides what is checked).
+    """
     found = archive.iter_dist_info_dirs([*builder.members, *builder.dirs])
     dists = []
     for dist_info in found:
@@ -434,11 +444,21 @@ def _distributions(builder: _Builder) -> list[Distribution]:
         name, sep, version = stem.rpartition("-")
         if not sep:
             name, version = stem, ""
+        metadata_text = builder.metadata.get(f"{dist_info}/METADATA")
+        if metadata_text is not None:
+            meta_name, meta_version = archive.parse_dist_metadata(metadata_text)
+            name, version = meta_name or name, meta_version or version
         root = f"{parent}/" if parent else ""
         wheel_text = builder.metadata.get(f"{dist_info}/WHEEL")
         tags = archive.parse_wheel_metadata(wheel_text)[0] if wheel_text is not None else ()
         record_text = builder.metadata.get(f"{dist_info}/RECORD")
-        record = archive.parse_record(record_text, root) if record_text is not None else None
+        record = None
+        if record_text is not None:
+            try:
+                record = archive.parse_record(record_text, root)
+            except ValueError as exc:
+                builder.problem(builder.member_display(f"{dist_info}/RECORD"), "malformed-metadata",
+                                f"RECORD is {exc}")
         dists.append(Distribution(name=name, version=version, dist_info=dist_info, root=root,
                                   wheel_tags=tags, record=record))
     return dists
