@@ -136,7 +136,7 @@ def evaluate(
             root=facts,
             profile=profile,
             resolution=resolve_artifact(art, profile),
-            alternatives=tuple(alternatives),
+            alternatives=alternatives,
             files=files,
         )
         ordered = sorted(art.native_files, key=lambda nf: nf.path)

@@ -373,45 +373,52 @@ class _Resolver:
             chain_dirs = passed[obj]
             dirs: tuple[_Dir, ...] | None = None
             for needed in elf.needed:
+                key = (obj, needed)
                 known = names.get(needed)
-                res: Resolved
-                if isinstance(known, str):
-                    res = Resolved(requester=obj, needed=needed, kind="bundled", member=known,
-                                   via="already loaded", chain=chain, root_role=role)
-                elif known is not None:
-                    res = replace(known, requester=obj, chain=chain, via="already loaded", searched=())
-                else:
-                    if dirs is None:
-                        dirs = self.search_dirs(obj, chain_dirs)
-                    res = self.resolve_one(obj, needed, dirs)
-                    extra: dict[str, object] = {"chain": chain, "root_role": role}
-                    if res.kind == "unreachable" and len(chain) > 1:
-                        extra["runpath_of_loader"] = self.runpath_of_loader(chain, needed, res.candidates)
-                    res = replace(res, **extra)  # type: ignore[arg-type]
-                    if res.kind == "system":
-                        names[needed] = res
-                    elif res.kind == "bundled":
-                        assert res.member is not None
-                        names[needed] = res.member
-                        if res.member not in chains:
-                            dep = res.member
-                            dep_elf = self.elf(dep)
-                            assert dep_elf is not None
-                            if not self.musl and dep_elf.soname:
-                                names.setdefault(dep_elf.soname, dep)
-                            chains[dep] = (dep, *chain)
-                            passed[dep] = self.inherited(obj, chain_dirs)
-                            queue.append(dep)
-                if res.kind == "bundled" and res.member is not None and res.member != root:
-                    self.dependencies.add(res.member)
-                self.record(res)
+                if known is not None:
+                    member = known if isinstance(known, str) else known.member
+                    if member is not None and member != root:
+                        self.dependencies.add(member)
+                    if key in self.entries:
+                        # A success never replaces what is recorded; building the outcome would be waste.
+                        continue
+                    if isinstance(known, str):
+                        self.entries[key] = Resolved(requester=obj, needed=needed, kind="bundled", member=known,
+                                                     via="already loaded", chain=chain, root_role=role)
+                    else:
+                        self.entries[key] = replace(known, requester=obj, chain=chain, via="already loaded",
+                                                    searched=(), root_role=role)
+                    continue
+                if dirs is None:
+                    dirs = self.search_dirs(obj, chain_dirs)
+                res = self.resolve_one(obj, needed, dirs)
+                if res.kind == "system":
+                    names[needed] = res
+                elif res.kind == "bundled":
+                    dep = res.member
+                    assert dep is not None
+                    names[needed] = dep
+                    if dep != root:
+                        self.dependencies.add(dep)
+                    if dep not in chains:
+                        dep_elf = self.elf(dep)
+                        assert dep_elf is not None
+                        if not self.musl and dep_elf.soname:
+                            names.setdefault(dep_elf.soname, dep)
+                        chains[dep] = (dep, *chain)
+                        passed[dep] = self.inherited(obj, chain_dirs)
+                        queue.append(dep)
+                if res.kind in _FOUND and key in self.entries:
+                    continue
+                prev = self.entries.get(key)
+                rank = 0 if res.kind in _FOUND else 1 if role == "program" else 2
+                if prev is not None and _rank(prev) >= rank:
+                    continue
+                extra: dict[str, object] = {"chain": chain, "root_role": role}
+                if res.kind == "unreachable" and len(chain) > 1:
+                    extra["runpath_of_loader"] = self.runpath_of_loader(chain, needed, res.candidates)
+                self.entries[key] = replace(res, **extra)  # type: ignore[arg-type]
         return set(chains)
-
-    def record(self, res: Resolved) -> None:
-        key = (res.requester, res.needed)
-        prev = self.entries.get(key)
-        if prev is None or _rank(res) > _rank(prev):
-            self.entries[key] = res
 
 
 def _rank(res: Resolved) -> int:

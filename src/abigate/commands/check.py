@@ -171,7 +171,7 @@ def check(
             "no target profile: pass --profile ID (see `abigate profile list`) or set "
             "profiles in [tool.abigate]"
         )
-    from abigate.profiles import list_profiles, load_profile
+    from abigate.profiles import LazyProfiles, load_profile
 
     target_python = python or config.python
     loaded = []
@@ -183,7 +183,7 @@ def check(
     from abigate.scan import scan_paths
 
     facts = scan_paths(artifacts, jobs=jobs)
-    report = run_check(facts, loaded, selection, fail_on=threshold, alternatives=list_profiles())
+    report = run_check(facts, loaded, selection, fail_on=threshold, alternatives=LazyProfiles())
 
     if fmt == "json":
         from abigate.reporters.check_json import render_json

@@ -45,6 +45,8 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
+from typing import overload
 
 from abigate.errors import ProfileError
 from abigate.profile import Profile
@@ -61,6 +63,7 @@ from abigate.profiles._resolve import (
 )
 
 __all__ = [
+    "LazyProfiles",
     "ProfileError",
     "builtin_ids",
     "list_profiles",
@@ -101,6 +104,34 @@ def load_profile(id_or_path: str, *, python: str | None = None) -> Profile:
 def list_profiles() -> list[Profile]:
     """Every built-in profile, resolved, sorted by id."""
     return [_load_builtin(pid) for pid in builtin_ids()]
+
+
+class LazyProfiles(Sequence[Profile]):
+    """The built-in profiles, loaded on first use.
+
+    ``check`` offers them as "satisfied by" hints, which only a failing finding reads: a run that passes (the
+    common case in a gate) never pays for parsing every built-in.
+    """
+
+    def __init__(self) -> None:
+        self._items: list[Profile] | None = None
+
+    def _load(self) -> list[Profile]:
+        if self._items is None:
+            self._items = list_profiles()
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> Profile: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Profile]: ...
+
+    def __getitem__(self, index: int | slice) -> Profile | Sequence[Profile]:
+        return self._load()[index]
+
+    def __len__(self) -> int:
+        return len(self._load())
 
 
 def parse_profile_text(text: str, origin: str = "<profile>", *, base_dir: str | None = None) -> Profile:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import inspect
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -120,7 +120,7 @@ class Context:
     #: DT_NEEDED resolution inside ``artifact`` for ``profile`` (see ``abigate.resolve``).
     resolution: Resolution
     #: other profiles a finding may name as "would work there" (built-in profiles), never the host.
-    alternatives: tuple[Profile, ...] = ()
+    alternatives: Sequence[Profile] = ()
     #: native files by member path, for rules that look at a file's providers.
     files: dict[str, NativeFile] = field(default_factory=dict)
 
