@@ -171,12 +171,21 @@ def check(
             "no target profile: pass --profile ID (see `abigate profile list`) or set "
             "profiles in [tool.abigate]"
         )
-    from abigate.profiles import LazyProfiles, load_profile
+    from abigate.profiles import LazyProfiles, load_profile, with_python
+    from abigate.profiles._resolve import parse_python
 
+    # --python, else python = … in [tool.abigate]: it selects one of a runtime's Pythons or supplies one to
+    # an OS or policy profile, and is refused (exit 2, naming where it was written) when it contradicts one.
     target_python = python or config.python
+    written = None
+    if not python and config.python:
+        written = f'{config.source or "[tool.abigate]"}: python = "{config.python}"'
+    if target_python is not None:
+        parse_python(target_python, known=True, what=written)  # an unknown version fails before any profile
     loaded = []
     for pid in dict.fromkeys(profile_ids):
-        loaded.append(load_profile(pid, python=target_python))
+        profile = load_profile(pid)
+        loaded.append(with_python(profile, target_python, what=written) if target_python else profile)
     if len({p.id for p in loaded}) != len(loaded):
         raise UsageError("the same profile was given twice under different names")
 

@@ -337,16 +337,39 @@ def _library(soname: str, entry: Mapping[str, Any], arch: str, family: str, libc
                    version=version)
 
 
-def parse_python(text: str) -> tuple[tuple[int, int], bool]:
+#: CPython feature releases that exist: 3.6 … 3.14, and 3.15 in development. Older ones predate every
+#: runtime abigate models (and the suffix rules ``pyabi`` implements); a newer number is a typo.
+KNOWN_PYTHONS = tuple((3, minor) for minor in range(6, 16))
+#: the first CPython with a free-threaded build (PEP 703): ``3.13t``.
+FREE_THREADED_SINCE = (3, 13)
+
+
+def parse_python(text: str, *, known: bool = False, what: str | None = None) -> tuple[tuple[int, int], bool]:
     """``"3.12"`` → ``((3, 12), False)``; ``"3.13t"``, ``"python3.13t"``, ``"cp313t"`` → free-threaded.
 
-    Raises :class:`ProfileError` for anything else.
+    :param known: also refuse a version CPython never released (:data:`KNOWN_PYTHONS`) and a free-threaded
+        ``t`` before 3.13 — for a Python a person *chooses* (``--python``, ``python = …``); a profile file
+        describes what it describes.
+    :param what: where the value was written, for the message (default ``--python <text>``).
+    :raises ProfileError: one line, for anything else.
     """
+    what = what or f"--python {text}"
     raw = text.strip().lower()
     m = re.fullmatch(r"(?:python|py|cpython-?)?(3)\.(\d+)(t?)", raw) or re.fullmatch(r"cp(3)(\d+)(t?)", raw)
     if m is None:
-        raise ProfileError(f"--python {text!r}: expected a CPython version such as 3.12 or 3.13t")
-    return (int(m.group(1)), int(m.group(2))), bool(m.group(3))
+        raise ProfileError(f"{what}: expected a CPython version such as 3.12 or 3.13t")
+    version, free_threaded = (int(m.group(1)), int(m.group(2))), bool(m.group(3))
+    if known and version not in KNOWN_PYTHONS:
+        (major, first), (_, last) = KNOWN_PYTHONS[0], KNOWN_PYTHONS[-1]
+        known_text = f"{major}.{first} to {major}.{last - 1}, and {major}.{last} in development"
+        if version < KNOWN_PYTHONS[0]:
+            raise ProfileError(f"{what}: CPython {version[0]}.{version[1]} is older than every version abigate "
+                               f"models ({known_text})")
+        raise ProfileError(f"{what}: there is no CPython {version[0]}.{version[1]} (abigate knows {known_text})")
+    if known and free_threaded and version < FREE_THREADED_SINCE:
+        raise ProfileError(f"{what}: CPython has free-threaded builds only from "
+                           f"{FREE_THREADED_SINCE[0]}.{FREE_THREADED_SINCE[1]}")
+    return version, free_threaded
 
 
 def make_python(version: tuple[int, int], *, free_threaded: bool, arch: str, libc: str,
@@ -370,24 +393,55 @@ def _python(entry: Mapping[str, Any], arch: str, family: str, libc_version: tupl
     )
 
 
-def with_python(profile: Profile, python: str) -> Profile:
+def pins_python(profile: Profile) -> bool:
+    """Whether *profile* is exactly the Pythons it lists, so ``--python`` may only select one of them.
+
+    A runtime (Lambda, Azure Functions, a Google runtime) runs its own interpreter: another version there is
+    another runtime. An OS or a captured tree lists the Pythons it ships, but another can be installed
+    beside them (the ``python:3.12-bookworm`` image is Debian 12 with CPython 3.12), and a profile that lists
+    none (a manylinux policy, Heroku) leaves the choice to the user.
+    """
+    return profile.kind == "runtime" and bool(profile.pythons)
+
+
+def with_python(profile: Profile, python: str, *, what: str | None = None) -> Profile:
     """*profile* with *python* as its default interpreter.
 
-    If the profile already lists that interpreter it moves to the front (captured suffixes kept); otherwise
-    one is computed for the profile's architecture and libc and becomes the only interpreter.
+    If the profile already lists that interpreter it moves to the front (captured suffixes kept). Otherwise,
+    a profile that :func:`pins_python` refuses it (:class:`ProfileError`, one line naming the profile's
+    Pythons and, when there is one, the built-in runtime that runs *python*); any other profile gets one
+    computed for its architecture and libc as its only interpreter. *what* says where the value was written
+    (default ``--python <python>``; ``check`` names the configuration file for ``python = …``).
     """
-    version, free_threaded = parse_python(python)
+    what = what or f"--python {python}"
+    version, free_threaded = parse_python(python, known=True, what=what)
     for py in profile.pythons:
         if py.version == version and py.free_threaded == free_threaded:
             rest = tuple(p for p in profile.pythons if p is not py)
             return replace(profile, pythons=(py, *rest))
     py = make_python(version, free_threaded=free_threaded, arch=profile.arch, libc=profile.libc,
                      libc_version=profile.libc_version)
+    if pins_python(profile):
+        runs = ", ".join(p.version_text for p in profile.pythons)
+        only = " only" if len(profile.pythons) == 1 else ""
+        raise ProfileError(f"{what} contradicts the profile: {profile.id} runs Python {runs}{only}"
+                           f"{_runtime_for(profile, py)}")
     provenance = dict(profile.provenance)
     provenance[f"python.{py.version_text}"] = Provenance(
         confidence="unknown", note="chosen with --python; suffixes and tags computed for this target")
     return replace(profile, pythons=(py,), title=f"{profile.title} + Python {py.version_text}",
                    provenance=MappingProxyType(dict(sorted(provenance.items()))))
+
+
+def _runtime_for(profile: Profile, py: PythonRuntime) -> str:
+    """``" (for Python 3.11 use -p aws-lambda-python3.11-x86_64)"``: a built-in id differing only by version."""
+    current = profile.python
+    if current is None or current.version_text not in profile.id:
+        return ""
+    candidate = profile.id.replace(current.version_text, py.version_text, 1)
+    if candidate != profile.id and candidate in builtin_ids():
+        return f" (for Python {py.version_text} use -p {candidate})"
+    return ""
 
 
 def problem_path(problem: Problem) -> str:
