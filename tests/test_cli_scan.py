@@ -81,7 +81,7 @@ def _dataclass_names() -> dict[str, type]:
 def test_schema_covers_every_fact_field(cls: str, definition: str) -> None:
     fields = {f.name for f in dataclasses.fields(_dataclass_names()[cls])}
     properties = set(SCHEMA["$defs"][definition]["properties"])
-    derived = {"artifact": {"max_glibc"},
+    derived = {"artifact": {"max_glibc"}, "native_file": {"role"},
                "elf": {"exec_stack", "x86_isa_needed", "x86_isa_level", "min_load_alignment", "max_glibc",
                        "static_tls"}}.get(definition, set())
     assert properties == fields | derived
@@ -194,3 +194,31 @@ def test_engine_option(wheel: Path, capsys: pytest.CaptureFixture[str]) -> None:
     doc = json.loads(capsys.readouterr().out)
     assert doc["artifacts"][0]["native_files"][0]["elf"]["arch"] == "x86_64"
     assert main(["scan", str(wheel), "--engine", "readelf"]) == 2
+
+
+def test_scan_shows_each_files_role(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # An extension, a ctypes library (named like a module; no PyInit_, no C API) and a program.
+    import zipfile
+
+    from abigate.roles import assign_roles
+    from abigate.scan import scan_path
+
+    elf_dir = Path(__file__).resolve().parent.parent / "testdata" / "elf"
+    whl = tmp_path / "demo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
+    with zipfile.ZipFile(whl, "w") as zf:
+        zf.write(elf_dir / "python" / "good.cpython-311-x86_64-linux-gnu.so", "good.cpython-311-x86_64-linux-gnu.so")
+        zf.write(elf_dir / "bundle" / "rpath" / "pkg.libs" / "libbundled-1a2b3c4d.so.1", "demo/_raw.abi3.so")
+        zf.write(elf_dir / "odd" / "exe_pie", "demo/bin/hello")
+    roles = dict(assign_roles(scan_path(str(whl))))
+    assert roles == {
+        "good.cpython-311-x86_64-linux-gnu.so": "extension",
+        "demo/_raw.abi3.so": "ctypes",
+        "demo/bin/hello": "program",
+    }
+    assert main(["scan", "--format", "json", str(whl)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {nf["member"]: nf["role"] for nf in doc["artifacts"][0]["native_files"]} == roles
+    assert main(["scan", str(whl)]) == 0
+    text = capsys.readouterr().out
+    assert "role: ctypes/cffi library" in text
+    assert "role: program (run, not loaded)" in text

@@ -20,6 +20,7 @@ from typing import Any
 
 from abigate import __version__
 from abigate.facts import ArtifactFacts, ElfFacts, MachOFacts, NativeFile, PeFacts, VersionNeed
+from abigate.roles import assign_roles
 from abigate.symver import node_key
 
 __all__ = ["SCHEMA_ID", "SYMBOLS_SHOWN", "has_failures", "render_json", "render_text", "to_document"]
@@ -58,9 +59,14 @@ def _elf_derived(elf: ElfFacts) -> dict[str, Any]:
 
 def _artifact(art: ArtifactFacts) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    roles = assign_roles(art)
     for f in dataclasses.fields(art):
         if f.name == "nested":
             out["nested"] = [_artifact(child) for child in art.nested]
+        elif f.name == "native_files":
+            out["native_files"] = [
+                {**_plain(nf), "role": roles.get(nf.member)} for nf in art.native_files
+            ]
         else:
             out[f.name] = _plain(getattr(art, f.name))
     out["max_glibc"] = art.max_glibc
@@ -188,8 +194,21 @@ def _pe_lines(pe: PeFacts) -> list[str]:
             f"    imports: {', '.join(pe.imports) if pe.imports else '(none)'}"]
 
 
-def _native_lines(nf: NativeFile) -> list[str]:
+#: how each role reads in the text report.
+_ROLE_TEXT = {
+    "extension": "extension module (CPython imports it)",
+    "ctypes": "ctypes/cffi library (named like a module, but no PyInit_ and no C-API import)",
+    "library": "library (another file of the artifact needs it)",
+    "program": "program (run, not loaded)",
+    "plugin": "shared object loaded by path (plugin; nothing in the artifact needs it)",
+    "object": "not loadable (relocatable object or core file)",
+}
+
+
+def _native_lines(nf: NativeFile, role: str | None = None) -> list[str]:
     lines = [f"  {nf.member}  [{nf.kind}, {_size(nf.size)}]"]
+    if role is not None:
+        lines.append(f"    role: {_ROLE_TEXT.get(role, role)}")
     if nf.distribution:
         lines.append(f"    distribution: {nf.distribution}")
     if nf.extension is not None:
@@ -234,9 +253,10 @@ def _artifact_lines(art: ArtifactFacts) -> list[str]:
         lines.append(f"  link: {link.member} -> {link.target} ({where})")
     for problem in art.problems:
         lines.append(f"  problem [{problem.kind}] {problem.path}: {problem.message}")
+    roles = assign_roles(art)
     for nf in art.native_files:
         lines.append("")
-        lines.extend(_native_lines(nf))
+        lines.extend(_native_lines(nf, roles.get(nf.member)))
     return lines
 
 

@@ -373,7 +373,7 @@ def missing_module_init(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     ``PyMODINIT_FUNC``). A file is an importable extension when its name has an extension suffix *and* it
     exports an entry point or imports CPython's C API (``Py*``); a file named like one with neither is a
     library loaded with ``ctypes`` or cffi (pycryptodome's ``Crypto/Cipher/_raw_aes.abi3.so``) and is not
-    checked (``docs/roles.md``).
+    checked (``docs/loader-model.md``).
 
     Why it matters:
     ``ImportError: dynamic module does not define module export function (PyInit__x)``.
