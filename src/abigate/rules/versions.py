@@ -503,11 +503,15 @@ def unverifiable_versions(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 @rule("ABG207", "unversioned-provider", severity=Severity.ERROR, needs=("elf", "target", "libc"))
 def unversioned_provider(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
-    """Versions required from a library that defines none (glibc ≤ 2.40 aborts).
+    """Versioned symbols from a library without version tables (glibc ≤ 2.40 aborts).
 
     What it checks:
-    Version requirements on a bundled library with no ``.gnu.version_d``, or on a system library the
-    profile read as unversioned. Only glibc ≤ 2.40 is affected; newer glibc and musl accept it.
+    Symbols this file binds to a version of a library that has neither ``.gnu.version_d`` nor
+    ``.gnu.version_r``. That is the only case glibc ≤ 2.40 refuses: ``_dl_check_map_versions`` accepts a
+    provider without version definitions, and symbol lookup then asserts only when the provider has no
+    version table at all; a library that merely defines no versions but needs some of its own (any library
+    calling into libc) loads. Version nodes with no symbol, glibc ≥ 2.41 and musl never abort. For a system
+    library the profile read as unversioned, whether it has version needs is not recorded: an info note.
 
     Why it matters:
     glibc ≤ 2.40 aborts the whole process: ``Inconsistency detected by ld.so: dl-lookup.c: 107:
@@ -515,37 +519,55 @@ def unversioned_provider(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     failed!`` — no Python exception, the interpreter dies.
 
     Example:
-    ``pkg.whl!pkg/_x.so: ABG207 needs FOO_1.0 from libfoo.so.1, but pkg.libs/libfoo.so.1 defines no versions``
+    ``pkg.whl!pkg/_x.so: ABG207 needs FOO_1.0 from libfoo.so.1, but pkg.libs/libfoo.so.1 defines no versions
+    and needs none``
 
     How to fix:
     Rebuild the library with its version script, or relink the requester against the unversioned build.
 
     References:
-    glibc commit ``bdaf500353`` (2.41); loader.md §6, §13 row 15.
+    glibc ``elf/dl-version.c`` (``match_symbol``: no ``DT_VERDEF``, no error), ``elf/dl-lookup.c``
+    (``check_match``: the assertion when ``l_versyms`` is unset), commit ``bdaf500353`` (2.41); loader.md
+    §6, §13 row 15.
     """
     p = ctx.profile
     if p.libc != "glibc" or p.libc_version >= (2, 41):
         return
     for prov in _providers(ctx, nf):
-        if prov.bundled is not None and prov.bundled.elf is not None:
-            if prov.bundled.elf.version_defs:
-                continue
-            where = prov.bundled.member
-        elif prov.system is not None and prov.system.exact and not prov.system.versions:
-            where = f"{p.id}'s {prov.library}"
-        else:
+        # Only symbols bound to a version make the loader look one up with that version; a node without a
+        # symbol is checked by _dl_check_map_versions alone, which lets an unversioned provider pass.
+        bound = tuple(n for n in prov.needs if n.symbols)
+        if not bound:
             continue
-        nodes = tuple(n.version for n in prov.needs)
-        yield Violation(
-            message=f"needs {', '.join(nodes)} from {prov.library}, but {where} defines no versions; "
-            f"glibc {p.libc_version_text} aborts the process",
-            hint="rebuild the library with its version script, or relink this file against the unversioned build",
-            library=prov.library,
-            versions=nodes,
-            symbols=_all_symbols(prov.needs),
-            loader_message="Inconsistency detected by ld.so: dl-lookup.c: 107: check_match: Assertion "
-            "`version->filename == NULL || ! _dl_name_match_p (version->filename, map)' failed!",
-        )
+        nodes = tuple(n.version for n in bound)
+        if prov.bundled is not None and prov.bundled.elf is not None:
+            provider = prov.bundled.elf
+            # glibc sets l_versyms when the provider has any version definition or requirement: the
+            # lookup then matches by version index and accepts an unversioned definition.
+            if provider.version_defs or provider.version_needs:
+                continue
+            yield Violation(
+                message=f"needs {', '.join(nodes)} from {prov.library}, but {prov.bundled.member} defines no "
+                f"versions and needs none; glibc {p.libc_version_text} aborts the process",
+                hint="rebuild the library with its version script, or relink this file against the "
+                "unversioned build",
+                library=prov.library,
+                versions=nodes,
+                symbols=_all_symbols(bound),
+                loader_message="Inconsistency detected by ld.so: dl-lookup.c: 107: check_match: Assertion "
+                "`version->filename == NULL || ! _dl_name_match_p (version->filename, map)' failed!",
+            )
+        elif prov.system is not None and prov.system.exact and not prov.system.versions:
+            yield Violation(
+                message=f"needs {', '.join(nodes)} from {prov.library}, but {p.id}'s {prov.library} defines "
+                f"no versions; glibc {p.libc_version_text} loads it only if it has version needs of its own "
+                "(it has if it calls into libc), which the profile does not record",
+                hint="check the target's library with `readelf -V`: a .gnu.version_r section means it loads",
+                library=prov.library,
+                versions=nodes,
+                symbols=_all_symbols(bound),
+                severity=Severity.INFO,
+            )
 
 
 @rule("ABG208", "bundled-version-missing", severity=Severity.ERROR, needs=("elf", "target", "libc"))
