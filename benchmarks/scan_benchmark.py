@@ -10,11 +10,14 @@ Targets (issue "Scan"):
    process in at most **0.15 s** wall (median of several runs; the bare interpreter start-up is printed
    beside it for scale);
 3. the ELF reader on large symbol tables: abigate's own reader against the pyelftools engine on the same
-   bytes (the reason abigate reads those tables itself).
+   bytes (the reason abigate reads those tables itself);
+4. ``abigate check`` on wheels with large bundled-library graphs (ortools: abseil; PySide6: Qt), against the
+   manylinux policy their own tag names: at most **1.3×** ``abigate scan`` of the same wheel (issue "Right on
+   real wheels": judging what was read must cost little more than reading it).
 
 Usage::
 
-    python benchmarks/scan_benchmark.py [--torch WHEEL] [--small WHEEL] [--runs N]
+    python benchmarks/scan_benchmark.py [--torch WHEEL] [--small WHEEL] [--graph WHEEL …] [--runs N]
 
 Wheels are looked for in the usual places of these machines when not given. Nothing is written.
 """
@@ -36,6 +39,15 @@ import zlib
 
 TORCH_GLOBS = ["/opt/wheels/torch-*.whl", "/opt/pypi*/files/torch-*.whl"]
 SMALL_GLOBS = ["/opt/pypi*/files/cryptography-*-abi3-manylinux*_x86_64.whl"]
+_RW_CACHE = os.path.expanduser(os.environ.get("ABIGATE_REALWORLD_CACHE", "~/.cache/abigate-realworld"))
+GRAPH_GLOBS = [
+    ["/opt/pypi*/files/ortools-9.15*manylinux*_x86_64.whl", f"{_RW_CACHE}/wheels/ortools-*manylinux*_x86_64.whl"],
+    ["/opt/pypi*/files/pyside6_essentials-*manylinux*_x86_64.whl",
+     f"{_RW_CACHE}/wheels/pyside6_essentials-*manylinux*_x86_64.whl"],
+]
+#: the built-in policy profiles, by glibc version, that a wheel's own tag maps to (the lowest at or above it).
+_POLICIES = {(2, 17): "manylinux2014", (2, 28): "manylinux_2_28", (2, 31): "manylinux_2_31",
+             (2, 34): "manylinux_2_34", (2, 35): "manylinux_2_35", (2, 39): "manylinux_2_39"}
 
 
 def find(patterns: list[str]) -> str | None:
@@ -210,6 +222,25 @@ def engines(path: str, member_name: str | None = None) -> tuple[str, int, float,
     return info.filename, info.file_size, own, ref
 
 
+def own_policy(path: str) -> tuple[str, str]:
+    """(profile id, Python version) of the manylinux policy a wheel's own tags name, for ``check``."""
+    from packaging.utils import parse_wheel_filename
+
+    _, _, _, tags = parse_wheel_filename(os.path.basename(path))
+    best: tuple[int, int] = (2, 17)
+    arch = "x86_64"
+    python = "3.12"
+    for tag in tags:
+        parts = tag.platform.split("_")
+        if tag.platform.startswith("manylinux_") and len(parts) >= 4:
+            best = max(best, (int(parts[1]), int(parts[2])))
+            arch = "_".join(parts[3:])
+        if tag.abi != "abi3" and tag.interpreter.startswith("cp3"):
+            python = f"3.{tag.interpreter[3:]}"
+    glibc = min(v for v in _POLICIES if v >= best)
+    return f"{_POLICIES[glibc]}_{arch}", python
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -219,6 +250,9 @@ def main() -> int:
     parser.add_argument("--torch", default=find(TORCH_GLOBS), help="the large wheel (default: PyTorch CPU)")
     parser.add_argument("--small", default=find(SMALL_GLOBS), help="the small wheel (default: cryptography)")
     parser.add_argument("--runs", type=int, default=7, help="runs for the small-wheel median")
+    parser.add_argument("--graph", action="append",
+                        help="a wheel with a large bundled-library graph for check vs scan (repeatable; default: "
+                        "ortools and pyside6_essentials)")
     parser.add_argument("--in-place", action="store_true",
                         help="time the abigate of this interpreter instead of a fresh regular install")
     args = parser.parse_args()
@@ -266,6 +300,23 @@ def main() -> int:
         failed |= scan_wall > 0.15
     else:
         print("small wheel: not found (pass --small)")
+
+    graphs = args.graph or [w for w in (find(g) for g in GRAPH_GLOBS) if w]
+    if not graphs:
+        print("bundled-library graphs: no wheel found (pass --graph)")
+    exe = os.path.join(os.path.dirname(PYTHON), "abigate")
+    for wheel in graphs:
+        profile, python = own_policy(wheel)
+        runs = max(3, args.runs // 2)
+        scan_wall = wall_of([exe, "scan", wheel], runs)
+        check_wall = wall_of([exe, "check", wheel, "-p", profile, "--python", python], runs)
+        ratio = check_wall / scan_wall
+        print(f"graph wheel: {os.path.basename(wheel)} ({os.path.getsize(wheel) / 1e6:.0f} MB), "
+              f"check -p {profile} --python {python}")
+        print(f"  abigate scan (median of {runs}):  {scan_wall:.2f} s")
+        print(f"  abigate check (median of {runs}): {check_wall:.2f} s  -> {ratio:.2f}x scan (target <= 1.3x) "
+              f"{verdict(ratio <= 1.3)}")
+        failed |= ratio > 1.3
     return 1 if failed else 0
 
 
