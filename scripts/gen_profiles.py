@@ -19,7 +19,10 @@ from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "src"))
 
+from abigate.glibc_versions import gcc_libstdcxx_nodes, glibc_has_library  # noqa: E402
+from abigate.loaders import GLIBC_LOADERS, alpine_libc_alias, musl_loader  # noqa: E402
 from abigate.profiles._render import dumps_toml  # noqa: E402
+from abigate.symver import max_node  # noqa: E402
 
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "src", "abigate", "profiles")
 
@@ -62,33 +65,54 @@ SOURCES: dict[str, tuple[str, str]] = {
     "GL": ("https://github.com/bminor/glibc/blob/master/NEWS", "glibc NEWS (2.41: no executable stack for dlopen)"),
     "GA": ("https://github.com/ziglang/libc-abi-tools", "glibc *.abilist consolidation (derived node sets)"),
     "PG": ("https://github.com/bminor/glibc/blob/master/elf/dl-load.c", "glibc loader (page size checks)"),
+    "GS": ("https://sourceware.org/git/?p=glibc.git;a=tree;f=sysdeps/unix/sysv/linux",
+           "glibc's *.abilist files (2.43; libcrypt from 2.36): nodes of libmvec, libanl, libnsl, ..."),
+    "DEBC": ("https://packages.debian.org/search?keywords=libc6",
+             "Debian libc6 2.31 / 2.36 / 2.41 (amd64, arm64) file lists and version definitions, measured"),
+    "XC": ("https://github.com/besser82/libxcrypt", "libxcrypt: libcrypt.so.1 (XCRYPT_2.0, _4.3, _4.4)"),
 }
 
 V, D, I, U = "verified", "documented", "inferred", "unknown"
 
+#: libraries every glibc install has (Debian's libc6 2.31 / 2.36 / 2.41 file lists, measured; glibc's
+#: abilists). The loader, libmvec, libc_malloc_debug and libcrypt depend on arch and release; see
+#: glibc_libraries().
 GLIBC_LIBS = ("libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libutil.so.1",
-              "libresolv.so.2")
-LDSO = {"x86_64": "ld-linux-x86-64.so.2", "aarch64": "ld-linux-aarch64.so.1"}
+              "libresolv.so.2", "libanl.so.1", "libBrokenLocale.so.1", "libthread_db.so.1",
+              "libnss_files.so.2", "libnss_dns.so.2", "libnss_compat.so.2")
+#: glibc's own unversioned helper libraries Debian's libc6 installs (LD_PRELOAD tools; nobody links them).
+DEBIAN_GLIBC_EXTRAS = ("libmemusage.so", "libpcprofile.so")
 MULTIARCH = {"x86_64": "x86_64-linux-gnu", "aarch64": "aarch64-linux-gnu"}
 ARCH_SUFFIX = {"x86_64": "", "aarch64": "-arm64"}
 
 LIBFFI_NODES = {
     "libffi.so.8": ["LIBFFI_BASE_8.0", "LIBFFI_CLOSURE_8.0", "LIBFFI_COMPLEX_8.0", "LIBFFI_GO_CLOSURE_8.0"],
-    "libffi.so.7": ["LIBFFI_BASE_7.0", "LIBFFI_CLOSURE_7.0", "LIBFFI_COMPLEX_7.0", "LIBFFI_GO_CLOSURE_7.0"],
+    "libffi.so.7": ["LIBFFI_BASE_7.0", "LIBFFI_BASE_7.1", "LIBFFI_CLOSURE_7.0", "LIBFFI_COMPLEX_7.0",
+                    "LIBFFI_GO_CLOSURE_7.0"],
     "libffi.so.6": [],
 }
 
 
+#: real file names of libffi where measured (Debian rootfs trees, from-rootfs).
+FFI_FILES = {"debian-11": "libffi.so.7.1.0", "debian-12": "libffi.so.8.1.2", "debian-13": "libffi.so.8.1.4"}
+
+
 def openssl(soname_major: str, minor: int = 0) -> dict[str, list[str]]:
-    """Version nodes of libssl/libcrypto: 3.0.x measured on Debian 12 (3.0.x); later minors add
-    ``OPENSSL_3.<m>.0`` (inferred); 1.1 and 1.0 listed by their base node only (inferred)."""
+    """Version nodes of libssl/libcrypto: 3.0.x measured on Debian 12 (3.0.x) and 3.5 on Debian 13 (libcrypto
+    adds ``OPENSSL_3.1.0`` from 3.1 on, libssl does not); other minors add ``OPENSSL_3.<m>.0`` (inferred);
+    1.1 measured on Debian 11 (1.1.1w); 1.0 unversioned."""
     if soname_major == "3":
         extra = [f"OPENSSL_3.{m}.0" for m in range(2, minor + 1)]
+        crypto_extra = (["OPENSSL_3.1.0"] if minor >= 1 else []) + extra
         return {"libssl.so.3": ["OPENSSL_3.0.0", *extra],
-                "libcrypto.so.3": ["OPENSSL_3.0.0", "OPENSSL_3.0.3", "OPENSSL_3.0.8", "OPENSSL_3.0.9", *extra]}
+                "libcrypto.so.3": ["OPENSSL_3.0.0", "OPENSSL_3.0.3", "OPENSSL_3.0.8", "OPENSSL_3.0.9",
+                                   *crypto_extra]}
     if soname_major == "1.1":
-        return {"libssl.so.1.1": ["OPENSSL_1_1_0", "OPENSSL_1_1_1"],
-                "libcrypto.so.1.1": ["OPENSSL_1_1_0", "OPENSSL_1_1_1"]}
+        return {"libssl.so.1.1": ["OPENSSL_1_1_0", "OPENSSL_1_1_0d", "OPENSSL_1_1_1", "OPENSSL_1_1_1a"],
+                "libcrypto.so.1.1": ["OPENSSL_1_1_0", "OPENSSL_1_1_0a", "OPENSSL_1_1_0c", "OPENSSL_1_1_0d",
+                                     "OPENSSL_1_1_0f", "OPENSSL_1_1_0g", "OPENSSL_1_1_0h", "OPENSSL_1_1_0i",
+                                     "OPENSSL_1_1_0j", "OPENSSL_1_1_1", "OPENSSL_1_1_1b", "OPENSSL_1_1_1c",
+                                     "OPENSSL_1_1_1d", "OPENSSL_1_1_1e", "OPENSSL_1_1_1h"]}
     return {"libssl.so.10": ["libssl.so.10"], "libcrypto.so.10": ["libcrypto.so.10"]}
 
 
@@ -114,37 +138,49 @@ OS_BASES: list[dict[str, Any]] = [
     # id, title, os, libc (ver, conf, refs), gcc (ver, conf), openssl, libffi, zlib, python, arches, paths kind
     dict(id="debian-11", title="Debian 11 (bullseye)", os=("debian", "11", "Debian GNU/Linux 11 (bullseye)"),
          glibc=("2.31", V, ["DEB"]), gcc=("10.2", V, ["DEB", "C1"]), ssl=("1.1", 1, V, ["DEB"]),
-         ffi=("libffi.so.7", V, ["DEB"]), zlib=("1.2.11", V, ["DEB"]), python=("3.9", V, ["DEB"]), layout="debian"),
+         ffi=("libffi.so.7", V, ["DEB"]), zlib=("1.2.11", V, ["DEB"]), python=("3.9", V, ["DEB"]), layout="debian",
+         crypt=("xcrypt", "4.4.18", V, ["DEB"])),
     dict(id="debian-12", title="Debian 12 (bookworm)", os=("debian", "12", "Debian GNU/Linux 12 (bookworm)"),
          glibc=("2.36", V, ["DEB"]), gcc=("12.2", V, ["DEB", "C1"]), ssl=("3", 0, V, ["DEB"]),
-         ffi=("libffi.so.8", V, ["DEB"]), zlib=("1.2.13", V, ["DEB"]), python=("3.11", V, ["DEB"]), layout="debian"),
+         ffi=("libffi.so.8", V, ["DEB"]), zlib=("1.2.13", V, ["DEB"]), python=("3.11", V, ["DEB"]), layout="debian",
+         crypt=("xcrypt", "4.4.33", V, ["DEB"])),
     dict(id="debian-13", title="Debian 13 (trixie)", os=("debian", "13", "Debian GNU/Linux 13 (trixie)"),
          glibc=("2.41", V, ["DEB"]), gcc=("14.2", V, ["DEB", "C1"]), ssl=("3", 5, V, ["DEB"]),
-         ffi=("libffi.so.8", V, ["DEB"]), zlib=("1.3.1", V, ["DEB"]), python=("3.13", V, ["DEB"]), layout="debian"),
+         ffi=("libffi.so.8", V, ["DEB"]), zlib=("1.3.1", V, ["DEB"]), python=("3.13", V, ["DEB"]), layout="debian",
+         crypt=("xcrypt", "4.4.38", V, ["DEB"]),
+         libc_extra={("x86_64", "libc.so.6"): ["GLIBC_ABI_DT_X86_64_PLT", "GLIBC_ABI_GNU2_TLS"]}),
     dict(id="ubuntu-20.04", title="Ubuntu 20.04 LTS (focal)", os=("ubuntu", "20.04", "Ubuntu 20.04 LTS"),
          glibc=("2.31", D, ["UBU"]), gcc=("10.5", I, ["UBU", "C1"]), ssl=("1.1", 1, D, ["UBU"]),
-         ffi=("libffi.so.7", V, ["H1"]), zlib=("1.2.11", I, ["UBU"]), python=None, layout="debian"),
+         ffi=("libffi.so.7", V, ["H1"]), zlib=("1.2.11", I, ["UBU"]), python=None, layout="debian",
+         crypt=("xcrypt", "4.4.10", I, ["UBU"])),
     dict(id="ubuntu-22.04", title="Ubuntu 22.04 LTS (jammy)", os=("ubuntu", "22.04", "Ubuntu 22.04 LTS"),
          glibc=("2.35", D, ["UBU"]), gcc=("12.3", I, ["UBU", "C1"]), ssl=("3", 0, D, ["UBU"]),
-         ffi=("libffi.so.8", V, ["H1"]), zlib=("1.2.11", I, ["UBU"]), python=None, layout="debian"),
+         ffi=("libffi.so.8", V, ["H1"]), zlib=("1.2.11", I, ["UBU"]), python=None, layout="debian",
+         crypt=("xcrypt", "4.4.27", I, ["UBU"])),
     dict(id="ubuntu-24.04", title="Ubuntu 24.04 LTS (noble)", os=("ubuntu", "24.04", "Ubuntu 24.04 LTS"),
          glibc=("2.39", D, ["UBU"]), gcc=("14.2", I, ["UBU", "C1"]), ssl=("3", 0, D, ["UBU"]),
-         ffi=("libffi.so.8", V, ["H1"]), zlib=("1.3", I, ["UBU"]), python=None, layout="debian"),
+         ffi=("libffi.so.8", V, ["H1"]), zlib=("1.3", I, ["UBU"]), python=None, layout="debian",
+         crypt=("xcrypt", "4.4.36", I, ["UBU"])),
     dict(id="amazonlinux-2", title="Amazon Linux 2", os=("amzn", "2", "Amazon Linux 2"),
          glibc=("2.26", D, ["A5"]), gcc=("7.3", I, ["A5", "C1"]), ssl=("1.0", 0, D, ["A10"]),
-         ffi=("libffi.so.6", I, []), zlib=("1.2.7", I, []), python=None, layout="rpm"),
+         ffi=("libffi.so.6", I, []), zlib=("1.2.7", I, []), python=None, layout="rpm",
+         crypt=("glibc",)),
     dict(id="amazonlinux-2023", title="Amazon Linux 2023", os=("amzn", "2023", "Amazon Linux 2023"),
          glibc=("2.34", D, ["A6"]), gcc=("11.2", I, ["A5", "C1"]), ssl=("3", 0, D, ["A13"]),
-         ffi=("libffi.so.8", I, []), zlib=("1.2.11", I, ["A13"]), python=None, layout="rpm"),
+         ffi=("libffi.so.8", I, []), zlib=("1.2.11", I, ["A13"]), python=None, layout="rpm",
+         crypt=("xcrypt", "4.4.33", I, [])),
     dict(id="rhel-8", title="RHEL / UBI 8", os=("rhel", "8", "Red Hat Enterprise Linux 8"),
          glibc=("2.28", D, ["MR"]), gcc=("8.5", I, ["C1"]), ssl=("1.1", 1, I, []),
-         ffi=("libffi.so.6", I, []), zlib=("1.2.11", I, []), python=None, layout="rpm"),
+         ffi=("libffi.so.6", I, []), zlib=("1.2.11", I, []), python=None, layout="rpm",
+         crypt=("xcrypt", "4.1.1", I, [])),
     dict(id="rhel-9", title="RHEL / UBI 9", os=("rhel", "9", "Red Hat Enterprise Linux 9"),
          glibc=("2.34", D, ["RH"]), gcc=("11.5", I, ["C1"]), ssl=("3", 2, D, ["RH"]),
-         ffi=("libffi.so.8", I, []), zlib=("1.2.11", I, []), python=None, layout="rpm", isa=(2, D, ["RH", "MR"])),
+         ffi=("libffi.so.8", I, []), zlib=("1.2.11", I, []), python=None, layout="rpm", isa=(2, D, ["RH", "MR"]),
+         crypt=("xcrypt", "4.4.18", I, [])),
     dict(id="rhel-10", title="RHEL / UBI 10", os=("rhel", "10", "Red Hat Enterprise Linux 10"),
          glibc=("2.39", D, ["RH10"]), gcc=("14.2", I, ["RH10", "C1"]), ssl=("3", 2, I, []),
-         ffi=("libffi.so.8", I, []), zlib=("1.3.1", I, []), python=None, layout="rpm", isa=(3, I, [])),
+         ffi=("libffi.so.8", I, []), zlib=("1.3.1", I, []), python=None, layout="rpm", isa=(3, I, []),
+         crypt=("xcrypt", "4.4.36", I, [])),
 ]
 
 ALPINE: list[tuple[str, str, str, list[str], str, str, list[str], int]] = [
@@ -165,10 +201,84 @@ def base_paths(layout: str, arch: str) -> list[str]:
     return ["/lib", "/usr/local/lib", "/usr/lib"]
 
 
-def glibc_libraries(arch: str, conf: str, refs: list[str]) -> dict[str, Any]:
-    note = "nodes derived from glibc's ABI lists for this release and architecture"
-    out = {name: lib(conf, [*refs, "GA"], note, derive="glibc") for name in (*GLIBC_LIBS, LDSO[arch])}
+def release(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split("."))
+
+
+def glibc_file_name(soname: str, glibc: str) -> str | None:
+    """The real file glibc < 2.34 installs a library as (``libc-2.31.so``, ``ld-2.31.so``,
+    ``libthread_db-1.0.so``); from 2.34 on the file is named by its soname (Debian's libc6 lists)."""
+    if release(glibc) >= (2, 34) or ".so." not in soname:
+        return None
+    if soname.startswith("libthread_db"):
+        return "libthread_db-1.0.so"
+    stem = "ld" if soname in GLIBC_LOADERS.values() else soname.split(".so", 1)[0]
+    return f"{stem}-{glibc}.so"
+
+
+def xcrypt_nodes(arch: str, version: str) -> list[str]:
+    """libxcrypt's ``libcrypt.so.1`` nodes: glibc's base node (compat API), XCRYPT_2.0, and XCRYPT_4.3 /
+    XCRYPT_4.4 from those releases (measured on Debian's libcrypt1 4.4.18, 4.4.33, 4.4.38)."""
+    base = "GLIBC_2.2.5" if arch == "x86_64" else "GLIBC_2.17"
+    nodes = [base, "XCRYPT_2.0"]
+    later = (("XCRYPT_4.3", (4, 3)), ("XCRYPT_4.4", (4, 4)))
+    nodes += [n for n, since in later if release(version)[:2] >= since]
+    return nodes
+
+
+def glibc_libraries(spec: dict[str, Any], arch: str) -> dict[str, Any]:
+    """Every library the distribution's glibc installs for *arch*, with derived nodes and real file names."""
+    glibc, conf, refs = spec["glibc"]
+    layout = spec["layout"]
+    cite = [*refs, "GA", "GS"] + (["DEBC"] if layout == "debian" else [])
+    names = [GLIBC_LOADERS[arch], *GLIBC_LIBS]
+    if layout == "debian" or release(glibc) < (2, 28):
+        # glibc >= 2.28 builds libnsl.so.1 only for compatibility; RPM distributions moved it to a separate
+        # ``libnsl`` package that base images do not install.
+        names.append("libnsl.so.1")
+    if layout == "debian":
+        names.append("libnss_hesiod.so.2")
+    for soname in ("libc_malloc_debug.so.0", "libmvec.so.1"):
+        if glibc_has_library(arch, soname, release(glibc)):
+            names.append(soname)
+    out: dict[str, Any] = {}
+    for soname in names:
+        note = "nodes derived from glibc's ABI lists for this release and architecture"
+        fields: dict[str, Any] = {"derive": "glibc"}
+        if soname == GLIBC_LOADERS[arch]:
+            note = "the dynamic loader (every glibc target has it); " + note
+        real = glibc_file_name(soname, glibc)
+        if real:
+            fields["files"] = [real]
+        extra = spec.get("libc_extra", {}).get((arch, soname))
+        if extra:
+            fields["extra_versions"] = extra
+            note += f"; plus {', '.join(extra)} measured on the distribution's build"
+        out[soname] = lib(conf, cite, note, **fields)
+    if layout == "debian":
+        extras = list(DEBIAN_GLIBC_EXTRAS) + (["libSegFault.so"] if release(glibc) < (2, 35) else [])
+        for soname in extras:
+            out[soname] = lib(conf, [*refs, "DEBC"], "glibc's unversioned LD_PRELOAD helper", versions=[])
+    crypt = spec["crypt"]
+    if crypt[0] == "glibc":
+        fields = {"derive": "glibc"}
+        real = glibc_file_name("libcrypt.so.1", glibc)
+        if real:
+            fields["files"] = [real]
+        out["libcrypt.so.1"] = lib(conf, [*refs, "GS"], "glibc's own libcrypt (built until 2.38)", **fields)
+    else:
+        _, version, cconf, crefs = crypt
+        out["libcrypt.so.1"] = lib(cconf, [*crefs, "XC"], f"libxcrypt {version} replaces glibc's libcrypt",
+                                   versions=xcrypt_nodes(arch, version), files=["libcrypt.so.1.1.0"])
     return out
+
+
+def libstdcxx_file(gcc: str, arch: str) -> str:
+    """``libstdc++.so.6.0.<n>``: the real file is named after the top GLIBCXX_3.4.<n> node (runtimes.md
+    §8)."""
+    top = max_node(gcc_libstdcxx_nodes(release(gcc), arch) or frozenset(), "GLIBCXX")
+    assert top is not None
+    return f"libstdc++.so.6.0.{top.rsplit('.', 1)[1]}"
 
 
 def os_profile(spec: dict[str, Any], arch: str) -> dict[str, Any]:
@@ -178,23 +288,28 @@ def os_profile(spec: dict[str, Any], arch: str) -> dict[str, Any]:
     ffi, ffi_conf, ffi_refs = spec["ffi"]
     zlib, zconf, zrefs = spec["zlib"]
     arm = arch == "aarch64"
-    libs = glibc_libraries(arch, gconf, grefs)
+    libs = glibc_libraries(spec, arch)
     libs["libstdc++.so.6"] = lib(gcc_conf, gcc_refs, f"libstdc++6 from GCC {gcc}; nodes per runtimes.md §8",
-                                 derive=f"gcc {gcc}")
+                                 derive=f"gcc {gcc}", files=[libstdcxx_file(gcc, arch)])
     libs["libgcc_s.so.1"] = lib(gcc_conf if not arm else I, gcc_refs, f"libgcc-s1 from GCC {gcc}",
                                 derive=f"gcc {gcc}")
-    libs["libz.so.1"] = lib(zconf, zrefs, f"zlib {zlib}", derive=f"zlib {zlib}")
+    libs["libz.so.1"] = lib(zconf, zrefs, f"zlib {zlib}", derive=f"zlib {zlib}", files=[f"libz.so.{zlib}"])
     ssl_note = ("OpenSSL 1.0.2k system library (soname .so.10, unversioned nodes not recorded)"
                 if ssl_major == "1.0" else f"OpenSSL {ssl_major}; version nodes beyond 3.0.x inferred")
     for name, nodes in openssl(ssl_major, ssl_minor).items():
         libs[name] = lib(ssl_conf, ssl_refs, ssl_note, versions=[] if ssl_major == "1.0" else nodes)
+    ffi_files = {"files": [FFI_FILES[spec["id"]]]} if spec["id"] in FFI_FILES else {}
     libs[ffi] = lib(ffi_conf, ffi_refs, "libffi" if LIBFFI_NODES[ffi] else "libffi 3.0/3.2: no symbol versions",
-                    versions=LIBFFI_NODES[ffi])
+                    versions=LIBFFI_NODES[ffi], **ffi_files)
     pid = spec["id"] + ARCH_SUFFIX[arch]
     isa = spec.get("isa")
     out: dict[str, Any] = {
         "id": pid,
         "title": f"{spec['title']}, {arch}",
+        "description": (f"Libraries: every library glibc {glibc} installs on {arch} (loader, libc, libm, "
+                        "libmvec where built, libanl, libnss_*, libthread_db …, nodes from glibc's ABI lists, "
+                        "real file names of glibc < 2.34), libcrypt, and the base image's C++, zlib, OpenSSL "
+                        "and libffi."),
         "kind": "os",
         "arch": arch,
         "page_size": 4096,
@@ -232,8 +347,8 @@ def alpine_profile(ver: str, musl: str, conf: str, refs: list[str], gcc: str, gc
                    ssl_minor: int, arch: str) -> dict[str, Any]:
     libs = {
         "libc.so": lib(conf, refs, "musl's DT_NEEDED name; musl defines no symbol versions", versions=[]),
-        f"libc.musl-{arch}.so.1": lib(conf, refs, "musl; no symbol versions", versions=[]),
-        f"ld-musl-{arch}.so.1": lib(conf, refs, "musl's loader", versions=[]),
+        f"{alpine_libc_alias(arch)}": lib(conf, refs, "musl; no symbol versions", versions=[]),
+        f"{musl_loader(arch)}": lib(conf, refs, "musl's dynamic loader (its C library)", versions=[]),
         "libstdc++.so.6": lib(gcc_conf, gcc_refs, f"GCC {gcc}", derive=f"gcc {gcc}"),
         "libgcc_s.so.1": lib(gcc_conf if arch == "x86_64" else I, gcc_refs, f"GCC {gcc}", derive=f"gcc {gcc}"),
         "libz.so.1": lib(I, [], "zlib 1.3.1 (inferred)", derive="zlib 1.3.1"),
@@ -405,6 +520,8 @@ WHITELIST_2_5 = ["libgcc_s.so.1", "libstdc++.so.6", "libm.so.6", "libdl.so.2", "
                  "libgthread-2.0.so.0", "libglib-2.0.so.0", "libz.so.1", "libatomic.so.1", "libanl.so.1"]
 GLIBC_WHITELISTED = {"libc.so.6", "libm.so.6", "libdl.so.2", "librt.so.1", "libutil.so.1", "libpthread.so.0",
                      "libresolv.so.2", "libnsl.so.1", "libanl.so.1", "libmvec.so.1"}
+POLICY_NOTE = ("Libraries: the policy's lib_whitelist (auditwheel policy JSON) plus the dynamic loader, "
+               "which every target has and wheels may name in DT_NEEDED; nothing else a real system installs.")
 
 POLICIES = {
     # name: (glibc x86_64, glibc aarch64 ceiling, GLIBCXX, CXXABI, GCC x86_64, GCC aarch64, ZLIB, alias)
@@ -426,12 +543,16 @@ def policy_profile(name: str, arch: str) -> dict[str, Any]:
         whitelist.append("libmvec.so.1")
     ceiling = glibc_arm if arch == "aarch64" else glibc
     libs: dict[str, Any] = {}
+    loader = GLIBC_LOADERS[arch]
+    libs[loader] = lib(V, ["AW", "GA"], f"the dynamic loader: not in the whitelist, but every target has it; "
+                       f"GLIBC ceiling {ceiling}", derive=f"glibc {ceiling}")
     for soname in sorted(whitelist):
         if soname in GLIBC_WHITELISTED:
-            if soname in ("libnsl.so.1", "libanl.so.1", "libmvec.so.1"):
-                entry = lib(V, ["AW"], "nodes not tabulated: ceiling only", max_versions=[f"GLIBC_{ceiling}"])
+            if glibc_has_library(arch, soname, release(ceiling)):
+                entry = lib(V, ["AW", "GS"], f"GLIBC ceiling {ceiling}", derive=f"glibc {ceiling}")
             else:
-                entry = lib(V, ["AW"], f"GLIBC ceiling {ceiling}", derive=f"glibc {ceiling}")
+                entry = lib(V, ["AW"], f"whitelisted, but glibc {ceiling} has no {soname} on {arch} (aarch64 "
+                            "libmvec starts with 2.38)", versions=[])
         elif soname == "libstdc++.so.6":
             markers = ["CXXABI_TM_1"] + (["CXXABI_FLOAT128"] if arch == "x86_64" else [])
             entry = lib(V, ["AW"], "GLIBCXX/CXXABI ceilings",
@@ -447,6 +568,7 @@ def policy_profile(name: str, arch: str) -> dict[str, Any]:
     return {
         "id": f"{name}_{arch}",
         "title": title,
+        "description": POLICY_NOTE,
         "kind": "policy",
         "arch": arch,
         "page_size": 4096,
@@ -467,6 +589,7 @@ def musllinux_profile(arch: str) -> dict[str, Any]:
     return {
         "id": f"musllinux_1_2_{arch}",
         "title": f"musllinux_1_2 policy ({arch})",
+        "description": POLICY_NOTE,
         "kind": "policy",
         "arch": arch,
         "page_size": 4096,
@@ -474,7 +597,10 @@ def musllinux_profile(arch: str) -> dict[str, Any]:
         "libc": {"family": "musl", "version": "1.2"},
         "libraries": {
             "libc.so": lib(V, ["AW"], "musl: no symbol versions", versions=[]),
-            f"libc.musl-{arch}.so.1": lib(V, ["AW"], "musl's file name for libc.so", versions=[]),
+            f"{musl_loader(arch)}": lib(V, ["AW"], "musl's dynamic loader (its C library): every target "
+                                        "has it", versions=[]),
+            f"{alpine_libc_alias(arch)}": lib(V, ["AW"], "Alpine's file name for musl's libc.so",
+                                              versions=[]),
             "libz.so.1": lib(V, ["AW"], "whitelisted without a ceiling", versions=[]),
         },
         "provenance": {

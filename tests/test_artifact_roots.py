@@ -34,6 +34,8 @@ library_paths = ["/lib64", "/srv/app/lib"]
 [libc]
 family = "glibc"
 version = "2.34"
+[libraries."ld-linux-x86-64.so.2"]
+derive = "glibc"
 """
 
 

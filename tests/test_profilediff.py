@@ -46,7 +46,8 @@ def test_diff_lists_what_breaks() -> None:
 
 
 def test_diff_of_identical_and_node_loss() -> None:
-    base = 'kind = "os"\narch = "x86_64"\n[libc]\nfamily = "glibc"\nversion = "2.36"\n'
+    base = ('kind = "os"\narch = "x86_64"\n[libc]\nfamily = "glibc"\nversion = "2.36"\n'
+            '[libraries."ld-linux-x86-64.so.2"]\nderive = "glibc"\n')
     a = parse_profile_text('id = "a"\n' + base + '[libraries."libfoo.so.1"]\nversions = ["FOO_1", "FOO_2"]\n')
     b = parse_profile_text('id = "b"\n' + base + '[libraries."libfoo.so.1"]\nversions = ["FOO_1"]\n')
     assert diff_profiles(a, a)["identical"]

@@ -37,6 +37,8 @@ family = "glibc"
 version = "2.28"
 [libraries."libc.so.6"]
 derive = "glibc"
+[libraries."ld-linux-aarch64.so.1"]
+derive = "glibc"
 """
 
 

@@ -95,9 +95,11 @@ def test_os_and_policy_facts() -> None:
     assert load_profile("azure-functions-python3.10").library("libssl.so.1.1") is not None
     musl = load_profile("musllinux_1_2_x86_64")
     assert musl.libc == "musl" and musl.policy_tag == "musllinux_1_2_x86_64"
-    assert set(musl.libraries) == {"libc.so", "libc.musl-x86_64.so.1", "libz.so.1"}
+    assert set(musl.libraries) == {"libc.so", "ld-musl-x86_64.so.1", "libc.musl-x86_64.so.1", "libz.so.1"}
     m2014 = load_profile("manylinux2014_x86_64")
-    assert m2014.policy_tag == "manylinux_2_17_x86_64" and len(m2014.libraries) == 23
+    # §7: 22 whitelisted libraries + libexpat.so.1 (2_12/2_17), plus the dynamic loader every target has.
+    assert m2014.policy_tag == "manylinux_2_17_x86_64" and len(m2014.libraries) == 24
+    assert "ld-linux-x86-64.so.2" in m2014.libraries
     assert "libssl.so.3" not in m2014.libraries                                     # §7: never whitelisted
     assert load_profile("heroku-24").limits.max_zipped_bytes == 524288000
     assert [py.version_text for py in load_profile("google-22").pythons] == ["3.13", "3.12", "3.11", "3.10"]

@@ -17,6 +17,7 @@ Sets derived here are marked ``exact=False`` in the profile: rules may say "deri
 from __future__ import annotations
 
 from abigate._glibc_data import LATEST_RELEASE, NODES
+from abigate._glibc_libs import NODES as _MORE_NODES
 from abigate.symver import parse_node, parse_version
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "cap_nodes",
     "gcc_libgcc_nodes",
     "gcc_libstdcxx_nodes",
+    "glibc_has_library",
     "glibc_known_arches",
     "glibc_nodes",
     "glibc_sonames",
@@ -31,10 +33,42 @@ __all__ = [
     "zlib_nodes",
 ]
 
-#: libraries that belong to glibc (besides the per-arch dynamic loader).
+#: libraries that belong to glibc (besides the per-arch dynamic loader). The first seven are in
+#: ``_glibc_data`` (Zig's tables); the rest in ``_glibc_libs`` (glibc's abilists, scripts/gen_glibc_libs.py).
 GLIBC_FAMILY = (
     "libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libutil.so.1", "libresolv.so.2",
+    "libanl.so.1", "libnsl.so.1", "libBrokenLocale.so.1", "libthread_db.so.1", "libc_malloc_debug.so.0",
+    "libmvec.so.1", "libcrypt.so.1", "libnss_files.so.2", "libnss_dns.so.2", "libnss_compat.so.2",
+    "libnss_hesiod.so.2",
 )
+
+#: releases a library exists in, where that is not "always": glibc 2.34 split the malloc debugging hooks
+#: into libc_malloc_debug (NEWS 2.34); 2.38 stopped building libcrypt by default and 2.39 deleted it
+#: (loader.md §10). libmvec starts with its first node on each arch (x86_64 2.22, aarch64 2.38).
+_SINCE: dict[str, tuple[int, int]] = {"libc_malloc_debug.so.0": (2, 34)}
+_UNTIL: dict[str, tuple[int, int]] = {"libcrypt.so.1": (2, 38)}
+
+#: nodes real files define that the generated tables miss, measured on Debian's libc6 2.31 / 2.36 / 2.41
+#: (amd64, arm64) and checked against glibc 2.43's abilists: (soname or "ld", node, first release).
+#: x86_64's ``GLIBC_2.4`` of ld.so and libm has no symbols (an empty node); glibc 2.34 moved
+#: ``pthread_clockjoin_np@GLIBC_2.31`` from libpthread into libc and gave every loader the placeholder
+#: ``__rtld_version_placeholder@GLIBC_2.34`` (only arches older than 2.34, i.e. with libpthread nodes).
+_EMPTY_NODES: dict[str, tuple[tuple[str, str, tuple[int, int]], ...]] = {
+    "x86_64": (("ld", "GLIBC_2.4", (2, 4)), ("libm.so.6", "GLIBC_2.4", (2, 4))),
+}
+_MERGE_NODES: tuple[tuple[str, str, tuple[int, int]], ...] = (
+    ("libc.so.6", "GLIBC_2.31", (2, 34)), ("ld", "GLIBC_2.34", (2, 34)),
+)
+
+
+def _supplement(arch: str, soname: str, release: tuple[int, ...]) -> set[str]:
+    """Nodes of *soname* in glibc *release* on *arch* that the abilist-derived tables lack."""
+    arch_nodes = NODES.get(arch, {})
+    key = "ld" if soname.startswith("ld") and soname in arch_nodes else soname
+    rows = list(_EMPTY_NODES.get(arch, ()))
+    if "GLIBC_2.31" in arch_nodes.get("libpthread.so.0", ()):
+        rows += _MERGE_NODES
+    return {node for name, node, since in rows if name == key and release >= since}
 
 # GCC (major, minor) → (max GLIBCXX 3.4.x patch, max CXXABI 1.3.x patch); runtimes.md §8 (abi.xml, measured).
 _GCC_LIBSTDCXX: tuple[tuple[tuple[int, int], int, int], ...] = (
@@ -70,7 +104,33 @@ def glibc_known_arches() -> tuple[str, ...]:
 
 def glibc_sonames(arch: str) -> tuple[str, ...]:
     """The glibc libraries of *arch* (``libc.so.6`` … and the dynamic loader), or ``()`` if unknown."""
-    return tuple(sorted(NODES.get(arch, {})))
+    return tuple(sorted({*NODES.get(arch, {}), *_MORE_NODES.get(arch, {})}))
+
+
+def _table(arch: str, soname: str) -> tuple[str, ...] | None:
+    table = NODES.get(arch, {}).get(soname)
+    return table if table is not None else _MORE_NODES.get(arch, {}).get(soname)
+
+
+def glibc_has_library(arch: str, soname: str, version: tuple[int, ...]) -> bool:
+    """True when glibc *version* builds *soname* on *arch* (``libmvec.so.1`` on aarch64 only from 2.38).
+
+    >>> glibc_has_library("x86_64", "libmvec.so.1", (2, 31))
+    True
+    >>> glibc_has_library("aarch64", "libmvec.so.1", (2, 36))
+    False
+    """
+    table = _table(arch, soname)
+    if table is None:
+        return False
+    release = tuple(version[:2])
+    if soname in _SINCE and release < _SINCE[soname]:
+        return False
+    if soname in _UNTIL and release > _UNTIL[soname]:
+        return False
+    if soname == "libmvec.so.1" and table and parse_node(table[0]).numbers[:2] > release:
+        return False
+    return True
 
 
 def glibc_nodes(arch: str, soname: str, version: tuple[int, ...]) -> frozenset[str] | None:
@@ -83,11 +143,12 @@ def glibc_nodes(arch: str, soname: str, version: tuple[int, ...]) -> frozenset[s
     >>> max(glibc_nodes("x86_64", "libc.so.6", (2, 31)), key=lambda n: parse_node(n).numbers)
     'GLIBC_2.30'
     """
-    table = NODES.get(arch, {}).get(soname)
-    if table is None:
+    table = _table(arch, soname)
+    if table is None or not glibc_has_library(arch, soname, version):
         return None
     release = tuple(version[:2])
     out = {name for name in table if parse_node(name).numbers[:3] <= _pad(release)}
+    out |= _supplement(arch, soname, release)
     if soname == "libc.so.6" and release >= (2, 36):
         out.add("GLIBC_ABI_DT_RELR")
     return frozenset(out)
@@ -138,8 +199,9 @@ def zlib_nodes(version: tuple[int, ...]) -> frozenset[str]:
 
 def known_nodes(soname: str, arch: str) -> frozenset[str]:
     """Every node abigate's tables know for *soname* on *arch* (used to expand ``max_versions`` ceilings)."""
-    if soname in NODES.get(arch, {}):
-        return glibc_nodes(arch, soname, LATEST_RELEASE) or frozenset()
+    if _table(arch, soname) is not None:
+        last = min(LATEST_RELEASE, _UNTIL.get(soname, LATEST_RELEASE))
+        return glibc_nodes(arch, soname, last) or frozenset()
     if soname == "libstdc++.so.6":
         return gcc_libstdcxx_nodes((99, 0), arch) or frozenset()
     if soname == "libgcc_s.so.1":

@@ -65,6 +65,11 @@ class Library:
     path: str | None = None
     #: the library's own version number when known (``2.34`` for glibc, ``3.4.30`` for libstdc++).
     version: str | None = None
+    #: other file names the loader finds this library under, besides the soname: the real file
+    #: (``libc-2.31.so``, ``libgomp.so.1.0.0``) and other links in a directory searched by file name. A
+    #: ``DT_NEEDED`` entry holding such a file name loads this library (glibc looks the name up in the
+    #: default directories and ``LD_LIBRARY_PATH``; only its ``ld.so.cache`` is keyed by soname).
+    files: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,7 +130,7 @@ class Profile:
     #: True when the loader refuses objects that need an executable stack (glibc ≥ 2.41 without
     #: ``glibc.rtld.execstack=2``).
     refuses_exec_stack: bool = False
-    #: libraries on the target's search path, keyed by soname.
+    #: libraries on the target's search path, keyed by soname (see :meth:`library` for file names).
     libraries: Mapping[str, Library] = field(default_factory=lambda: MappingProxyType({}))
     #: the directories the loader searches, in order (``LD_LIBRARY_PATH`` first, then defaults).
     library_paths: tuple[str, ...] = ()
@@ -148,15 +153,34 @@ class Profile:
     policy_tag: str | None = None
     #: the file the profile was read from (``None`` for built-ins' package resource paths shown as ``builtin:``).
     origin: str | None = None
+    #: file name → soname, from :attr:`Library.files` (computed; not part of equality).
+    _by_file: Mapping[str, str] = field(init=False, repr=False, compare=False,
+                                        default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        index: dict[str, str] = {}
+        for soname, lib in sorted(self.libraries.items()):
+            for name in sorted(lib.files):
+                if name not in self.libraries:
+                    index.setdefault(name, soname)
+        object.__setattr__(self, "_by_file", MappingProxyType(index))
 
     @property
     def libc_version_text(self) -> str:
         """``"2.34"``."""
         return ".".join(str(n) for n in self.libc_version)
 
-    def library(self, soname: str) -> Library | None:
-        """The library the target provides under *soname*, if any."""
-        return self.libraries.get(soname)
+    def library(self, name: str) -> Library | None:
+        """The library the loader finds for the ``DT_NEEDED`` entry *name*, if the target provides one.
+
+        *name* matches a soname first, then any other file name a library is found under
+        (:attr:`Library.files`: ``libgomp.so.1.0.0``, ``libc-2.31.so``), as the loader opens files by name.
+        """
+        lib = self.libraries.get(name)
+        if lib is not None:
+            return lib
+        soname = self._by_file.get(name)
+        return self.libraries[soname] if soname is not None else None
 
     @property
     def python(self) -> PythonRuntime | None:

@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from abigate.errors import ProfileError
+from abigate.loaders import GLIBC_LOADER_PATHS, GLIBC_LOADERS
 from abigate.native import read_native_file
 from abigate.pyabi import multiarch
 from abigate.symver import node_key
@@ -189,8 +190,17 @@ def _musl_version(root: str, host_path: str) -> tuple[str, str]:
     raise ProfileError(f"{host_path}: cannot tell the musl version")
 
 
-def _scan_libraries(root: str, dirs: list[str], arch: str) -> dict[str, dict[str, Any]]:
+def _scan_libraries(root: str, dirs: list[str], arch: str, by_name: set[str]) -> dict[str, dict[str, Any]]:
+    """``{soname: {"path", "versions", "files"}}`` of every library of *arch* in *dirs*.
+
+    A file is recorded under its name when that name is its soname (or it has none): DT_NEEDED holds
+    sonames, and the loader finds them by file name or through ``ld.so.cache``. Any other name of a library
+    (the real file ``libc-2.31.so``, ``libgomp.so.1.0.0``, a dev link) found in a directory of *by_name* (the
+    directories glibc searches by file name: its defaults; musl searches every directory so) is added to
+    that soname's ``files``: a DT_NEEDED holding that file name loads the library too.
+    """
     found: dict[str, dict[str, Any]] = {}
+    other_names: dict[str, set[str]] = {}
     cache: dict[str, tuple[str, str | None, list[str]] | None] = {}
     for d in dirs:
         try:
@@ -212,9 +222,39 @@ def _scan_libraries(root: str, dirs: list[str], arch: str) -> dict[str, dict[str
                 continue
             _, soname, versions = info
             if soname is not None and soname != name and not re.match(r"^(ld-musl-|libc\.musl-)", name):
+                if d in by_name:
+                    other_names.setdefault(soname, set()).add(name)
                 continue
             found[name] = {"path": target, "versions": versions}
+    for soname, names_found in other_names.items():
+        if soname in found:
+            extra = sorted(names_found - set(found))
+            if extra:
+                found[soname]["files"] = extra
     return found
+
+
+def _add_loader(root: str, arch: str, version: str, libraries: dict[str, dict[str, Any]],
+                notes: dict[str, str]) -> None:
+    """Make sure glibc's dynamic loader is recorded: found in the search directories, else at the path
+    programs name in PT_INTERP, else (a tree without it cannot run anything, but its libc.so.6 says which
+    glibc it is) derived from glibc's tables and marked so in the provenance."""
+    loader = GLIBC_LOADERS.get(arch)
+    if loader is None or loader in libraries or any(loader in e.get("files", ()) for e in libraries.values()):
+        return
+    interp = GLIBC_LOADER_PATHS.get(arch)
+    if interp is not None:
+        try:
+            host = resolve_in_root(root, interp)
+        except OSError:
+            host = ""
+        info = _read_library(host) if host else None
+        if info is not None and info[0] == arch and info[1] == loader:
+            libraries[loader] = {"path": interp, "versions": info[2]}
+            return
+    libraries[loader] = {"derive": f"glibc {version}"}
+    notes[f"libraries.{loader}"] = (f"the tree has no {loader} (looked in the search directories and at "
+                                    f"{interp}); nodes derived from glibc {version}")
 
 
 def _read_library(host: str) -> tuple[str, str | None, list[str]] | None:
@@ -290,9 +330,13 @@ def profile_from_rootfs(root: str, *, profile_id: str | None = None) -> dict[str
             continue
         seen.add(host)
         dirs.append(d)
-    libraries = _scan_libraries(root, dirs, arch)
+    by_name = set(dirs) if family == "musl" else set(_default_dirs(arch, family)) & set(dirs)
+    libraries = _scan_libraries(root, dirs, arch, by_name)
+    derived_notes: dict[str, str] = {}
     if family == "musl" and "libc.so" not in libraries:
         libraries["libc.so"] = {"path": libc_path, "versions": []}
+    if family == "glibc":
+        _add_loader(root, arch, version, libraries, derived_notes)
     pid = profile_id or f"rootfs-{osr.get('ID', 'linux')}-{osr.get('VERSION_ID', 'unknown')}-{arch}"
     title = f"{osr.get('PRETTY_NAME', 'Linux')} ({arch}), read from a root filesystem"
     data: dict[str, Any] = {"schema": 1, "id": pid, "title": title, "kind": "captured",
@@ -307,8 +351,13 @@ def profile_from_rootfs(root: str, *, profile_id: str | None = None) -> dict[str
     data["libc"] = {"family": family, "version": version}
     libs: dict[str, Any] = {}
     for name in sorted(libraries):
-        entry: dict[str, Any] = {"versions": libraries[name]["versions"], "exact": True,
-                                 "path": libraries[name]["path"]}
+        found = libraries[name]
+        if "derive" in found:
+            libs[name] = {"derive": found["derive"]}
+            continue
+        entry: dict[str, Any] = {"versions": found["versions"], "exact": True, "path": found["path"]}
+        if found.get("files"):
+            entry["files"] = found["files"]
         if name == "libc.so.6" and family == "glibc":
             entry["version"] = version
         libs[name] = entry
@@ -325,4 +374,6 @@ def profile_from_rootfs(root: str, *, profile_id: str | None = None) -> dict[str
         "page_size": {"confidence": "unknown", "note": "a root filesystem does not say; 4096 assumed"},
         "refuses_exec_stack": dict(cite, note="from the glibc version (>= 2.41 refuses)"),
     }
+    for key, note in derived_notes.items():
+        data["provenance"][key] = {"confidence": "inferred", "note": note}
     return data

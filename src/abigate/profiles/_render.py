@@ -23,6 +23,8 @@ def _library_mapping(lib: Library) -> dict[str, Any]:
         out["version"] = lib.version
     if lib.path is not None:
         out["path"] = lib.path
+    if lib.files:
+        out["files"] = sorted(lib.files)
     return out
 
 

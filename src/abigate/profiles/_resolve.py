@@ -20,7 +20,7 @@ from abigate import glibc_versions as gv
 from abigate import pyabi
 from abigate.errors import ProfileError
 from abigate.profile import Library, Limits, Profile, Provenance, PythonRuntime, Source
-from abigate.profiles._validate import Problem, find_line, format_path, validate_document
+from abigate.profiles._validate import Problem, find_line, format_path, loader_problems, validate_document
 from abigate.symver import format_version, max_node, parse_version
 
 if sys.version_info >= (3, 11):
@@ -238,6 +238,7 @@ def _build(data: Mapping[str, Any], ancestors: tuple[str, ...], doc: Document,
     for key, entry in data.get("provenance", {}).items():
         add_provenance(key, entry, ("provenance", key))
 
+    problems += loader_problems(data.get("libraries", {}), arch, family)
     libraries: dict[str, Library] = {}
     for soname, entry in data.get("libraries", {}).items():
         lib = _library(soname, entry, arch, family, libc_version, problems)
@@ -300,6 +301,11 @@ def _library(soname: str, entry: Mapping[str, Any], arch: str, family: str, libc
                 return None
             release = parse_version(number) if number else libc_version
             nodes = gv.glibc_nodes(arch, soname, release)
+            if nodes is None and soname in gv.glibc_sonames(arch):
+                problems.append(Problem((*path, "derive"), f"glibc {format_version(release)} has no {soname} on "
+                                        f"{arch}", "libmvec is built on aarch64 from 2.38, libc_malloc_debug "
+                                        "from 2.34, glibc's libcrypt until 2.38; remove the entry"))
+                return None
             if nodes is None:
                 known = gv.glibc_sonames(arch)
                 hint = (f"glibc libraries on {arch}: {', '.join(known)}" if known
@@ -329,12 +335,16 @@ def _library(soname: str, entry: Mapping[str, Any], arch: str, family: str, libc
         elif what == "zlib":
             versions |= gv.zlib_nodes(parse_version(number))
             version = version or number
+    # Nodes a distribution's build adds on top of the derived set (backported markers such as
+    # GLIBC_ABI_GNU2_TLS, measured on the real package).
+    versions |= set(entry.get("extra_versions", ()))
     ceilings = tuple(entry.get("max_versions", ()))
     if ceilings:
         versions |= gv.cap_nodes(gv.known_nodes(soname, arch), ceilings)
     exact = bool(entry.get("exact", False)) and derive is None and not ceilings
+    files = frozenset(entry.get("files", ())) - {soname}
     return Library(soname=soname, versions=frozenset(versions), exact=exact, path=entry.get("path"),
-                   version=version)
+                   version=version, files=files)
 
 
 #: CPython feature releases that exist: 3.6 … 3.14, and 3.15 in development. Older ones predate every

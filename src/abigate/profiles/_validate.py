@@ -13,9 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from abigate.loaders import loader_soname
 from abigate.symver import parse_version
 
-__all__ = ["FieldPath", "Problem", "find_line", "format_path", "validate_document"]
+__all__ = ["FieldPath", "Problem", "find_line", "format_path", "loader_problems", "validate_document"]
 
 FieldPath = tuple["str | int", ...]
 
@@ -83,6 +84,12 @@ def _abs_path_list(v: Any) -> str | None:
     if isinstance(v, list) and all(isinstance(x, str) and x.startswith("/") for x in v):
         return None
     return 'must be a list of absolute paths such as ["/var/task", "/opt"]'
+
+
+def _file_names(v: Any) -> str | None:
+    if isinstance(v, list) and all(isinstance(x, str) and x and "/" not in x for x in v):
+        return None
+    return 'must be a list of file names (no directories) such as ["libc-2.31.so"]'
 
 
 def _is_pos_int(v: Any) -> str | None:
@@ -165,6 +172,8 @@ _LIBRARY_SPEC: dict[str, Any] = {
     "exact": _is_bool,
     "path": _is_str,
     "version": _is_str,
+    "files": _file_names,
+    "extra_versions": _is_str_list,
     **_PROVENANCE_SPEC,
 }
 
@@ -294,6 +303,28 @@ def _check_semantics(doc: Mapping[str, Any], problems: list[Problem]) -> None:
                 problems.append(Problem(("libraries", soname, "exact"), "'exact = true' needs an explicit "
                                         "'versions' list"))
     # References to [sources] are checked after `extends` is merged: a child may cite its parent's sources.
+    # So is the dynamic loader (loader_problems): a child usually inherits it from its parent.
+
+
+def loader_problems(libraries: Mapping[str, Any], arch: str, family: str) -> list[Problem]:
+    """A problem when the merged *libraries* table of a glibc/musl profile lacks the target's dynamic loader.
+
+    The loader is always present on a real target and real wheels name it in DT_NEEDED, so a profile
+    without it rejects them (ABG401): no hand-written or captured profile may forget it. It counts as
+    present under its soname or as one of a library's ``files`` (the names the loader opens it by).
+    """
+    want = loader_soname(family, arch)
+    if want is None or want in libraries:
+        return []
+    for entry in libraries.values():
+        if isinstance(entry, Mapping) and want in (entry.get("files") or ()):
+            return []
+    if family == "glibc":
+        hint = f'add [libraries."{want}"] with derive = "glibc" (or the versions read from the real file)'
+    else:
+        hint = f'add [libraries."{want}"] with versions = [] (musl\'s loader is its C library)'
+    return [Problem(("libraries",), f"lacks the dynamic loader {want}: every {family} {arch} target has it "
+                    "and wheels name it in DT_NEEDED", hint)]
 
 
 # ---------------------------------------------------------------------------------------------------------

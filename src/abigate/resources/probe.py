@@ -29,7 +29,7 @@ PROBE_VERSION = 1
 # ---------------------------------------------------------------------------------------------------------
 # ELF: just enough to read DT_SONAME and the version definitions of a shared library.
 
-_PT_LOAD, _PT_DYNAMIC = 1, 2
+_PT_LOAD, _PT_DYNAMIC, _PT_INTERP = 1, 2, 3
 _DT_NULL, _DT_STRTAB, _DT_STRSZ, _DT_SONAME = 0, 5, 10, 14
 _DT_VERDEF, _DT_VERDEFNUM = 0x6FFFFFFC, 0x6FFFFFFD
 _VER_FLG_BASE = 1
@@ -129,6 +129,37 @@ def read_elf_versions(path):
                     break
                 pos += vd_next
         return machine, soname, versions
+
+
+def read_interp(path):
+    """The PT_INTERP path of the ELF program at *path* (its dynamic loader), or None."""
+    try:
+        with open(path, "rb") as fh:
+            ident = fh.read(64)
+            if len(ident) < 52 or ident[:4] != b"\x7fELF":
+                return None
+            is64, end = ident[4] == 2, "<" if ident[5] == 1 else ">"
+            if is64:
+                e_phoff, = struct.unpack(end + "Q", ident[32:40])
+                e_phentsize, e_phnum = struct.unpack(end + "HH", ident[54:58])
+                ph_fmt = end + "IIQQQQQQ"
+            else:
+                e_phoff, = struct.unpack(end + "I", ident[28:32])
+                e_phentsize, e_phnum = struct.unpack(end + "HH", ident[42:46])
+                ph_fmt = end + "IIIIIIII"
+            size = struct.calcsize(ph_fmt)
+            if e_phnum > 512 or e_phentsize < size:
+                return None
+            table = _read_at(fh, e_phoff, e_phentsize * e_phnum)
+            for i in range(e_phnum):
+                raw = struct.unpack(ph_fmt, table[i * e_phentsize:i * e_phentsize + size])
+                p_type = raw[0]
+                offset, filesz = (raw[2], raw[5]) if is64 else (raw[1], raw[4])
+                if p_type == _PT_INTERP and 0 < filesz < 4096:
+                    return _read_at(fh, offset, filesz).split(b"\0", 1)[0].decode("utf-8", "replace")
+    except (OSError, ElfError, struct.error):
+        return None
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -275,9 +306,15 @@ def search_path(arch, libc, environ):
 _LIB_NAME = re.compile(r"^(lib|ld)[^/]*\.so(\.[0-9]+)*$")
 
 
-def scan_libraries(paths, arch):
-    """{soname: {'path', 'versions'}} for every shared library of *arch* a DT_NEEDED name would find."""
+def scan_libraries(paths, arch, by_name=()):
+    """{soname: {'path', 'versions'[, 'files']}} for every library of *arch* a DT_NEEDED name would find.
+
+    Other names of a library (its real file ``libz.so.1.2.13``, ``libgomp.so.1.0.0``) found in a directory of
+    *by_name* (those the loader searches by file name: LD_LIBRARY_PATH and glibc's defaults; every one for
+    musl) are listed under ``files``: a DT_NEEDED holding such a file name loads that library too.
+    """
     found = {}
+    other_names = {}
     parsed = {}
     for directory in paths:
         try:
@@ -302,9 +339,38 @@ def scan_libraries(paths, arch):
             # sonames: record a file under its name when that name is its soname (or it has none). musl's
             # loader also answers to libc.musl-<arch>.so.1 and ld-musl-<arch>.so.1.
             if soname is not None and soname != name and not re.match(r"^(ld-musl-|libc\.musl-)", name):
+                if directory in by_name:
+                    other_names.setdefault(soname, set()).add(name)
                 continue
             found[name] = {"path": path, "versions": sorted(set(versions), key=_node_key)}
+    for soname, names in other_names.items():
+        extra = sorted(names - set(found))
+        if soname in found and extra:
+            found[soname]["files"] = extra
     return found
+
+
+_GLIBC_LOADERS = {"x86_64": "ld-linux-x86-64.so.2", "aarch64": "ld-linux-aarch64.so.1",
+                  "i686": "ld-linux.so.2", "armv7l": "ld-linux-armhf.so.3", "ppc64le": "ld64.so.2", "ppc64": "ld64.so.1",
+                  "s390x": "ld64.so.1", "riscv64": "ld-linux-riscv64-lp64d.so.1",
+                  "loongarch64": "ld-linux-loongarch-lp64d.so.1"}
+
+
+def add_loader(libraries, arch, family, executable):
+    """Record the dynamic loader even where no search directory holds it under its soname: it is the
+    PT_INTERP of the interpreter running this probe (abigate.loaders holds the same table)."""
+    want = _GLIBC_LOADERS.get(arch) if family == "glibc" else None
+    if want is None or want in libraries or any(want in e.get("files", ()) for e in libraries.values()):
+        return
+    interp = read_interp(os.path.realpath(executable)) if executable else None
+    if not interp:
+        return
+    try:
+        machine, soname, versions = read_elf_versions(os.path.realpath(interp))
+    except (ElfError, OSError, struct.error, UnicodeDecodeError):
+        return
+    if machine == arch and soname == want:
+        libraries[want] = {"path": interp, "versions": sorted(set(versions), key=_node_key)}
 
 
 def _node_key(name):
@@ -338,7 +404,13 @@ def build_profile(environ=None, profile_id=None):
     osr = read_os_release("/")
     host = platform.node() or "localhost"
     paths = search_path(arch, family, environ)
-    libraries = scan_libraries(paths, arch)
+    if family == "musl":
+        by_name = set(paths)
+    else:
+        by_name = {p for p in environ.get("LD_LIBRARY_PATH", "").split(":") if p}
+        by_name |= set(default_dirs(arch, family))
+    libraries = scan_libraries(paths, arch, by_name)
+    add_loader(libraries, arch, family, sys.executable)
     try:
         page_size = os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError):
@@ -375,6 +447,8 @@ def build_profile(environ=None, profile_id=None):
     libs = {}
     for name in sorted(libraries):
         entry = {"versions": libraries[name]["versions"], "exact": True, "path": libraries[name]["path"]}
+        if libraries[name].get("files"):
+            entry["files"] = libraries[name]["files"]
         if family == "glibc" and name == "libc.so.6":
             entry["version"] = version
         libs[name] = entry
