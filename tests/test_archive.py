@@ -200,6 +200,21 @@ def test_declared_zip_bombs_are_not_inflated() -> None:
     assert huge.problems[0][0] == "zip-bomb"
 
 
+def test_zeros_at_deflates_ceiling_are_not_a_bomb() -> None:
+    # onnx 1.23.1's wheel holds a 2,560,015-byte all-zero tensor deflated to 2,520 bytes (1016:1), near
+    # deflate's hard ceiling of 1032:1. The default limit must accept anything deflate can really produce.
+    zeros = b"\0" * 2_560_015
+    c = _container(make_zip([M("input_0.pb", zeros)]))
+    entry = _entry(c, "input_0.pb")
+    assert entry.size > 1000 * entry.compressed_size  # the shape that used to be reported
+    assert entry.readable and entry.problems == []
+    assert _read_all(c, "input_0.pb", chunk=1 << 20) == (zeros, [])
+    # Declaring more than deflate can yield from the same bytes is still refused, never inflated.
+    lying = patch_member(make_zip([M("input_0.pb", zeros)]), "input_0.pb",
+                         size=(archive.MAX_RATIO + 1) * entry.compressed_size)
+    assert [k for k, _ in _entry(_container(lying), "input_0.pb").problems] == ["zip-bomb"]
+
+
 def test_total_declared_size_limit_stops_inflation_after_the_limit() -> None:
     c = _container(make_zip([M(f"m{i}.bin", b"z" * 1000) for i in range(5)]), max_total_size=2500)
     assert [e.readable for e in c.entries] == [True, True, False, False, False]
