@@ -38,9 +38,11 @@ def _profile_python(out: str) -> str | None:
 # -- a runtime with one Python -------------------------------------------------------------------------------
 
 
-def test_python_contradicting_a_runtime_s_only_python_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+def test_python_contradicting_a_runtime_s_only_python_is_a_usage_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
     # Before: the profile's 3.12 was silently replaced by 3.11 and this cp311 extension passed.
-    rc, out, err = run(capsys, "check", EXAMPLE, "-p", "aws-lambda-python3.12", "--python", "3.11", "--no-config")
+    rc, out, err = run(capsys, "check", EXAMPLE, "-p", "aws-lambda-python3.12", "--python", "3.11",
+                       "--no-config")
     assert (rc, out) == (2, "")
     assert err.count("\n") == 1, err
     assert "aws-lambda-python3.12-x86_64 runs Python 3.12" in err and "--python 3.11" in err
@@ -48,27 +50,29 @@ def test_python_contradicting_a_runtime_s_only_python_is_a_usage_error(capsys: p
 
 
 def test_python_agreeing_with_the_runtime_is_accepted(capsys: pytest.CaptureFixture[str]) -> None:
-    rc, out, err = run(capsys, "check", EXAMPLE, "-p", "aws-lambda-python3.12", "--python", "3.12", "--no-config",
-                       "--format", "json")
+    rc, out, err = run(capsys, "check", EXAMPLE, "-p", "aws-lambda-python3.12", "--python", "3.12",
+                       "--no-config", "--format", "json")
     assert rc in (0, 1) and err == ""
     assert _profile_python(out) == "3.12"
 
 
 def test_a_free_threading_mismatch_also_contradicts(capsys: pytest.CaptureFixture[str]) -> None:
-    rc, _, err = run(capsys, "check", EXAMPLE, "-p", "aws-lambda-python3.13", "--python", "3.13t", "--no-config")
+    rc, _, err = run(capsys, "check", EXAMPLE, "-p", "aws-lambda-python3.13", "--python", "3.13t",
+                     "--no-config")
     assert rc == 2 and "runs Python 3.13" in err
 
 
 def test_one_contradicting_profile_among_several_is_enough(capsys: pytest.CaptureFixture[str]) -> None:
-    rc, _, err = run(capsys, "check", EXAMPLE, "-p", "debian-12", "-p", "aws-lambda-python3.12", "--python", "3.11",
-                     "--no-config")
+    rc, _, err = run(capsys, "check", EXAMPLE, "-p", "debian-12", "-p", "aws-lambda-python3.12",
+                     "--python", "3.11", "--no-config")
     assert rc == 2 and "aws-lambda-python3.12-x86_64" in err
 
 
-# -- profiles that select or take a Python --------------------------------------------------------------------
+# -- profiles that select or take a Python -------------------------------------------------------------------
 
 
-def test_a_runtime_with_several_pythons_selects_one_and_refuses_others(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_runtime_with_several_pythons_selects_one_and_refuses_others(
+        capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, err = run(capsys, "check", EXAMPLE, "-p", "google-22", "--python", "3.10", "--no-config",
                        "--format", "json")
     assert rc in (0, 1) and err == ""
@@ -95,10 +99,11 @@ def test_profile_show_follows_the_same_rules(capsys: pytest.CaptureFixture[str])
         load_profile("aws-lambda-python3.12-arm64", python="3.11")
 
 
-# -- versions that do not exist --------------------------------------------------------------------------------
+# -- versions that do not exist ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("python", ["3.99", "3.16", "3.5", "2.7", "4.0", "3.12t", "3.6t", "cp399", "3", "three"])
+@pytest.mark.parametrize("python",
+                         ["3.99", "3.16", "3.5", "2.7", "4.0", "3.12t", "3.6t", "cp399", "3", "three"])
 def test_unknown_versions_are_refused(capsys: pytest.CaptureFixture[str], python: str) -> None:
     rc, out, err = run(capsys, "check", EXAMPLE, "-p", "debian-12", "--python", python, "--no-config")
     assert (rc, out) == (2, "")
@@ -110,7 +115,7 @@ def test_every_real_cpython_is_accepted(python: str) -> None:
     assert load_profile("debian-12", python=python).python is not None
 
 
-# -- the same rules for [tool.abigate] -------------------------------------------------------------------------
+# -- the same rules for [tool.abigate] -----------------------------------------------------------------------
 
 
 def _pyproject(tmp_path: Path, body: str) -> Path:

@@ -121,6 +121,9 @@ class ArtifactResult:
     findings: tuple[Finding, ...]
     #: profile id → verdict, in the order the profiles were given.
     verdicts: Mapping[str, Verdict]
+    #: ELF, Mach-O and PE files found, nested archives included (``None`` when the report was built without
+    #: the scan, e.g. from findings alone); 0 means the artifact passes because nothing in it is loaded.
+    native_files: int | None = None
 
     @property
     def failed(self) -> bool:

@@ -9,20 +9,66 @@ evaluate it against each profile → render → exit status. Exit 0 when every a
 from __future__ import annotations
 
 import os
+import re
 import sys
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from abigate.errors import UsageError
 
-__all__ = ["check", "split_selectors", "use_colour"]
+if TYPE_CHECKING:
+    from abigate.facts import ArtifactFacts
+    from abigate.findings import Report
+
+__all__ = ["check", "nothing_to_check", "split_selectors", "use_colour", "with_native_counts"]
+
+#: characters a shell expands in a pattern; one left in an argument that names no file matched nothing.
+_GLOB_CHARS = re.compile(r"[*?\[]")
 
 
 def split_selectors(values: tuple[str, ...]) -> tuple[str, ...]:
     """``("ABG2,ABG3", "ABG5")`` → ``("ABG2", "ABG3", "ABG5")``: options may repeat or hold commas."""
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def nothing_to_check(art: ArtifactFacts) -> str | None:
+    """Why *art* holds nothing at all (no file, readable, at any depth), or ``None`` when it holds something.
+
+    A gate pointed at an empty build folder or an empty zip must not pass: that is a usage error (exit 2),
+    not a verdict. A 0-byte *file* is something (it is read, and is not native); a zip that cannot be read
+    is a finding (ABG001), not nothing.
+    """
+    if art.member_count or art.problems or art.nested:
+        return None
+    if art.kind == "directory":
+        try:
+            with os.scandir(art.path) as entries:
+                only_folders = any(True for _ in entries)
+        except OSError:
+            only_folders = False
+        return "the folder holds only empty folders" if only_folders else "the folder holds no files"
+    return "the archive holds no files"
+
+
+def with_native_counts(report: Report, facts: Sequence[ArtifactFacts]) -> Report:
+    """*report* with each artifact's native file count, and a note for each that has none to load.
+
+    Such an artifact passes (nothing in it is loaded), but silently passing a folder of Python sources
+    given by mistake for the build output would hide the mistake, so the text report says so.
+    """
+    results = []
+    notes = list(report.notes)
+    for result, art in zip(report.artifacts, facts, strict=True):
+        count = sum(len(a.native_files) for a in art.walk())
+        results.append(replace(result, native_files=count))
+        if count == 0 and not any(a.problems for a in art.walk()):
+            notes.append(f"{art.path}: no native files: nothing to load")
+    return replace(report, artifacts=tuple(results), notes=tuple(notes))
 
 
 def use_colour(choice: str, *, to_file: bool) -> bool:
@@ -191,8 +237,17 @@ def check(
 
     from abigate.scan import scan_paths
 
+    for item in artifacts:
+        if _GLOB_CHARS.search(item) and not os.path.lexists(item):
+            raise UsageError(f"{item}: no such file or directory; the pattern matched nothing to check")
     facts = scan_paths(artifacts, jobs=jobs)
-    report = run_check(facts, loaded, selection, fail_on=threshold, alternatives=LazyProfiles())
+    for art in facts:
+        empty = nothing_to_check(art)
+        if empty:
+            raise UsageError(f"{art.path}: nothing to check: {empty}")
+    report = with_native_counts(
+        run_check(facts, loaded, selection, fail_on=threshold, alternatives=LazyProfiles()), facts
+    )
 
     if fmt == "json":
         from abigate.reporters.check_json import render_json

@@ -37,6 +37,7 @@ def to_document(report: Report) -> dict[str, Any]:
                 "kind": a.kind,
                 "verdicts": dict(a.verdicts),
                 "findings": [f.to_dict() for f in a.findings],
+                "native_files": a.native_files,
             }
             for a in report.artifacts
         ],
