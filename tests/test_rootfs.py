@@ -49,10 +49,17 @@ def host_tree(tmp_path: Path) -> Path:
     root = tmp_path / "root"
     multi = root / "lib/x86_64-linux-gnu"
     multi.mkdir(parents=True)
-    for name in ("libc.so.6", "libm.so.6", "libpthread.so.0"):
+    for name in ("libc.so.6", "libm.so.6", "libpthread.so.0", "ld-linux-x86-64.so.2"):
         src = _host_lib(name)
         if src is not None:
             shutil.copy(src, multi / name)
+    # Other names of a library: glibc < 2.34's real file, reached through the soname link, in a directory
+    # the loader searches by file name; and a copy in a directory only ld.so.conf lists (found only through
+    # ld.so.cache, which is keyed by soname: not a file name the loader would open).
+    os.rename(multi / "libm.so.6", multi / "libm-2.31.so")
+    os.symlink("libm-2.31.so", multi / "libm.so.6")
+    (root / "opt/conf").mkdir(parents=True)
+    shutil.copy(multi / "libm-2.31.so", root / "opt/conf/libm-conf.so")
     # A library reached through an *absolute* symlink that only exists inside the tree.
     libz = _host_lib("libz.so.1")
     if libz is not None:
@@ -69,6 +76,7 @@ def host_tree(tmp_path: Path) -> Path:
     os.symlink("/usr/lib/os-release", root / "etc/os-release")
     (root / "etc/ld.so.conf").write_text("include /etc/ld.so.conf.d/*.conf\n")
     (root / "etc/ld.so.conf.d/x86_64-linux-gnu.conf").write_text("# multiarch\n/lib/x86_64-linux-gnu\n")
+    (root / "etc/ld.so.conf.d/zz-opt.conf").write_text("/opt/conf\n")
     (root / "usr/bin").mkdir()
     (root / "usr/bin/python3.11").write_bytes(b"\x7fELF fake")
     return root
@@ -89,6 +97,31 @@ def test_from_rootfs_reads_host_libraries(host_tree: Path) -> None:
     assert data["libc"]["family"] == "glibc" and data["libc"]["version"] in ldd.splitlines()[0]
     assert data["library_paths"][0] == "/lib/x86_64-linux-gnu"
     assert data["python"][0]["version"] == "3.11" and data["python"][0]["executable"] == "/usr/bin/python3.11"
+
+
+def test_from_rootfs_records_file_names_and_the_loader(host_tree: Path) -> None:
+    libs = profile_from_rootfs(str(host_tree), profile_id="tree")["libraries"]
+    # The loader is recorded exactly, with the nodes of the real file.
+    loader = libs["ld-linux-x86-64.so.2"]
+    assert loader["exact"] and loader["path"] == "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+    real = read_native_file(str(host_tree / "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"))
+    assert real is not None and real.elf is not None
+    assert set(loader["versions"]) == {d.name for d in real.elf.version_defs if not d.is_base}
+    # libm's real file name is recorded; the ld.so.conf-only copy and the soname itself are not.
+    assert libs["libm.so.6"]["files"] == ["libm-2.31.so"]
+    assert "libm-2.31.so" not in libs and "libm-conf.so" not in libs
+    if "libz.so.1" in libs:
+        assert "libz.so" in libs["libz.so.1"]["files"]                       # the dev link, by file name
+    assert "files" not in libs["libc.so.6"]
+
+
+def test_from_rootfs_file_names_resolve_dt_needed(host_tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "tree.toml"
+    assert main(["profile", "from-rootfs", str(host_tree), "--id", "tree", "-o", str(out)]) == 0
+    p = load_profile(str(out))
+    libm = p.library("libm-2.31.so")
+    assert libm is not None and libm.soname == "libm.so.6" and libm.exact
+    assert p.library("libm-conf.so") is None
 
 
 def test_from_rootfs_command_output_validates(host_tree: Path, tmp_path: Path) -> None:
@@ -118,11 +151,19 @@ def test_from_rootfs_cross_architecture(tmp_path: Path) -> None:
     assert data["libraries"]["libc.so.6"]["versions"] == ["GLIBC_2.17", "GLIBC_2.18", "GLIBC_2.28"]
     assert data["libraries"]["libfoo.so.1"]["versions"] == ["FOO_1.0", "FOO_1.2"]
     assert "libfoo.so.1.2" not in data["libraries"]
+    assert data["libraries"]["libfoo.so.1"]["files"] == ["libfoo.so.1.2"]       # the real file, by name
+    # This tree has no loader file: it is still recorded, derived from the tree's glibc and marked so.
+    assert data["libraries"]["ld-linux-aarch64.so.1"] == {"derive": "glibc 2.28"}
+    assert data["provenance"]["libraries.ld-linux-aarch64.so.1"]["confidence"] == "inferred"
     assert data["id"] == "rootfs-debian-10-aarch64"
     out = tmp_path / "arm.toml"
     assert main(["profile", "from-rootfs", str(root), "-o", str(out)]) == 0
     p = load_profile(str(out), python="3.11")
     assert p.python is not None and p.python.extension_suffixes[0] == ".cpython-311-aarch64-linux-gnu.so"
+    loader = p.library("ld-linux-aarch64.so.1")
+    assert loader is not None and not loader.exact and "GLIBC_2.17" in loader.versions
+    foo = p.library("libfoo.so.1.2")
+    assert foo is not None and foo.soname == "libfoo.so.1"
 
 
 def test_from_rootfs_musl_tree(tmp_path: Path) -> None:
@@ -138,6 +179,7 @@ def test_from_rootfs_musl_tree(tmp_path: Path) -> None:
     data = profile_from_rootfs(str(root))
     assert data["libc"] == {"family": "musl", "version": "1.2.5"}
     assert {"libc.so", "ld-musl-x86_64.so.1", "libc.musl-x86_64.so.1"} <= set(data["libraries"])
+    assert "ld-linux-x86-64.so.2" not in data["libraries"]                    # a musl tree has no glibc loader
 
 
 @pytest.mark.parametrize("make", ["missing", "file", "empty"])

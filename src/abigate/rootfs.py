@@ -5,7 +5,10 @@ image layer), possibly for another architecture than the host's. Read: ``/etc/os
 (glibc's ``libc.so.6`` with its version from the file's release string or name; musl's ``ld-musl-*.so.1``
 with its version from the Alpine package database or the binary); the loader's directories from
 ``/etc/ld.so.conf`` and its includes plus the built-in defaults; the version definitions of every library
-there, through abigate's own ELF reader; and the Pythons installed under ``/usr/bin`` and ``/usr/local/bin``.
+there, through abigate's own ELF reader, with the other file names each is found under in the directories
+glibc searches by name (``libc-2.31.so``, ``libz.so.1.2.13``); the dynamic loader (always recorded: from
+the search path, else its ``PT_INTERP`` path, else derived from the glibc version and marked inferred); and
+the Pythons installed under ``/usr/bin`` and ``/usr/local/bin``.
 
 Every path is resolved *inside* the tree: an absolute symlink ``/lib64/ld-linux-x86-64.so.2 ->
 /lib/x86_64-linux-gnu/…`` points into the rootfs, never to the host's ``/``.

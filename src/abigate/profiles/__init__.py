@@ -29,10 +29,12 @@ TOML format (version 1), in brief::
     [os]        id / version / name
     [libc]      family = "glibc" | "musl", version = "2.36"
     [limits]    max_unzipped_bytes / max_zipped_bytes
-    [libraries."libc.so.6"]
+    [libraries."libc.so.6"]           # glibc/musl profiles must list their dynamic loader (ld-linux-…)
     derive = "glibc"                  # or "glibc 2.34", "gcc 12.2", "zlib 1.2.13"
     versions = ["GLIBC_2.2.5", …]     # nodes read from the real file (set exact = true)
     max_versions = ["GLIBCXX_3.4.19"] # ceilings: every known node of that prefix up to it
+    extra_versions = ["GLIBC_ABI_GNU2_TLS"]  # nodes a distribution's build adds to a derived set
+    files = ["libc-2.31.so"]          # other file names a DT_NEEDED may hold to load this library
     path / version / confidence / sources / note
     [[python]]  version = "3.12" (or "3.13t"), executable, shared_libpython,
                 extension_suffixes / tags (computed for the target when absent), confidence / sources / note

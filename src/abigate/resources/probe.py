@@ -9,7 +9,8 @@ It reads, without changing anything: the C library and its version, the CPU arch
 x86-64 ISA level, the Python interpreter running it (version, ABI flags, extension suffixes, GIL or
 free-threaded, shared libpython), the loader's search path (LD_LIBRARY_PATH, /etc/ld.so.conf, defaults) and
 every shared library found there with the symbol-version nodes it defines (.gnu.version_d, read directly
-from the ELF file: headers, dynamic section and version definitions only).
+from the ELF file: headers, dynamic section and version definitions only) and the other file names it is
+found under, and the dynamic loader (from the search path, else the PT_INTERP of this Python).
 
 Standard library only: this file is copied to machines where abigate is not installed. Part of abigate
 (``abigate profile probe`` prints it; ``abigate profile capture`` runs it).
