@@ -344,13 +344,15 @@ class Link:
 class Distribution:
     """A ``*.dist-info`` directory found in the artifact."""
 
+    #: ``Name`` and ``Version`` from its ``METADATA``; from the folder name when METADATA does not say.
     name: str
     version: str
     #: path of the ``.dist-info`` directory relative to the container root.
     dist_info: str
     #: the folder the distribution is installed into (``""`` at the root, ``python/`` for a Lambda layer…).
     root: str
-    #: ``Tag`` lines of its ``WHEEL`` file, if present.
+    #: the tags its ``WHEEL`` file's ``Tag`` lines stand for, compressed sets expanded (``packaging.tags``),
+    #: sorted; empty when there is no WHEEL file.
     wheel_tags: tuple[str, ...] = ()
     #: files listed in ``RECORD``, relative to the container root (``None`` when there is no RECORD).
     record: tuple[str, ...] | None = None
@@ -370,7 +372,8 @@ class WheelInfo:
     build: str | None
     #: expanded tags from the file name, e.g. ``("cp312-cp312-manylinux_2_17_x86_64", …)``, sorted.
     filename_tags: tuple[str, ...]
-    #: ``Tag`` lines of ``*.dist-info/WHEEL``, sorted (empty when the file is missing).
+    #: tags of ``*.dist-info/WHEEL``, compressed sets expanded as for the file name, sorted (empty when the
+    #: file is missing), so the two compare as sets.
     metadata_tags: tuple[str, ...] = ()
     root_is_purelib: bool | None = None
 

@@ -94,7 +94,8 @@ def use_colour(choice: str, *, to_file: bool) -> bool:
 @click.option(
     "--python",
     metavar="X.Y",
-    help="Target Python version (e.g. 3.12 or 3.13t) when the profile has several or none.",
+    help="Target CPython (3.6-3.15, e.g. 3.12 or 3.13t): selects one of a runtime profile's Pythons, or gives "
+    "an OS or policy profile one. Contradicting a runtime's own Python is a usage error.",
 )
 @click.option(
     "--format",
