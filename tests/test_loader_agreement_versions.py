@@ -159,16 +159,15 @@ def _host_glibc() -> tuple[int, int]:
 
 @needs_host
 def test_the_requesters_are_what_they_claim(built: Path) -> None:
-    tmp_path = built
     needs = {}
     for r in REQUESTERS:
-        facts = read_elf_bytes((tmp_path / "requesters" / f"libuse_{r}.so").read_bytes()).elf
+        facts = read_elf_bytes((built / "requesters" / f"libuse_{r}.so").read_bytes()).elf
         assert facts is not None
         needs[r] = {n.version: n.symbols for n in facts.version_needs if n.library == "libfoo.so.1"}
     assert needs == {"strong": {"FOO_1.0": ("foo_value",)}, "weak": {"FOO_1.0": ("foo_value",)},
                      "marker": {"FOO_1.0": ()}}
-    bare = read_elf_bytes((tmp_path / "providers" / "bare" / "libfoo.so.1").read_bytes()).elf
-    user = read_elf_bytes((tmp_path / "providers" / "libc-user" / "libfoo.so.1").read_bytes()).elf
+    bare = read_elf_bytes((built / "providers" / "bare" / "libfoo.so.1").read_bytes()).elf
+    user = read_elf_bytes((built / "providers" / "libc-user" / "libfoo.so.1").read_bytes()).elf
     assert bare is not None and user is not None
     assert bare.version_defs == () and bare.version_needs == ()
     assert user.version_defs == () and {n.library for n in user.version_needs} == {"libc.so.6"}
@@ -183,7 +182,7 @@ def test_abigate_agrees_with_the_loader(matrix: dict[str, tuple[bool, str, list[
     if not loaded:
         # The prediction names the loader's cause, not just "fails".
         assert any(f["code"] == "ABG207" for f in errors), errors
-        assert "check_match" in message or not message, message
+        assert "check_match" in message, message
 
 
 @needs_host
