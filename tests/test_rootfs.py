@@ -128,7 +128,8 @@ def test_from_rootfs_command_output_validates(host_tree: Path, tmp_path: Path) -
     out = tmp_path / "tree.toml"
     assert main(["profile", "from-rootfs", str(host_tree), "--id", "tree", "-o", str(out)]) == 0
     p = load_profile(str(out))
-    assert p.kind == "captured" and p.library("libc.so.6") is not None and p.library("libc.so.6").exact
+    libc = p.library("libc.so.6")
+    assert p.kind == "captured" and libc is not None and libc.exact
 
 
 #: aarch64 libraries that define version nodes, built by scripts/build_testdata.py (see testdata/README.md).
