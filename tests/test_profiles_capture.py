@@ -117,7 +117,8 @@ def test_capture_records_the_loader_and_file_names(probed: Path) -> None:
     for lib, name in named:
         assert lib.path is not None and name not in p.libraries
         candidates = [os.path.join(d, name) for d in p.library_paths]
-        assert any(os.path.exists(c) and os.path.samefile(c, lib.path) for c in candidates), (lib.soname, name)
+        same = [c for c in candidates if os.path.exists(c) and os.path.samefile(c, lib.path)]
+        assert same, (lib.soname, name)
         assert p.library(name) is lib
 
 

@@ -72,8 +72,9 @@ BARE = 'id = "t"\nkind = "runtime"\narch = "{arch}"\n[libc]\nfamily = "{family}"
     ("aarch64", "glibc", "2.28", "ld-linux-aarch64.so.1"),
     ("x86_64", "musl", "1.2.5", "ld-musl-x86_64.so.1"),
 ])
-def test_validation_rejects_a_profile_without_its_loader(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                        arch: str, family: str, version: str, loader: str) -> None:
+def test_validation_rejects_a_profile_without_its_loader(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], arch: str, family: str, version: str, loader: str
+) -> None:
     text = BARE.format(arch=arch, family=family, version=version)
     with pytest.raises(ProfileError) as info:
         parse_profile_text(text + '[libraries."libz.so.1"]\nversions = []\n')
@@ -102,7 +103,8 @@ def test_loader_is_inherited_and_cannot_be_removed() -> None:
 
 
 def test_a_library_missing_from_that_glibc_release_is_named() -> None:
-    text = 'id = "c"\nkind = "os"\nextends = "debian-12-arm64"\n[libraries."libmvec.so.1"]\nderive = "glibc"\n'
+    text = ('id = "c"\nkind = "os"\nextends = "debian-12-arm64"\n'
+            '[libraries."libmvec.so.1"]\nderive = "glibc"\n')
     with pytest.raises(ProfileError) as info:
         parse_profile_text(text)
     assert "glibc 2.36 has no libmvec.so.1 on aarch64" in info.value.problems[0]
@@ -144,8 +146,11 @@ ALWAYS = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1
           "libnss_dns.so.2", "libnss_compat.so.2", "libcrypt.so.1"}
 
 
-@pytest.mark.parametrize("pid", [p for p in builtin_ids()
-                                 if load_profile(p).kind in ("os", "runtime") and load_profile(p).libc == "glibc"])
+OS_GLIBC = [p for p in builtin_ids()
+            if load_profile(p).kind in ("os", "runtime") and load_profile(p).libc == "glibc"]
+
+
+@pytest.mark.parametrize("pid", OS_GLIBC)
 def test_os_and_runtime_profiles_hold_every_glibc_library(pid: str) -> None:
     p = load_profile(pid)
     release = p.libc_version[:2]
@@ -176,14 +181,15 @@ MEASURED: list[tuple[str, str, str, set[str]]] = [
     ("debian-12", "ld-linux-x86-64.so.2", "x86_64", {"GLIBC_2.2.5", "GLIBC_2.3", "GLIBC_2.4", "GLIBC_2.34",
                                                      "GLIBC_2.35"}),
     ("debian-12-arm64", "ld-linux-aarch64.so.1", "aarch64", {"GLIBC_2.17", "GLIBC_2.34", "GLIBC_2.35"}),
-    ("debian-12", "libc_malloc_debug.so.0", "x86_64", {"GLIBC_2.2.5", "GLIBC_2.10", "GLIBC_2.16", "GLIBC_2.33"}),
+    ("debian-12", "libc_malloc_debug.so.0", "x86_64",
+     {"GLIBC_2.2.5", "GLIBC_2.10", "GLIBC_2.16", "GLIBC_2.33"}),
     ("debian-12", "libthread_db.so.1", "x86_64", {"GLIBC_2.2.5", "GLIBC_2.3", "GLIBC_2.3.3"}),
     ("debian-13", "libanl.so.1", "x86_64", {"GLIBC_2.2.5"}),
     ("debian-11", "libnsl.so.1", "x86_64", {"GLIBC_2.2.5"}),
     ("debian-13", "libnss_files.so.2", "x86_64", set()),
-    ("debian-11", "libm.so.6", "x86_64", {"GLIBC_2.2.5", "GLIBC_2.4", "GLIBC_2.15", "GLIBC_2.18", "GLIBC_2.23",
-                                          "GLIBC_2.24", "GLIBC_2.25", "GLIBC_2.26", "GLIBC_2.27", "GLIBC_2.28",
-                                          "GLIBC_2.29", "GLIBC_2.31"}),
+    ("debian-11", "libm.so.6", "x86_64",
+     {"GLIBC_2.2.5", "GLIBC_2.4", "GLIBC_2.15", "GLIBC_2.18", "GLIBC_2.23", "GLIBC_2.24", "GLIBC_2.25",
+      "GLIBC_2.26", "GLIBC_2.27", "GLIBC_2.28", "GLIBC_2.29", "GLIBC_2.31"}),
     ("debian-12", "libcrypt.so.1", "x86_64", {"GLIBC_2.2.5", "XCRYPT_2.0", "XCRYPT_4.3", "XCRYPT_4.4"}),
 ]
 
@@ -206,16 +212,18 @@ def test_libc_gains_the_merged_libpthread_node_with_2_34() -> None:
 def test_debian_13_x86_64_carries_the_backported_markers() -> None:
     # libc6 2.41-12+deb13u5 (and the debootstrapped trixie tree) define both markers (loader.md §5).
     lib = load_profile("debian-13").library("libc.so.6")
-    assert lib is not None and {"GLIBC_ABI_GNU2_TLS", "GLIBC_ABI_DT_X86_64_PLT", "GLIBC_ABI_DT_RELR"} <= lib.versions
+    markers = {"GLIBC_ABI_GNU2_TLS", "GLIBC_ABI_DT_X86_64_PLT", "GLIBC_ABI_DT_RELR"}
+    assert lib is not None and markers <= lib.versions
     arm = load_profile("debian-13-arm64").library("libc.so.6")
     assert arm is not None and "GLIBC_ABI_GNU2_TLS" not in arm.versions
 
 
 #: auditwheel's lib_whitelist (runtimes.md §7): 22 names for 2_5, libexpat from 2_12, libmvec from 2_24.
 WHITELIST_2_5 = {"libgcc_s.so.1", "libstdc++.so.6", "libm.so.6", "libdl.so.2", "librt.so.1", "libc.so.6",
-                 "libnsl.so.1", "libutil.so.1", "libpthread.so.0", "libresolv.so.2", "libX11.so.6", "libXext.so.6",
-                 "libXrender.so.1", "libICE.so.6", "libSM.so.6", "libGL.so.1", "libgobject-2.0.so.0",
-                 "libgthread-2.0.so.0", "libglib-2.0.so.0", "libz.so.1", "libatomic.so.1", "libanl.so.1"}
+                 "libnsl.so.1", "libutil.so.1", "libpthread.so.0", "libresolv.so.2", "libX11.so.6",
+                 "libXext.so.6", "libXrender.so.1", "libICE.so.6", "libSM.so.6", "libGL.so.1",
+                 "libgobject-2.0.so.0", "libgthread-2.0.so.0", "libglib-2.0.so.0", "libz.so.1",
+                 "libatomic.so.1", "libanl.so.1"}
 
 
 @pytest.mark.parametrize("pid", [p for p in builtin_ids() if load_profile(p).kind == "policy"])
@@ -243,7 +251,8 @@ def test_policy_description_says_so() -> None:
 
 
 def test_old_glibc_file_names_are_provided() -> None:
-    # glibc < 2.34 installs libc-2.31.so etc. (Debian 11's libc6 file list); from 2.34 on files carry the soname.
+    # glibc < 2.34 installs libc-2.31.so etc. (Debian 11's libc6 file list); from 2.34 on files carry the
+    # soname.
     d11 = load_profile("debian-11")
     assert d11.library("libc-2.31.so") is d11.library("libc.so.6")
     assert d11.library("ld-2.31.so") is d11.library("ld-linux-x86-64.so.2")
@@ -257,8 +266,8 @@ def test_old_glibc_file_names_are_provided() -> None:
 def _profile(tmp_path: Path, libm: str) -> Path:
     path = tmp_path / "fname.toml"
     path.write_text('id = "fname"\nkind = "os"\narch = "x86_64"\n[libc]\nfamily = "glibc"\nversion = "2.36"\n'
-                    '[libraries."ld-linux-x86-64.so.2"]\nderive = "glibc"\n[libraries."libc.so.6"]\nderive = "glibc"\n'
-                    + libm)
+                    '[libraries."ld-linux-x86-64.so.2"]\nderive = "glibc"\n'
+                    '[libraries."libc.so.6"]\nderive = "glibc"\n' + libm)
     return path
 
 
@@ -279,7 +288,8 @@ def test_a_dt_needed_file_name_is_provided(tmp_path: Path, capsys: pytest.Captur
     assert found is not None and found.soname == "libmath.so.6"
     assert _codes(capsys, provided) == []
     # The file-named library's version nodes are checked like any other's.
-    old = _profile(tmp_path, '[libraries."libmath.so.6"]\nversions = ["GLIBC_2.2.5"]\nfiles = ["libm.so.6"]\n')
+    old = _profile(tmp_path, '[libraries."libmath.so.6"]\nversions = ["GLIBC_2.2.5"]\n'
+                             'files = ["libm.so.6"]\n')
     codes = _codes(capsys, old)
     assert codes and "ABG401" not in codes
 

@@ -180,7 +180,7 @@ def test_from_rootfs_musl_tree(tmp_path: Path) -> None:
     data = profile_from_rootfs(str(root))
     assert data["libc"] == {"family": "musl", "version": "1.2.5"}
     assert {"libc.so", "ld-musl-x86_64.so.1", "libc.musl-x86_64.so.1"} <= set(data["libraries"])
-    assert "ld-linux-x86-64.so.2" not in data["libraries"]                    # a musl tree has no glibc loader
+    assert "ld-linux-x86-64.so.2" not in data["libraries"]          # a musl tree has no glibc loader
 
 
 @pytest.mark.parametrize("make", ["missing", "file", "empty"])

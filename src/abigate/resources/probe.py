@@ -352,7 +352,8 @@ def scan_libraries(paths, arch, by_name=()):
 
 
 _GLIBC_LOADERS = {"x86_64": "ld-linux-x86-64.so.2", "aarch64": "ld-linux-aarch64.so.1",
-                  "i686": "ld-linux.so.2", "armv7l": "ld-linux-armhf.so.3", "ppc64le": "ld64.so.2", "ppc64": "ld64.so.1",
+                  "i686": "ld-linux.so.2", "armv7l": "ld-linux-armhf.so.3", "ppc64le": "ld64.so.2",
+                  "ppc64": "ld64.so.1",
                   "s390x": "ld64.so.1", "riscv64": "ld-linux-riscv64-lp64d.so.1",
                   "loongarch64": "ld-linux-loongarch-lp64d.so.1"}
 
