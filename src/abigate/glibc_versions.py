@@ -5,7 +5,11 @@ need the node names the real ``libc.so.6`` or ``libstdc++.so.6`` of that release
 architecture (``GLIBC_2.16`` exists on x86_64 but not on aarch64, whose first node is ``GLIBC_2.17``).
 
 * glibc: ``abigate._glibc_data`` (generated from glibc's ``*.abilist`` files by
-  ``scripts/gen_glibc_versions.py``), plus the ``GLIBC_ABI_DT_RELR`` marker of glibc >= 2.36 (loader.md §5).
+  ``scripts/gen_glibc_versions.py``) for libc, libm, libpthread, libdl, librt, libutil, libresolv and the
+  loader; ``abigate._glibc_libs`` (``scripts/gen_glibc_libs.py``, glibc's own abilists) for libmvec, libanl,
+  libnsl, libBrokenLocale, libthread_db, libc_malloc_debug, the NSS modules and libcrypt, each only in the
+  releases that build it; plus the ``GLIBC_ABI_DT_RELR`` marker of glibc >= 2.36 (loader.md §5) and the
+  nodes measured on real files that the lists lack (``_EMPTY_NODES``, ``_MERGE_NODES``).
   ``GLIBC_PRIVATE`` is left out on purpose: its contents change with every build, so a derived profile cannot
   promise it (loader.md §6).
 * libstdc++ / libgcc_s: GCC release → highest ``GLIBCXX``/``CXXABI``/``GCC`` node (runtimes.md §8).
