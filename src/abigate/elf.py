@@ -598,7 +598,9 @@ def _read_tables(
             # file that exports nothing). Something else always follows .dynsym (.dynstr for GNU ld and
             # gold, .gnu.version for lld, .dynamic after patchelf), so the gap up to the next known offset
             # bounds the table; .gnu.version holds one entry per symbol, so the gap after it bounds it too.
-            gap = (next_bound(symtab_off) - symtab_off) // syment
+            # Nothing known after it (the file's end): no bound, no extension.
+            after = next_bound(symtab_off)
+            gap = (after - symtab_off) // syment if after < src.size else 0
             if versym_off is not None:
                 gap = min(gap, (next_bound(versym_off) - versym_off) // 2)
             if gap > nsyms and gap * syment <= min(src.size, 1 << 28):
