@@ -396,3 +396,14 @@ def test_a_program_root_is_recorded_and_an_extension_failure_wins() -> None:
     ]
     res2 = outcome(artifact("w.whl", files2), "libs/liba.so", "libmissing.so.1")
     assert (res2.kind, res2.root, res2.root_role) == ("missing", EXT, "extension")
+
+
+def test_a_wheels_unshipped_top_level_folder_belongs_to_another_distribution() -> None:
+    # PySide6's modules carry RUNPATH $ORIGIN/../shiboken6: the shiboken6 wheel's folder in site-packages.
+    files = [lib("PySide6/QtCore.abi3.so", "libshiboken6.abi3.so.6.11", runpath=("$ORIGIN/../shiboken6",),
+                 python_init_exports=("PyInit_QtCore",))]
+    res = outcome(artifact("w.whl", files), "PySide6/QtCore.abi3.so", "libshiboken6.abi3.so.6.11")
+    assert (res.kind, res.outside) == ("outside", ("$ORIGIN/../shiboken6",))
+    # In a deploy zip everything is there: the same folder is searched, and the library is missing.
+    zipped = outcome(artifact("fn.zip", files, kind="zip"), "PySide6/QtCore.abi3.so", "libshiboken6.abi3.so.6.11")
+    assert (zipped.kind, zipped.searched) == ("missing", ("shiboken6",))

@@ -30,7 +30,8 @@ and by file, never by ``DT_SONAME``.
 
 ``$ORIGIN`` is the directory of the object whose entry is being expanded. ``$ORIGIN`` paths that leave the
 artifact (``$ORIGIN/../../nvidia/cublas/lib``) are another distribution's folder and are recorded as
-*outside*. An absolute path (``/home/ci/build/lib``) is a folder of the target, not of the artifact: what
+*outside*, and so are the top-level folders of site-packages that a wheel does not ship itself
+(PySide6's ``$ORIGIN/../shiboken6``: the shiboken6 wheel's folder). An absolute path (``/home/ci/build/lib``) is a folder of the target, not of the artifact: what
 the target has there is what the profile lists, so a library found nowhere else is *missing*. Like glibc,
 a candidate of the wrong ELF class or machine is skipped and the search goes on; a candidate that is not
 ELF at all stops it (``invalid ELF header``).
@@ -175,6 +176,11 @@ class _Resolver:
         self.musl = profile.libc == "musl"
         # Wheels are installed into site-packages, never unpacked at a deploy root.
         self.deploy_dirs = () if artifact.kind == "wheel" else _deploy_dirs(profile)
+        #: a wheel shares site-packages with other distributions: a top-level folder it does not ship
+        #: (PySide6's ``$ORIGIN/../shiboken6``) belongs to another wheel, like a path that climbs out.
+        self.shared_tops: frozenset[str] | None = None
+        if artifact.kind == "wheel":
+            self.shared_tops = frozenset(m.split("/", 1)[0] for m in self.members if "/" in m)
         self.roles = assign_roles(artifact)
         self._own: dict[tuple[str, str], tuple[_Dir, ...]] = {}
         self._lookups: dict[tuple[str, str, tuple[_Dir, ...]], Resolved] = {}
@@ -281,6 +287,11 @@ class _Resolver:
         for directory, entry, via in dirs:
             if directory is None:
                 (target_dirs if _is_target_dir(entry) else outside).append(entry)
+                continue
+            if self.shared_tops is not None and directory not in (".", "") and (
+                directory.split("/", 1)[0] not in self.shared_tops
+            ):
+                outside.append(entry)
                 continue
             if directory in searched:
                 # Reached again through another entry (/var/task/lib and /opt/lib are both lib/): same answer.
