@@ -109,8 +109,15 @@ def parse_extension_name(filename: str) -> ExtensionSuffix | None:
     return None
 
 
-def multiarch(arch: str, libc: str) -> str | None:
-    """CPython's multiarch triplet for a target, e.g. ``("x86_64", "glibc")`` → ``x86_64-linux-gnu``."""
+def multiarch(arch: str, libc: str, python_version: tuple[int, int] | None = None) -> str | None:
+    """CPython's multiarch triplet for a target, e.g. ``("x86_64", "glibc")`` → ``x86_64-linux-gnu``.
+
+    CPython detects musl only from 3.11 (bpo-43112; rewritten in 3.13 by gh-95855): a CPython 3.10 or older
+    built on musl calls itself ``x86_64-linux-gnu``, and so do the extensions built for it (numpy's and
+    lxml's cp39/cp310 musllinux wheels). Pass *python_version* to get the triplet that interpreter uses.
+    """
+    if libc == "musl" and python_version is not None and python_version < (3, 11):
+        libc = "glibc"
     return _MULTIARCH.get((arch, libc))
 
 

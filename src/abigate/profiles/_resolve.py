@@ -386,7 +386,7 @@ def make_python(version: tuple[int, int], *, free_threaded: bool, arch: str, lib
                 libc_version: tuple[int, ...], debug: bool = False, **extra: Any) -> PythonRuntime:
     """A :class:`PythonRuntime` whose suffixes and tags are computed for the *target* (never the host)."""
     suffixes = extra.pop("extension_suffixes", None) or pyabi.extension_suffixes(
-        version, multiarch=pyabi.multiarch(arch, libc), free_threaded=free_threaded, debug=debug)
+        version, multiarch=pyabi.multiarch(arch, libc, version), free_threaded=free_threaded, debug=debug)
     tags = extra.pop("tags", None) or pyabi.python_tags(
         version, pyabi.platform_tags(arch, libc, libc_version), free_threaded=free_threaded, debug=debug)
     return PythonRuntime(version=version, free_threaded=free_threaded, debug=debug,

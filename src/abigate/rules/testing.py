@@ -163,7 +163,7 @@ def python_runtime(
         version=version,
         free_threaded=free_threaded,
         extension_suffixes=extension_suffixes(
-            version, multiarch=multiarch(arch, libc), free_threaded=free_threaded
+            version, multiarch=multiarch(arch, libc, version), free_threaded=free_threaded
         ),
         tags=python_tags(version, platform_tags(arch, libc, libc_version), free_threaded=free_threaded),
     )
