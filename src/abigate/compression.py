@@ -169,7 +169,7 @@ def open_decompressed(raw: BinaryIO, kind: Compression, *, max_output: int) -> B
     elif kind == "bzip2":
         inner = bz2.BZ2File(raw, mode="rb")  # type: ignore[assignment]
     elif kind == "xz":
-        inner = io.BufferedReader(_XzReader(raw))  # type: ignore[assignment]
+        inner = io.BufferedReader(_XzReader(raw))
     else:
         inner = _zstd_file(raw)
-    return io.BufferedReader(_Limited(inner, max_output, kind), buffer_size=256 * 1024)  # type: ignore[return-value]
+    return io.BufferedReader(_Limited(inner, max_output, kind), buffer_size=256 * 1024)
