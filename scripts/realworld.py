@@ -924,6 +924,7 @@ def classify(
     warns: list[dict[str, Any]],
     failing_deps: dict[str, list[dict[str, Any]]],
     rpath_loaders: list[str],
+    requires: frozenset[str],
     wheel_files: set[str],
     info: WheelInfo,
     chroot_py: str,
@@ -969,12 +970,19 @@ def classify(
             )
             return row
         row["cls"] = "false-pass"
-        explained, why = _explain_false_pass(msg, loader, warns, wheel_files, info, chroot_py, rpath_loaders)
+        explained, why = _explain_false_pass(
+            msg, loader, warns, wheel_files, info, chroot_py, rpath_loaders, requires
+        )
         row.update(explained=explained, why=why)
         return row
     row["cls"] = "false-reject"
     row.update(explained=False, why=_explain_false_reject(errs, wheel_files))
     return row
+
+
+def _normalize(name: str) -> str:
+    """A distribution or folder name compared as packaging compares names (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _explain_false_pass(
@@ -985,6 +993,7 @@ def _explain_false_pass(
     info: WheelInfo,
     chroot_py: str,
     rpath_loaders: list[str],
+    requires: frozenset[str],
 ) -> tuple[bool, str]:
     """(explained by design, why) for a file the loader refuses and abigate passes."""
     if (
@@ -997,7 +1006,15 @@ def _explain_false_pass(
     warned = [f for f in warns if f.get("library") and str(f["library"]) in msg]
     if warned:
         w = warned[0]
-        return False, f"abigate only warns ({w.get('code')} {w.get('message')})"
+        text = str(w.get("message"))
+        dirs = {_normalize(d) for d in re.findall(r"\$ORIGIN/\.\./([A-Za-z0-9_.-]+)/", text)}
+        if dirs & requires:
+            dist = min(dirs & requires)
+            return True, (
+                f"{w.get('library')} belongs to {dist}, a declared dependency (Requires-Dist) this tier does not "
+                f"install; abigate warns ({w.get('code')}: expected outside the artifact)"
+            )
+        return False, f"abigate only warns ({w.get('code')} {text})"
     if m := _MISSING.search(msg):
         lib = m[1].rsplit("/", 1)[-1]
         bundled = sorted(f for f in wheel_files if f.rsplit("/", 1)[-1] == lib)
@@ -1069,6 +1086,12 @@ def loaders_one(
         members = [str(p.relative_to(where)) for p in files]
         wheel_files = {str(p.relative_to(where)) for p in where.rglob("*") if p.is_file()}
         facts = {m: dynamic_facts(where / m) for m in members}
+        requires = frozenset(
+            _normalize(re.split(r"[\s;<>=!~\[(]", line.split(":", 1)[1].strip())[0])
+            for meta in where.glob("*.dist-info/METADATA")
+            for line in meta.read_text(encoding="utf-8", errors="replace").splitlines()
+            if line.lower().startswith("requires-dist:")
+        )
         res["files"] = len(members)
         req = json.dumps({"files": ["/" + str(rel / m) for m in members], "timeout": args.load_timeout})
         load = run_limited(
@@ -1147,6 +1170,7 @@ def loaders_one(
                 warns_by.get(m, []),
                 {d: errs_by[d] for d in sorted(reach[m]) if d in errs_by},
                 rpath_loaders,
+                requires,
                 wheel_files,
                 info,
                 chroot_py,
