@@ -38,7 +38,7 @@ def test_text_output_and_exit_0(wheel: Path, capsys: pytest.CaptureFixture[str])
     assert main(["scan", str(wheel), "--jobs", "1"]) == 0
     out, err = capsys.readouterr()
     assert err == ""  # no progress line when stderr is not a terminal
-    assert out.startswith(f"{wheel}\n  wheel, 5 members")
+    assert out.startswith(f"{wheel}\n  read as wheel, 5 members")
     assert "filename tags: cp312-cp312-manylinux_2_17_x86_64" in out
     assert "distribution: demo==1.0 at demo-1.0.dist-info" in out
     assert "  demo/_x.cpython-312-x86_64-linux-gnu.so  [elf, 64 B]" in out
@@ -76,7 +76,7 @@ def _dataclass_names() -> dict[str, type]:
      ("NativeFile", "native_file"), ("ElfFacts", "elf"), ("VersionNeed", "version_need"),
      ("VersionDef", "version_def"), ("LoadSegment", "load_segment"), ("GnuProperty", "gnu_property"),
      ("ExtensionSuffix", "extension"), ("MachOFacts", "macho"), ("MachOArch", "macho_arch"), ("PeFacts", "pe"),
-     ("Link", "link"), ("Problem", "problem")],
+     ("Link", "link"), ("Problem", "problem"), ("CondaInfo", "conda")],
 )
 def test_schema_covers_every_fact_field(cls: str, definition: str) -> None:
     fields = {f.name for f in dataclasses.fields(_dataclass_names()[cls])}
@@ -88,7 +88,7 @@ def test_schema_covers_every_fact_field(cls: str, definition: str) -> None:
 
 
 def test_every_fact_class_is_in_the_schema() -> None:
-    assert len(_dataclass_names()) == 15  # update the parametrisation above when a fact class is added
+    assert len(_dataclass_names()) == 16  # update the parametrisation above when a fact class is added
 
 
 def test_schema_accepts_a_rich_elf(wheel: Path) -> None:

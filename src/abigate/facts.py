@@ -28,6 +28,7 @@ from abigate.symver import max_node
 __all__ = [
     "ArtifactFacts",
     "ArtifactKind",
+    "CondaInfo",
     "Distribution",
     "ElfFacts",
     "ExtensionSuffix",
@@ -46,7 +47,9 @@ __all__ = [
     "WheelInfo",
 ]
 
-ArtifactKind = Literal["wheel", "zip", "directory", "file"]
+#: ``tar`` is any member of the tar family (plain or compressed), ``sdist`` a source distribution tarball,
+#: ``conda`` a conda package (``.conda`` zip or legacy ``.tar.bz2``). How exactly it was read is ``read_as``.
+ArtifactKind = Literal["wheel", "zip", "directory", "file", "tar", "sdist", "conda", "image"]
 NativeKind = Literal["elf", "macho", "pe"]
 LibcFlavour = Literal["glibc", "musl", "none", "unknown"]
 ElfType = Literal["relocatable", "executable", "pie", "shared", "core", "other"]
@@ -393,13 +396,32 @@ class Problem:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CondaInfo:
+    """What a conda package's ``info/index.json`` says about where it may be installed."""
+
+    name: str
+    version: str
+    build: str
+    #: the platform folder it was built for: ``linux-64``, ``linux-aarch64``, ``osx-arm64``, ``noarch``…
+    subdir: str
+    #: the ``depends`` entries as written (``"__glibc >=2.17,<3.0.a0"``, ``"python >=3.11,<3.12.0a0"``…).
+    depends: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ArtifactFacts:
     """Everything read from one artifact."""
 
     #: display path (the path as given, or ``outer!inner`` for a nested one).
     path: str
     kind: ArtifactKind
+    #: what the reader understood the input to be, for people: ``wheel``, ``zip``, ``tar.gz``, ``tar.zst``,
+    #: ``sdist (tar.gz)``, ``conda package (.conda)``, ``folder``, ``file``, ``docker image with 3 layers``…
+    #: Free text (never parsed); ``kind`` is the stable value for tools.
+    read_as: str = ""
     wheel: WheelInfo | None = None
+    #: ``info/index.json`` of a conda package (``None`` for anything else).
+    conda: CondaInfo | None = None
     distributions: tuple[Distribution, ...] = ()
     native_files: tuple[NativeFile, ...] = ()
     links: tuple[Link, ...] = ()
@@ -414,6 +436,8 @@ class ArtifactFacts:
     zipped_size: int | None = None
     #: every member path (relative to this container's root) — used to resolve ``$ORIGIN`` paths.
     members: tuple[str, ...] = field(default=(), repr=False)
+    #: remarks about the artifact as a whole that are not problems, e.g. that an sdist is built on the target.
+    notes: tuple[str, ...] = ()
 
     def walk(self) -> Iterator[ArtifactFacts]:
         """This artifact, then every nested one, depth first."""

@@ -38,7 +38,16 @@ from abigate.archive import (
     ZipContainer,
 )
 from abigate.errors import UsageError
-from abigate.facts import ArtifactFacts, ArtifactKind, Distribution, Link, NativeFile, Problem, WheelInfo
+from abigate.facts import (
+    ArtifactFacts,
+    ArtifactKind,
+    CondaInfo,
+    Distribution,
+    Link,
+    NativeFile,
+    Problem,
+    WheelInfo,
+)
 from abigate.native import HEAD_SIZE, NativeRead, read_native, sniff
 from abigate.pyabi import parse_extension_name
 
@@ -67,6 +76,8 @@ DEFAULT_JOBS_CAP = 4
 _METADATA_FILES = ("WHEEL", "METADATA", "RECORD")
 #: bytes read first from every member: enough for every magic except PE's, whose "MZ" asks for more.
 _PROBE_SIZE = 64
+#: ``read_as`` when the reader did not say more than the kind.
+_DEFAULT_READ_AS = {"directory": "folder", "wheel": "wheel", "zip": "zip", "file": "file"}
 
 
 def default_jobs() -> int:
@@ -166,6 +177,10 @@ class _Builder:
     total_size: int = 0
     #: bytes of the archive itself (``ArtifactFacts.zipped_size``); ``None`` for folders and single files.
     zipped_size: int | None = None
+    #: ``ArtifactFacts.read_as``: what the input was understood to be.
+    read_as: str = ""
+    notes: list[str] = field(default_factory=list)
+    conda: CondaInfo | None = None
 
     def member_display(self, name: str) -> str:
         if self.kind == "file":
@@ -367,7 +382,10 @@ class _Scanner:
         return ArtifactFacts(
             path=builder.display,
             kind=builder.kind,
+            read_as=builder.read_as or _DEFAULT_READ_AS.get(builder.kind, builder.kind),
             wheel=wheel,
+            conda=builder.conda,
+            notes=tuple(builder.notes),
             distributions=tuple(distributions),
             native_files=tuple(sorted(natives, key=lambda n: (n.member, n.path))),
             links=tuple(sorted(links, key=lambda link: link.member)),

@@ -233,7 +233,7 @@ def _native_lines(nf: NativeFile, role: str | None = None) -> list[str]:
 def _artifact_lines(art: ArtifactFacts) -> list[str]:
     lines = [
         art.path,
-        f"  {art.kind}, {_plural(art.member_count, 'member')}, {_size(art.total_size)} uncompressed, "
+        f"  read as {art.read_as or art.kind}, {_plural(art.member_count, 'member')}, {_size(art.total_size)} uncompressed, "
         f"{_plural(len(art.native_files), 'native file')}"
         + (f", {_plural(len(art.nested), 'nested archive')}" if art.nested else ""),
     ]
@@ -243,6 +243,11 @@ def _artifact_lines(art: ArtifactFacts) -> list[str]:
                      f"filename tags: {', '.join(w.filename_tags)}")
         purelib = "" if w.root_is_purelib is None else f"; Root-Is-Purelib: {str(w.root_is_purelib).lower()}"
         lines.append(f"  WHEEL tags: {', '.join(w.metadata_tags) if w.metadata_tags else '(none)'}{purelib}")
+    if art.conda is not None:
+        c = art.conda
+        lines.append(f"  conda: {c.name} {c.version} build {c.build or '(none)'}; subdir {c.subdir or '(none)'}; "
+                     f"depends: {', '.join(c.depends) if c.depends else '(none)'}")
+    lines.extend(f"  note: {note}" for note in art.notes)
     for dist in art.distributions:
         record = "no RECORD" if dist.record is None else f"{_plural(len(dist.record), 'file')} in RECORD"
         tags = f"; tags {', '.join(dist.wheel_tags)}" if dist.wheel_tags else ""
