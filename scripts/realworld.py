@@ -1060,6 +1060,33 @@ def _explain_false_reject(errs: list[dict[str, Any]], wheel_files: set[str]) -> 
     return "unexplained: " + "; ".join(parts)
 
 
+def _split_findings(
+    report: dict[str, Any] | None,
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]], list[str], list[str]]:
+    """A check report's findings: loader-level errors and warnings by member, artifact-level loader-level
+    errors, and Python-level errors (which ``dlopen`` cannot see)."""
+    errs_by: dict[str, list[dict[str, Any]]] = {}
+    warns_by: dict[str, list[dict[str, Any]]] = {}
+    artifact_level: list[str] = []
+    python_level: list[str] = []
+    for a in (report or {}).get("artifacts", []):
+        for f in a.get("findings", []):
+            if f.get("waived"):
+                continue
+            member = str(f.get("member") or "").split("!")[-1]
+            loader_level = str(f.get("code", "")).startswith(LOADER_LEVEL)
+            if f.get("severity") == "error" and loader_level:
+                if member:
+                    errs_by.setdefault(member, []).append(f)
+                else:
+                    artifact_level.append(f"{f.get('code')} {f.get('message')}")
+            elif f.get("severity") == "warning" and member:
+                warns_by.setdefault(member, []).append(f)
+            elif f.get("severity") == "error":
+                python_level.append(f"{member}: {f.get('code')} {f.get('message')}")
+    return errs_by, warns_by, artifact_level, python_level
+
+
 def loaders_one(
     wheel: Path,
     suite: str,
@@ -1138,24 +1165,9 @@ def loaders_one(
         res["check_error"] = (
             f"exit {check.returncode}: " + " | ".join(check.stderr.strip().splitlines()[-3:])[:600]
         )
-    errs_by: dict[str, list[dict[str, Any]]] = {}
-    warns_by: dict[str, list[dict[str, Any]]] = {}
-    artifact_level: list[str] = []
-    for a in (report or {}).get("artifacts", []):
-        for f in a.get("findings", []):
-            if f.get("waived"):
-                continue
-            member = str(f.get("member") or "").split("!")[-1]
-            loader_level = str(f.get("code", "")).startswith(LOADER_LEVEL)
-            if f.get("severity") == "error" and loader_level:
-                if member:
-                    errs_by.setdefault(member, []).append(f)
-                else:
-                    artifact_level.append(f"{f.get('code')} {f.get('message')}")
-            elif f.get("severity") == "warning" and member:
-                warns_by.setdefault(member, []).append(f)
-            elif f.get("severity") == "error":
-                res.setdefault("python_level", []).append(f"{member}: {f.get('code')} {f.get('message')}")
+    errs_by, warns_by, artifact_level, python_level = _split_findings(report)
+    if python_level:
+        res["python_level"] = python_level
     res["artifact_level"] = artifact_level
     reach = closures(facts)
     rows = []
@@ -1178,7 +1190,129 @@ def loaders_one(
             )
         )
     res["rows"] = rows
+    builtin = BUILTIN_PROFILES.get(suite) if args.builtin else None
+    if builtin is not None:
+        res["builtin"] = builtin
+        res["builtin_rows"] = _builtin_rows(
+            wheel,
+            builtin,
+            rootfs,
+            members,
+            by_path,
+            facts,
+            reach,
+            requires,
+            wheel_files,
+            info,
+            chroot_py,
+            args,
+            abigate,
+            env,
+        )
     return res
+
+
+#: the built-in profile each bare tree is a real instance of (a ``-desktop`` tree has more than any of them).
+BUILTIN_PROFILES = {"bullseye": "debian-11", "bookworm": "debian-12", "trixie": "debian-13"}
+_BUILTIN_LIBS: dict[str, set[str]] = {}
+
+
+def _builtin_libraries(profile: str, abigate: list[str], env: dict[str, str]) -> set[str]:
+    """The library names (SONAMEs and file names) a built-in profile provides."""
+    if profile not in _BUILTIN_LIBS:
+        out = subprocess.run(
+            [*abigate, "profile", "show", profile, "--format", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        ).stdout
+        libs: set[str] = set()
+        for name, lib in (json.loads(out).get("libraries") or {}).items():
+            libs.add(name)
+            libs.update(str(f) for f in (lib.get("files") or []) if isinstance(lib, dict))
+        _BUILTIN_LIBS[profile] = libs
+    return _BUILTIN_LIBS[profile]
+
+
+def _builtin_rows(
+    wheel: Path,
+    builtin: str,
+    rootfs: Path,
+    members: list[str],
+    by_path: dict[str, dict[str, Any]],
+    facts: dict[str, Dyn],
+    reach: dict[str, set[str]],
+    requires: frozenset[str],
+    wheel_files: set[str],
+    info: WheelInfo,
+    chroot_py: str,
+    args: argparse.Namespace,
+    abigate: list[str],
+    env: dict[str, str],
+) -> list[dict[str, Any]]:
+    """The same loader verdicts against the *built-in* profile of this Debian release: does the shipped
+    profile describe a real bare Debian? A library the tree has and the profile lacks is a false reject
+    (a profile gap); one the profile lists and the bare tree lacks is a difference by design."""
+    check = run_limited(
+        [
+            *abigate,
+            "check",
+            str(wheel),
+            "-p",
+            builtin,
+            "--python",
+            chroot_py,
+            "--format",
+            "json",
+            "--no-config",
+            "-j",
+            "1",
+        ],
+        timeout=args.timeout,
+        mem_mb=args.mem_mb,
+        env=env,
+    )
+    report = _json(check.stdout) if not check.timed_out else None
+    status = (
+        "ok"
+        if report is not None and check.returncode in (0, 1)
+        else ("hang" if check.timed_out else "error")
+    )
+    errs_by, warns_by, _, _ = _split_findings(report)
+    libs = _builtin_libraries(builtin, abigate, env)
+    rows = []
+    for m in members:
+        loader = by_path.get(m, {"status": "missing", "error": "no answer from the loader script"})
+        rpath_loaders = sorted(p for p, deps in reach.items() if m in deps and facts[p].rpath)
+        row = classify(
+            m,
+            loader,
+            errs_by.get(m, []),
+            warns_by.get(m, []),
+            {d: errs_by[d] for d in sorted(reach[m]) if d in errs_by},
+            rpath_loaders,
+            requires,
+            wheel_files,
+            info,
+            chroot_py,
+            status,
+        )
+        missing = _MISSING.search(str(row.get("loader_message") or ""))
+        if row["cls"] == "false-pass" and not row.get("explained") and missing and missing[1] in libs:
+            row.update(explained=True, why=f"{builtin} lists {missing[1]}; this bare tree lacks the package")
+        if row["cls"] == "false-reject":
+            found = []
+            for f in errs_by.get(m, []):
+                lib = str(f.get("library") or "")
+                for d in ("lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu", "lib64", "usr/lib"):
+                    if lib and (rootfs / d / lib).exists():
+                        found.append(f"{lib} is /{d}/{lib} in the tree")
+            row["why"] = (
+                f"profile gap: {'; '.join(found)}, missing from {builtin}. " if found else ""
+            ) + str(row.get("why"))
+        rows.append(row)
+    return rows
 
 
 def run_loaders(
@@ -1293,6 +1427,7 @@ def summarize(policy: list[dict[str, Any]], loaders: list[dict[str, Any]]) -> di
     # start-up (~0.3 s for both commands) dominates small wheels; the goal is about real work
     big = sorted(p["ratio"] for p in checked if p.get("ratio") is not None and p.get("size_mb", 0) >= 10)
     rows = [row for r in loaders for row in r.get("rows", [])]
+    brows = [row for r in loaders for row in r.get("builtin_rows", [])]
     cls = Counter(row["cls"] for row in rows)
     return {
         "wheels": len({p["wheel"] for p in policy} | {r["wheel"] for r in loaders}),
@@ -1324,6 +1459,11 @@ def summarize(policy: list[dict[str, Any]], loaders: list[dict[str, Any]]) -> di
         "false_reject": cls["false-reject"],
         "false_reject_unexplained": sum(r["cls"] == "false-reject" and not r.get("explained") for r in rows),
         "loader_hangs": sum(r["loader"] in ("timeout", "crash") for r in rows),
+        "builtin_files": len(brows),
+        "builtin_agree": sum(r["cls"].startswith("agree") for r in brows),
+        "builtin_false_pass": f"{sum(r['cls'] == 'false-pass' for r in brows)} "
+        f"({sum(r['cls'] == 'false-pass' and not r.get('explained') for r in brows)} unexplained)",
+        "builtin_false_reject": sum(r["cls"] == "false-reject" for r in brows),
         "check_hangs": sum(r.get("cls", "").startswith("abigate-") for r in rows),
     }
 
@@ -1361,6 +1501,10 @@ def table(s: dict[str, Any]) -> str:
         ("false rejects (abigate fails, loader loads)", "false_reject"),
         ("… of them unexplained", "false_reject_unexplained"),
         ("loader hangs / crashes", "loader_hangs"),
+        ("built-in debian-11/12/13 vs the bare trees: files", "builtin_files"),
+        ("… agree", "builtin_agree"),
+        ("… false passes (the profile lists a library the bare tree lacks: by design)", "builtin_false_pass"),
+        ("… false rejects (the bare tree has what the profile lacks: a profile gap)", "builtin_false_reject"),
         ("files whose check hung or errored", "check_hangs"),
     ]
     for label, key in labels:
@@ -1480,6 +1624,36 @@ def write_results(
     if out[-1] == "":
         out.append("None.")
     out += ["", "### Explained disagreements (differences by design)", "", *(explained or ["None."])]
+    out += [
+        "",
+        "## Built-in Debian profiles against the bare trees",
+        "",
+        (
+            "The same loader verdicts (bare minbase trees only) against `abigate check -p debian-11/12/13`: "
+            "a false reject means the shipped profile lacks something a bare Debian has."
+        ),
+        "",
+    ]
+    bad: Counter[tuple[str, str, str]] = Counter()
+    for r in sorted(loaders, key=lambda x: (x["suite"], x["wheel"])):
+        for row in r.get("builtin_rows", []):
+            if row["cls"].startswith("agree"):
+                continue
+            if row.get("explained"):
+                bad[
+                    (
+                        str(r.get("builtin")),
+                        str(row["cls"]),
+                        re.sub(r"\S+\.so\S*", "LIB", str(row.get("why"))),
+                    )
+                ] += 1
+                continue
+            out.append(
+                f"- {row['cls']} {r['builtin']} `{r['wheel']}` `{row['member']}`: loader: "
+                f"`{row['loader_message'] or 'loads'}`; abigate: {'; '.join(row['findings']) or 'pass'}; "
+                f"why: {row.get('why')}"
+            )
+    out += [f"- {n} × explained {cls} on {b}: {why}" for (b, cls, why), n in sorted(bad.items())]
     out += ["", "## Files", "", "<details><summary>every wheel checked</summary>", ""]
     out += [
         f"- `{p['wheel']}` → `{p.get('profile')}` {p.get('status')}"
@@ -1518,6 +1692,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2)), help="parallel checks")
     ap.add_argument(
         "--timeout", type=float, default=120.0, help="seconds per abigate run before it is a hang"
+    )
+    ap.add_argument(
+        "--no-builtin",
+        dest="builtin",
+        action="store_false",
+        help="skip comparing the bare trees' loader verdicts with the built-in debian-11/12/13 profiles",
     )
     ap.add_argument(
         "--repeat", type=int, default=1, help="time check and scan N times each; keep the fastest"
