@@ -38,6 +38,7 @@ from abigate.archive import (
     ZipContainer,
 )
 from abigate.errors import UsageError
+from abigate.image import ImageOptions
 from abigate.facts import (
     ArtifactFacts,
     ArtifactKind,
@@ -202,6 +203,8 @@ class _Scanner:
         self.progress = progress
         self._pool: ProcessPoolExecutor | None = None
         self._pool_broken = False
+        #: which image of a multi-platform index, and which layers, a container image is judged on.
+        self.image_options = ImageOptions()
 
     # -- pool ----------------------------------------------------------------------------------------
 
@@ -235,6 +238,9 @@ class _Scanner:
             st = os.stat(display)
         except OSError as exc:
             raise UsageError(f"{display}: {exc.strerror or 'cannot be read'}") from None
+        as_image = _scan_image(self, display)  # docker save / OCI layout: before folders and tars
+        if as_image is not None:
+            return as_image
         if os.path.isdir(display):
             builder = _Builder(display=display.rstrip("/") or "/", kind="directory", sep="/")
             container: Container = FolderContainer(display, self.limits)
@@ -429,6 +435,57 @@ class _Scanner:
         )
 
 
+def _scan_image(scanner: _Scanner, display: str) -> ArtifactFacts | None:
+    """A container image (``docker save`` tar, OCI layout folder or tar) as its merged layers, else ``None``.
+
+    One image is judged as one artifact whose members are container paths; with
+    ``ImageOptions.all_platforms`` each image of a multi-platform index is a nested artifact of its own.
+    """
+    from abigate import image as image_mod
+
+    img = image_mod.open_image(display)
+    if img is None:
+        return None
+    opts = scanner.image_options
+    try:
+        chosen, note = image_mod.select_platforms(img, opts.arch, opts.all_platforms)
+        several = len(chosen) > 1
+        read_as = (f"{img.format} image index with {len(chosen)} platforms" if several
+                   else img.describe(chosen[0]) if chosen else f"{img.format} image")
+        top = _Builder(display=img.display, kind="image", sep="!", read_as=read_as)
+        for path, kind, message in img.problems:
+            top.problem(path, kind, message)
+        top.notes.extend(img.notes)
+        if note:
+            top.notes.append(note)
+        if not chosen and img.platforms:
+            listed = ", ".join(p.platform or "unknown" for p in img.platforms)
+            top.problem(img.display, "no-matching-platform", f"the index holds no image for {opts.arch} "
+                                                             f"(it holds {listed}); nothing was judged")
+        elif not chosen and not img.problems:
+            top.problem(img.display, "bad-manifest", "the image lists no manifests; nothing was judged")
+        for pimage in chosen:
+            builder = top
+            if several:
+                builder = _Builder(display=f"{img.display}!{pimage.platform or 'unknown'}", kind="image", sep="!",
+                                   read_as=img.describe(pimage))
+                top.nested.append(builder)
+            keep_from = 0
+            if opts.runtime_split:
+                keep_from, why = image_mod.base_layer_count(pimage)
+                builder.notes.append(image_mod.split_note(img, pimage, keep_from, why))
+            tree, member_problems = image_mod.merge_layers(img, pimage, keep_from=keep_from, limits=scanner.limits)
+            try:
+                for path, kind, message in member_problems:
+                    builder.problem(path, kind, message)
+                scanner._scan_container(tree, builder, depth=0)
+            finally:
+                tree.close()
+        return scanner._freeze(top)
+    finally:
+        img.close()
+
+
 def _close(stream: object) -> None:
     close = getattr(stream, "close", None)
     if close is not None:
@@ -524,6 +581,7 @@ def scan_paths(
     max_metadata_size: int = archive.MAX_METADATA_SIZE,
     progress: ProgressCallback | None = None,
     engine: str = "abigate",
+    image_options: ImageOptions | None = None,
 ) -> tuple[ArtifactFacts, ...]:
     """Scan several artifacts with one worker pool; the result is in the order of *paths*.
 
@@ -532,6 +590,8 @@ def scan_paths(
     :param jobs: worker processes for large native members (default ``min(cpu_count, 4)``; 1 = none).
     :param progress: called as ``progress(artifact, members_done, members_total)`` while reading.
     :param engine: ``abigate`` (streaming, the default) or ``pyelftools`` (a slower independent reading).
+    :param image_options: for container images: the platform to pick, every platform, or only the layers
+        above the image's base (see :class:`abigate.image.ImageOptions`).
     :raises UsageError: a path does not exist or cannot be read, or *engine* is unknown.
     """
     if engine not in ENGINES:
@@ -548,6 +608,8 @@ def scan_paths(
         max_metadata_size=max_metadata_size,
     )
     scanner = _Scanner(jobs=jobs, limits=limits, progress=progress, engine=engine)
+    if image_options is not None:
+        scanner.image_options = image_options
     try:
         return tuple(scanner.scan(item) for item in items)
     finally:

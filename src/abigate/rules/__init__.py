@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from abigate.rules import arch, artifact, libraries, limits, python, versions
+from abigate.rules import arch, artifact, conda, libraries, limits, python, versions
 from abigate.rules._base import FAMILIES, Context, Rule, Severity, Violation
 
 __all__ = [
@@ -31,6 +31,7 @@ RULES: tuple[Rule, ...] = (
     artifact.unreadable_artifact,
     artifact.malformed_binary,
     artifact.unsafe_archive,
+    artifact.digest_mismatch,
     arch.not_elf,
     arch.wrong_class,
     arch.wrong_machine,
@@ -57,6 +58,7 @@ RULES: tuple[Rule, ...] = (
     python.free_threading_mismatch,
     python.links_libpython,
     python.missing_module_init,
+    conda.conda_platform_rejected,
     libraries.library_not_found,
     libraries.library_unreachable,
     libraries.library_outside_artifact,

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from abigate.facts import NativeFile, Problem
 from abigate.rules._base import Context, Severity, Violation, rule
 
-__all__ = ["malformed_binary", "unreadable_artifact", "unsafe_archive"]
+__all__ = ["digest_mismatch", "malformed_binary", "unreadable_artifact", "unsafe_archive"]
 
 #: Problem kinds that describe a container one must not unpack as is (as opposed to one that cannot be read).
-_UNSAFE = frozenset({"path-traversal", "symlink-escape", "duplicate-name"})
+_UNSAFE = frozenset({"path-traversal", "symlink-escape", "duplicate-name", "hardlink-outside"})
+#: Problem kinds of a blob whose bytes are not the ones its digest names (ABG004 owns them).
+_DIGEST = frozenset({"digest-mismatch"})
 
 
 def _member_of(ctx: Context, path: str) -> str:
@@ -22,6 +24,8 @@ def _problems(ctx: Context, unsafe: bool) -> Iterator[Problem]:
     # A malformed native file may be reported both as a Problem and as NativeFile.error; ABG002 owns it then.
     errored = {nf.path for nf in ctx.artifact.native_files if nf.error}
     for problem in sorted(ctx.artifact.problems, key=lambda p: (p.path, p.kind, p.message)):
+        if problem.kind in _DIGEST:
+            continue
         if (problem.kind in _UNSAFE) == unsafe and problem.path not in errored:
             yield problem
 
@@ -120,3 +124,41 @@ def unsafe_archive(ctx: Context) -> Iterator[Violation]:
             path=problem.path,
             member=_member_of(ctx, problem.path),
         )
+
+
+@rule("ABG004", "digest-mismatch", severity=Severity.ERROR, scope="artifact")
+def digest_mismatch(ctx: Context) -> Iterator[Violation]:
+    """A container image blob (layer, config) does not hash to its digest.
+
+    What it checks:
+    Every blob of a ``docker save`` tarball or OCI image layout is hashed while it is read, and the sha256
+    (or sha384/sha512) is compared with the digest its manifest or index names it by: the descriptor's
+    ``digest`` for OCI, the ``blobs/sha256/<hex>`` file name or the config's ``rootfs.diff_ids`` for
+    ``docker save``. The rest of the image is still judged; this finding says the bytes judged are not
+    the bytes the image claims.
+
+    Why it matters:
+    A registry, ``docker load`` and ``podman load`` refuse a blob whose digest does not match
+    (``unexpected EOF``, ``digest mismatch``, ``layer does not match its diff id``): the image would
+    not even be pulled or loaded. A mismatch also means the file was damaged or altered after it was
+    built, so what was checked is not what was signed or pushed.
+
+    Example:
+    ``app.tar!blobs/sha256/63db…: ABG004 layer 2 hashes to sha256:3a74…, the manifest names it sha256:63db…``
+
+    How to fix:
+    Save or copy the image again (``docker save``, ``skopeo copy``); check the transfer (a truncated
+    download, a text-mode copy that rewrote line endings); never edit a layer in place.
+
+    References:
+    OCI image specification, "Descriptors" (digests) and "Image Layout" (``blobs/<alg>/<encoded>``);
+    Docker image specification v1.2, ``rootfs.diff_ids``.
+    """
+    for problem in sorted(ctx.artifact.problems, key=lambda p: (p.path, p.kind, p.message)):
+        if problem.kind in _DIGEST:
+            yield Violation(
+                message=f"{problem.kind}: {problem.message}",
+                hint="save or copy the image again; a blob that does not match its digest would not load",
+                path=problem.path,
+                member=_member_of(ctx, problem.path),
+            )
