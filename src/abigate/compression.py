@@ -86,7 +86,9 @@ class _Limited(io.RawIOBase):
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         view = memoryview(buffer).cast("B")
         try:
-            data = self._inner.read(len(view))
+            # read1: what the decoder has now, so the bytes before a truncated tail are delivered first.
+            read1 = getattr(self._inner, "read1", None)
+            data = read1(len(view)) if read1 is not None else self._inner.read(len(view))
         except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
             # A truncated or corrupt stream: say so in one line, as an OSError the readers already handle.
             raise OSError(f"{self._what} stream is corrupt or truncated: {exc}") from None

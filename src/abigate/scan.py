@@ -17,14 +17,18 @@ from __future__ import annotations
 import io
 import os
 import posixpath
+import stat
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
-from abigate import archive
+from abigate import archive, compression, conda, tarball
 from abigate.archive import (
     Container,
     DataRef,
@@ -78,6 +82,13 @@ _METADATA_FILES = ("WHEEL", "METADATA", "RECORD")
 #: bytes read first from every member: enough for every magic except PE's, whose "MZ" asks for more.
 _PROBE_SIZE = 64
 #: ``read_as`` when the reader did not say more than the kind.
+#: bytes read from a member that may start a tar: the first header block (a compressed one: its magic).
+_TAR_PROBE_SIZE = 512
+#: the path that means standard input, and how the report names it.
+STDIN = "-"
+STDIN_DISPLAY = "<stdin>"
+#: standard input (or a FIFO) is held in memory up to this size, then in an anonymous temporary file.
+STDIN_IN_MEMORY = 64 << 20
 _DEFAULT_READ_AS = {"directory": "folder", "wheel": "wheel", "zip": "zip", "file": "file"}
 
 
@@ -234,11 +245,15 @@ class _Scanner:
 
     def scan(self, path: str) -> ArtifactFacts:
         display = os.fspath(path)
+        if display == STDIN:
+            with _spool_stream(sys.stdin.buffer, STDIN_DISPLAY) as source:
+                return self._scan_source(STDIN_DISPLAY, source)
         try:
             st = os.stat(display)
         except OSError as exc:
             raise UsageError(f"{display}: {exc.strerror or 'cannot be read'}") from None
-        as_image = _scan_image(self, display)  # docker save / OCI layout: before folders and tars
+        # docker save / OCI layout: before folders and tars (a pipe or FIFO is read once, below, instead).
+        as_image = _scan_image(self, display) if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode) else None
         if as_image is not None:
             return as_image
         if os.path.isdir(display):
@@ -254,22 +269,47 @@ class _Scanner:
         except OSError as exc:
             raise UsageError(f"{display}: {exc.strerror or 'cannot be read'}") from None
         with fh:
+            if not stat.S_ISREG(st.st_mode):
+                # /dev/stdin, a FIFO, a character device: read once, forward, like standard input.
+                with _spool_stream(fh, display) as source:
+                    return self._scan_source(display, source)
+            return self._scan_source(display, FileSource(fh, os.path.abspath(display), 0, st.st_size))
+
+    def _scan_source(self, display: str, source: archive.Source) -> ArtifactFacts:
+        """Scan the artifact whose bytes are *source*: by content a tar, a zip, or a single file."""
+        try:
+            head = source.pread(0, HEAD_SIZE)
+        except OSError as exc:
+            raise UsageError(f"{display}: {exc.strerror or 'cannot be read'}") from None
+        tar = _open_tar_family(source, head, self.limits) if sniff(head) is None else None
+        if tar is not None:
+            builder = _Builder(display=display, kind="tar", sep="!", zipped_size=source.size, read_as=tar[1])
             try:
-                head = fh.read(HEAD_SIZE)
-            except OSError as exc:
-                raise UsageError(f"{display}: {exc.strerror or 'cannot be read'}") from None
-            source = FileSource(fh, os.path.abspath(display), 0, st.st_size)
-            as_zip = sniff(head) is None and (
-                archive.is_zip_head(head) or archive.looks_like_archive_name(display)
-                or _has_zip_directory(source))
-            if not as_zip:
-                builder = _Builder(display=display, kind="file", sep="!")
-                self._scan_container(FileContainer(display, st.st_size), builder, depth=0)
-                return self._freeze(builder)
-            kind: ArtifactKind = "wheel" if display.lower().endswith(".whl") else "zip"
-            builder = _Builder(display=display, kind=kind, sep="!", zipped_size=st.st_size)
-            self._scan_container(ZipContainer(source, self.limits), builder, depth=0)
+                self._scan_container(tar[0], builder, depth=0)
+                _classify_tar(tar[0], builder)
+            finally:
+                tar[0].close()
             return self._freeze(builder)
+        as_zip = sniff(head) is None and (
+            archive.is_zip_head(head) or archive.looks_like_archive_name(display)
+            or _has_zip_directory(source))
+        if not as_zip:
+            builder = _Builder(display=display, kind="file", sep="!")
+            if isinstance(source, FileSource) and source.disk_location() is not None:
+                single: Container = FileContainer(display, source.size)
+            else:
+                single = _SourceFileContainer(display, source)
+            compressed = compression.sniff_compression(head)
+            if compressed is not None:
+                builder.read_as = f"{compressed}-compressed file (not a tar archive; not decompressed)"
+            self._scan_container(single, builder, depth=0)
+            return self._freeze(builder)
+        kind: ArtifactKind = "wheel" if display.lower().endswith(".whl") else "zip"
+        builder = _Builder(display=display, kind=kind, sep="!", zipped_size=source.size)
+        zipc = ZipContainer(source, self.limits)
+        self._scan_container(zipc, builder, depth=0)
+        _classify_zip(zipc, builder)
+        return self._freeze(builder)
 
     def _scan_container(self, container: Container, builder: _Builder, depth: int) -> None:
         for kind, message in container.problems:
@@ -314,7 +354,7 @@ class _Scanner:
             builder.problem(display, "unreadable", f"read failed: {exc.strerror or exc}")
 
     def _link_text(self, container: Container, entry: Entry, display: str) -> str:
-        if isinstance(container, FolderContainer):
+        if isinstance(container, (FolderContainer, tarball.TarContainer)):
             return container.read_link(entry)
         data = container.read_all(entry, display, archive.MAX_LINK_SIZE)
         return data.decode("utf-8", "replace")
@@ -328,6 +368,14 @@ class _Scanner:
             head = stream.read(_PROBE_SIZE)
             if head[:2] == b"MZ" or sniff(head) is not None or archive.is_zip_head(head):
                 head += stream.read(HEAD_SIZE - len(head))
+            elif (len(head) == _PROBE_SIZE and tarball.looks_like_tar_start(head)
+                  and not isinstance(container, (FileContainer, _SourceFileContainer))):
+                want = HEAD_SIZE if compression.sniff_compression(head) is not None else _TAR_PROBE_SIZE
+                head += stream.read(want - len(head))
+                if _tar_family_head(head):
+                    _close(stream)
+                    self._scan_nested(container, builder, entry, display, depth, head)
+                    return
             kind = sniff(head)
             if kind is not None:
                 pending = _PendingNative(entry=entry, display=display, kind=kind, result=None)
@@ -350,13 +398,25 @@ class _Scanner:
             _close(stream)
 
     def _scan_nested(self, container: Container, builder: _Builder, entry: Entry, display: str,
-                     depth: int) -> None:
+                     depth: int, head: bytes = b"") -> None:
         named = archive.looks_like_archive_name(entry.name)
         if depth + 1 > self.limits.max_nesting_depth:
             builder.problem(display, "nesting-too-deep", f"an archive nested more than "
                                                          f"{self.limits.max_nesting_depth} levels deep; not opened")
             return
         source = container.nested_source(entry, display, self.limits)
+        if head and not archive.is_zip_head(head):
+            tar = _open_tar_family(source, head, self.limits)
+            if tar is None:  # not a tar after all (a lone .gz, or a header that only looked like one)
+                return
+            child = _Builder(display=display, kind="tar", sep="!", zipped_size=entry.size, read_as=tar[1])
+            builder.nested.append(child)
+            try:
+                self._scan_container(tar[0], child, depth + 1)
+                _classify_tar(tar[0], child)
+            finally:
+                tar[0].close()
+            return
         nested = ZipContainer(source, self.limits)
         if not nested.entries and any(k == "corrupt-archive" for k, _ in nested.problems) and not named:
             return  # data that merely starts with "PK" under a name that does not claim to be a zip
@@ -365,10 +425,13 @@ class _Scanner:
         child = _Builder(display=display, kind=kind, sep="!", zipped_size=entry.size)
         builder.nested.append(child)
         self._scan_container(nested, child, depth + 1)
+        _classify_zip(nested, child)
 
     # -- freezing -------------------------------------------------------------------------------------
 
     def _freeze(self, builder: _Builder) -> ArtifactFacts:
+        if builder.kind == "conda" and builder.conda is None:
+            builder.conda = _conda_info(builder)
         distributions = _distributions(builder)
         owner: dict[str, str] = {}
         for dist in distributions:  # sorted by dist_info: the first RECORD listing a file wins
@@ -435,6 +498,118 @@ class _Scanner:
         )
 
 
+# -- the tar family, conda packages and standard input (issue 8) -----------------------------------------
+# Kept together so other formats (container images) can hook into detection next to it.
+
+
+def _tar_family_head(head: bytes) -> bool:
+    """Whether a member starting with *head* may be a tar (plain or compressed), worth opening."""
+    return tarball.may_be_tar(head)
+
+
+def _open_tar_family(source: archive.Source, head: bytes,
+                     limits: Limits) -> tuple[tarball.TarContainer, str] | None:
+    """``(container, read_as)`` when *source* (starting with *head*) is a tar, plain or compressed."""
+    fmt = tarball.detect(source, head)
+    if fmt is None:
+        return None
+    kind = compression.sniff_compression(head)
+    return tarball.TarContainer(source, limits, kind), fmt
+
+
+def _classify_tar(container: tarball.TarContainer, builder: _Builder) -> None:
+    """A tar that is an sdist or a legacy conda package says so (kind, read_as, note)."""
+    names = [e.name for e in container.entries]
+    if conda.INDEX_JSON in names:
+        builder.kind = "conda"
+        builder.read_as = f"conda package ({builder.read_as})"
+        return
+    root = tarball.sdist_root(names)
+    if root is not None:
+        builder.kind = "sdist"
+        builder.read_as = f"sdist ({builder.read_as})"
+        builder.notes.append(f"{root} is a source distribution: pip builds it on the target, so what "
+                             "loads there depends on that build; binaries shipped inside are still judged")
+
+
+def _classify_zip(container: ZipContainer, builder: _Builder) -> None:
+    """A zip holding ``metadata.json`` and ``pkg-*.tar.zst`` is a ``.conda`` package."""
+    if conda.is_dot_conda([e.name for e in container.entries]):
+        builder.kind = "conda"
+        builder.read_as = "conda package (.conda)"
+        for child in builder.nested:  # its two tars are parts of this package, not packages of their own
+            part = child.display.rsplit("!", 1)[-1]
+            fmt = child.read_as.removeprefix("conda package (").removesuffix(")")
+            if part.startswith("info-"):
+                child.kind, child.read_as = "tar", f"{fmt}: the package's info/ folder"
+            elif part.startswith("pkg-"):
+                child.read_as = f"{fmt}: the files the package installs"
+
+
+def _conda_info(builder: _Builder) -> CondaInfo | None:
+    """``info/index.json`` of a conda package: its own member (``.tar.bz2``), or inside ``info-*.tar.zst``."""
+    for b in (builder, *builder.nested):
+        text = b.metadata.get(conda.INDEX_JSON)
+        if text is not None:
+            info = conda.parse_index(text)
+            if info is None:
+                builder.problem(b.member_display(conda.INDEX_JSON), "malformed-metadata",
+                                "info/index.json is not a JSON object")
+            return info
+    builder.problem(builder.display, "malformed-metadata", "a conda package without a readable info/index.json")
+    return None
+
+
+@contextmanager
+def _spool_stream(stream: io.BufferedReader | io.BufferedIOBase | object,
+                  display: str) -> Iterator[archive.Source]:
+    """The bytes of a non-seekable stream (standard input, a FIFO) as a :class:`~abigate.archive.Source`.
+
+    Read once to its end: into memory up to :data:`STDIN_IN_MEMORY`, then into an anonymous temporary file
+    (unlinked on creation where the system allows, and closed — so gone — when the scan ends).
+    """
+    read = getattr(stream, "read")
+    buf = bytearray()
+    spill: io.BufferedRandom | None = None
+    try:
+        while True:
+            try:
+                chunk = read(1 << 20)
+            except OSError as exc:
+                raise UsageError(f"{display}: {exc.strerror or exc}") from None
+            if not chunk:
+                break
+            if spill is None:
+                buf += chunk
+                if len(buf) > STDIN_IN_MEMORY:
+                    spill = tempfile.TemporaryFile(prefix="abigate-stdin-")  # noqa: SIM115 - closed below
+                    spill.write(buf)
+                    buf = bytearray()
+            else:
+                spill.write(chunk)
+        if spill is None:
+            yield archive.MemorySource(bytes(buf))
+        else:
+            spill.flush()
+            yield tarball.AnonFileSource(spill, display, 0, spill.tell())  # type: ignore[arg-type]
+    finally:
+        if spill is not None:
+            spill.close()
+
+
+class _SourceFileContainer(Container):
+    """A single file read from a :class:`~abigate.archive.Source` (standard input that is no archive)."""
+
+    def __init__(self, display: str, source: archive.Source) -> None:
+        self.source = source
+        self.problems = []
+        name = display.replace("\\", "/").rsplit("/", 1)[-1]
+        self.entries = [Entry(name=name, index=0, type="file", size=source.size)]
+
+    def open(self, entry: Entry, display: str) -> archive.StoredStream:
+        return archive.StoredStream(self.source, entry.size, None, display)
+
+
 def _scan_image(scanner: _Scanner, display: str) -> ArtifactFacts | None:
     """A container image (``docker save`` tar, OCI layout folder or tar) as its merged layers, else ``None``.
 
@@ -492,7 +667,7 @@ def _close(stream: object) -> None:
         close()
 
 
-def _has_zip_directory(source: FileSource) -> bool:
+def _has_zip_directory(source: archive.Source) -> bool:
     """Whether a file without a zip name or magic still ends with a zip directory (a self-extracting zip)."""
     tail = source.pread(max(0, source.size - 22), 22)
     return tail[:4] == b"PK\x05\x06"
@@ -500,7 +675,7 @@ def _has_zip_directory(source: FileSource) -> bool:
 
 def _is_metadata(name: str) -> bool:
     parent, _, base = name.rpartition("/")
-    return base in _METADATA_FILES and parent.endswith(".dist-info")
+    return (base in _METADATA_FILES and parent.endswith(".dist-info")) or name == conda.INDEX_JSON
 
 
 def _distributions(builder: _Builder) -> list[Distribution]:
@@ -598,6 +773,8 @@ def scan_paths(
         raise UsageError(f"unknown ELF engine {engine!r} (choose from {', '.join(ENGINES)})")
     items: Sequence[str] = [os.fspath(p) for p in paths]
     for item in items:
+        if item == STDIN:
+            continue
         if not os.path.exists(item):
             raise UsageError(f"{item}: no such file or directory")
         if not os.access(item, os.R_OK):

@@ -29,6 +29,7 @@ members read before it are still judged.
 
 from __future__ import annotations
 
+import bz2
 import io
 import lzma
 import tarfile
@@ -100,6 +101,11 @@ def detect(source: Source, head: bytes) -> TarFormat | None:
     kind = sniff_compression(head)
     if kind is None:
         return "tar" if is_tar_header(head[:512]) else None
+    # From the first MiB alone when the decoder gives a block from it (a cut or corrupt tail is then still
+    # a tar, reported as truncated by the container); else decode as a stream.
+    plain = peek_plain(source.pread(0, 1 << 20))
+    if plain is not None:
+        return _SUFFIX[kind] if is_tar_header(plain[:512]) else None
     try:
         stream = open_decompressed(io.BufferedReader(source.fileobj()), kind, max_output=1 << 20)
         try:
@@ -113,22 +119,28 @@ def detect(source: Source, head: bytes) -> TarFormat | None:
 
 def peek_plain(head: bytes) -> bytes | None:
     """The plain bytes the compressed *head* (the first few KiB of a stream) decodes to, or ``None`` when
-    that cannot be told from so little (bzip2 decodes whole blocks of up to 900 kB)."""
+    that cannot be told from so little (a decoder that needs a whole block first: bzip2's are up to 900 kB)."""
     kind = sniff_compression(head)
+    plain: bytes
     try:
         if kind == "gzip":
-            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, _PEEK)
-        if kind == "xz":
-            return lzma.LZMADecompressor().decompress(head, _PEEK)
-        if kind == "zstd":
+            plain = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, _PEEK)
+        elif kind == "bzip2":
+            plain = bz2.BZ2Decompressor().decompress(head, _PEEK)
+        elif kind == "xz":
+            plain = lzma.LZMADecompressor().decompress(head, _PEEK)
+        elif kind == "zstd":
             try:
                 from compression import zstd  # type: ignore[import-not-found,unused-ignore]
             except ImportError:
                 from backports import zstd  # type: ignore[import-not-found,no-redef,unused-ignore]
-            return zstd.ZstdDecompressor().decompress(head, _PEEK)  # type: ignore[no-any-return]
-    except (zlib.error, lzma.LZMAError, EOFError, ValueError, MemoryError, Exception):  # noqa: BLE001
+            plain = zstd.ZstdDecompressor().decompress(head, _PEEK)
+        else:
+            return None
+    except Exception:  # noqa: BLE001 - corrupt data (zlib.error, LZMAError, ZstdError…): not a readable tar
         return b""
-    return None
+    # Less than a block from this much input: the decoder waits for a whole block; cannot tell yet.
+    return plain if len(plain) >= _PEEK else None
 
 
 def may_be_tar(head: bytes) -> bool:
@@ -292,6 +304,9 @@ class TarContainer(Container):
         self._links: dict[int, str] = {}  # symlink entry index → link text
         self._spool = _Spool()
         self._stream: BinaryIO | None = None
+        self._reader: _ForwardReader | None = None
+        #: where the data of the last regular member ends in the plain stream (to tell a cut member).
+        self._last_end = 0
         try:
             self._list(limits)
         except DecompressionLimit as exc:
@@ -310,9 +325,10 @@ class TarContainer(Container):
         self.problems.append((kind, message))
         if self.entries:
             last = self.entries[-1]
-            if last.type == "file" and last.readable and last.index not in self._data:
-                last.readable = False
-                last.problems.append((kind, "the stream ended or failed while this member was read"))
+            cut = last.index not in self._data or (self._reader is not None and self._reader.tell() < self._last_end)
+            if last.type == "file" and last.readable and cut:
+                last.readable = last.index in self._data and self._data[last.index].complete
+                last.problems.append((kind, "the stream ended or failed inside this member's data"))
 
     # -- listing ------------------------------------------------------------------------------------
 
@@ -323,7 +339,8 @@ class TarContainer(Container):
         else:
             raw = io.BufferedReader(self.source.fileobj(), buffer_size=1 << 20)
             self._stream = open_decompressed(raw, self.compression, max_output=limits.max_total_size)
-            fileobj = _ForwardReader(self._stream)  # type: ignore[assignment]
+            self._reader = _ForwardReader(self._stream)
+            fileobj = self._reader  # type: ignore[assignment]
         tf = tarfile.TarFile(fileobj=fileobj, mode="r", errorlevel=2)
         by_name: dict[str, int] = {}  # regular member name → entry index (hard-link targets)
         total = 0
@@ -386,6 +403,7 @@ class TarContainer(Container):
                                                       "bytes in total; the members beyond that were not read"))
                 continue
             by_name[name] = index
+            self._last_end = info.offset_data + info.size
             if self.compression is None:
                 end = info.offset_data + info.size
                 if end > self.source.size:

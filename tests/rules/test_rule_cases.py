@@ -14,6 +14,7 @@ import pytest
 from abigate.evaluate import Selection, evaluate
 from abigate.facts import (
     ArtifactFacts,
+    CondaInfo,
     Distribution,
     GnuProperty,
     LoadSegment,
@@ -60,6 +61,12 @@ def wheel(
 
 def run(facts: ArtifactFacts, profile: Profile = P, code: str = "ABG") -> list[Finding]:
     return evaluate(facts, profile, Selection(select=(code,)))
+
+
+def _conda(subdir: str = "linux-64", depends: tuple[str, ...] = ()) -> ArtifactFacts:
+    """A legacy conda package holding a clean library, whose index.json says *subdir* and *depends*."""
+    info = CondaInfo(name="pkg", version="1.0", build="h0_0", subdir=subdir, depends=depends)
+    return artifact("pkg-1.0-h0_0.tar.bz2", [ext(member="lib/libpkg.so")], kind="conda", conda=info)
 
 
 @dataclass(frozen=True)
@@ -670,6 +677,15 @@ CASES: list[Case] = [
         True,
         text="does not export PyInit_apsw",
     ),
+    Case("ABG307", "conda-osx-arm64", lambda: _conda("osx-arm64"), True, text="osx-arm64 (macOS)"),
+    Case("ABG307", "conda-linux-aarch64-on-x86_64", lambda: _conda("linux-aarch64"), True, text="(aarch64)"),
+    Case("ABG307", "conda-glibc-2.28-on-2.26", lambda: _conda(depends=("__glibc >=2.28,<3.0.a0",)), True,
+         text="the target has glibc 2.26"),
+    Case("ABG307", "conda-glibc-on-musl", lambda: _conda(depends=("__glibc >=2.17",)), True,
+         profile=musl_profile(), text="musl"),
+    Case("ABG307", "conda-linux-64-glibc-2.17", lambda: _conda(depends=("__glibc >=2.17,<3.0.a0",)), False),
+    Case("ABG307", "conda-noarch", lambda: _conda("noarch", depends=("python >=3.9",)), False),
+    Case("ABG307", "not-conda", lambda: wheel(ext()), False),
     # -- ABG4xx libraries
     Case(
         "ABG401",

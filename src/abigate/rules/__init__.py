@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from abigate.rules import arch, artifact, libraries, limits, python, versions
+from abigate.rules import arch, artifact, conda, libraries, limits, python, versions
 from abigate.rules._base import FAMILIES, Context, Rule, Severity, Violation
 
 __all__ = [
@@ -58,6 +58,7 @@ RULES: tuple[Rule, ...] = (
     python.free_threading_mismatch,
     python.links_libpython,
     python.missing_module_init,
+    conda.conda_platform_rejected,
     libraries.library_not_found,
     libraries.library_unreachable,
     libraries.library_outside_artifact,
