@@ -59,20 +59,32 @@ def layer_tar(items: list[Item]) -> bytes:
 
 
 def _config(arch: str, diff_ids: list[str], history: list[dict[str, object]] | None) -> bytes:
-    cfg: dict[str, object] = {"architecture": arch, "os": "linux", "config": {},
-                              "rootfs": {"type": "layers", "diff_ids": diff_ids}}
+    cfg: dict[str, object] = {
+        "architecture": arch,
+        "os": "linux",
+        "config": {},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    }
     if history is not None:
         cfg["history"] = history
     return json.dumps(cfg, sort_keys=True).encode()
 
 
-def docker_save(path: Path, layers: list[list[Item]], *, arch: str = "amd64",
-                history: list[dict[str, object]] | None = None,
-                corrupt_layer: int | None = None, drop_layer: int | None = None) -> Path:
+def docker_save(
+    path: Path,
+    layers: list[list[Item]],
+    *,
+    arch: str = "amd64",
+    history: list[dict[str, object]] | None = None,
+    corrupt_layer: int | None = None,
+    drop_layer: int | None = None,
+    truncate_layer: int | None = None,
+) -> Path:
     """A ``docker save`` tarball (legacy layout: ``<id>/layer.tar``, ``<config id>.json``, ``manifest.json``).
 
-    *corrupt_layer*: flip a byte of that layer's file content after its digest was recorded.
+    *corrupt_layer*: change the ``CORRUPT-ME`` text of that layer after its digest was recorded.
     *drop_layer*: the manifest names that layer but the tarball does not hold it.
+    *truncate_layer*: keep only the first half of that layer.
     """
     tars = [layer_tar(items) for items in layers]
     diff_ids = [sha256(t) for t in tars]
@@ -84,10 +96,9 @@ def docker_save(path: Path, layers: list[list[Item]], *, arch: str = "amd64",
         layer_id = hashlib.sha256(f"{i}:{diff_ids[i]}".encode()).hexdigest()
         names.append(f"{layer_id}/layer.tar")
         if i == corrupt_layer:
-            data = bytearray(data)
-            at = data.rfind(b"GLIBC_") if b"GLIBC_" in data else 600
-            data[at] ^= 0x01
-            data = bytes(data)
+            data = _corrupt(data)
+        if i == truncate_layer:
+            data = data[: len(data) // 2]
         if i != drop_layer:
             members.append((f"{layer_id}/layer.tar", data))
     members.append((config_name, config))
@@ -101,15 +112,40 @@ def docker_save(path: Path, layers: list[list[Item]], *, arch: str = "amd64",
     return path
 
 
+def _compress(data: bytes, how: str) -> bytes:
+    if how == "gzip":
+        return gzip.compress(data, mtime=0)
+    if how == "zstd":
+        try:
+            from compression import zstd  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            from backports import zstd  # type: ignore[import-not-found,no-redef,unused-ignore]
+        return zstd.compress(data)  # type: ignore[no-any-return]
+    return data
+
+
+def _corrupt(data: bytes) -> bytes:
+    """*data* with one byte of its ``CORRUPT-ME`` marker changed (the tar itself stays readable)."""
+    at = data.find(b"CORRUPT-ME")
+    assert at >= 0, "the layer to corrupt must hold a file containing CORRUPT-ME"
+    return data[:at] + b"c" + data[at + 1 :]
+
+
 def _blob(blobs: dict[str, bytes], data: bytes) -> dict[str, object]:
     digest = sha256(data)
     blobs[digest] = data
     return {"digest": digest, "size": len(data)}
 
 
-def oci_layout(path: Path, platforms: dict[str, list[list[Item]]], *, as_tar: bool = False,
-               compress: str = "gzip", history: list[dict[str, object]] | None = None,
-               corrupt_layer: int | None = None) -> Path:
+def oci_layout(
+    path: Path,
+    platforms: dict[str, list[list[Item]]],
+    *,
+    as_tar: bool = False,
+    compress: str = "gzip",
+    history: list[dict[str, object]] | None = None,
+    corrupt_layer: int | None = None,
+) -> Path:
     """An OCI image layout holding one manifest per platform (``"linux/amd64": layers``); an index of them
     when there are several. Layers are gzip-compressed (``compress="gzip"``) or plain (``"none"``)."""
     blobs: dict[str, bytes] = {}
@@ -119,31 +155,49 @@ def oci_layout(path: Path, platforms: dict[str, list[list[Item]]], *, as_tar: bo
         tars = [layer_tar(items) for items in layers]
         layer_descs = []
         for i, tar in enumerate(tars):
-            data = gzip.compress(tar, mtime=0) if compress == "gzip" else tar
-            media = "application/vnd.oci.image.layer.v1.tar" + ("+gzip" if compress == "gzip" else "")
+            data = _compress(tar, compress)
+            media = "application/vnd.oci.image.layer.v1.tar" + {"gzip": "+gzip", "zstd": "+zstd"}.get(
+                compress, ""
+            )
             desc = _blob(blobs, data)
             if i == corrupt_layer:
-                bad = bytearray(data)
-                bad[len(bad) // 2] ^= 0x01
-                blobs[str(desc["digest"])] = bytes(bad)
+                if compress == "none":
+                    blobs[str(desc["digest"])] = _corrupt(data)
+                else:
+                    bad = bytearray(data)
+                    bad[len(bad) // 2] ^= 0x01
+                    blobs[str(desc["digest"])] = bytes(bad)
             layer_descs.append({"mediaType": media, **desc})
         config = _config(arch, [sha256(t) for t in tars], history)
-        manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                    "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **_blob(blobs, config)},
-                    "layers": layer_descs}
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **_blob(blobs, config)},
+            "layers": layer_descs,
+        }
         mdesc = _blob(blobs, json.dumps(manifest).encode())
-        descriptors.append({"mediaType": "application/vnd.oci.image.manifest.v1+json", **mdesc,
-                            "platform": {"os": "linux", "architecture": arch}})
+        descriptors.append(
+            {
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                **mdesc,
+                "platform": {"os": "linux", "architecture": arch},
+            }
+        )
     if len(descriptors) > 1:
-        inner = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-                 "manifests": descriptors}
+        inner = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": descriptors,
+        }
         idesc = _blob(blobs, json.dumps(inner).encode())
         top = [{"mediaType": "application/vnd.oci.image.index.v1+json", **idesc}]
     else:
         top = descriptors
     index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": top}
-    files = {"oci-layout": json.dumps({"imageLayoutVersion": "1.0.0"}).encode(),
-             "index.json": json.dumps(index).encode()}
+    files = {
+        "oci-layout": json.dumps({"imageLayoutVersion": "1.0.0"}).encode(),
+        "index.json": json.dumps(index).encode(),
+    }
     for digest, data in blobs.items():
         files["blobs/sha256/" + digest.split(":", 1)[1]] = data
     if as_tar:

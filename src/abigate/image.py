@@ -31,7 +31,6 @@ import json
 import os
 import posixpath
 import re
-import stat
 import tarfile
 import tempfile
 import zlib
@@ -68,6 +67,7 @@ __all__ = [
     "merge_layers",
     "oci_arch",
     "open_image",
+    "profile_from_image",
     "select_platforms",
     "split_note",
 ]
@@ -86,19 +86,31 @@ _READ_CHUNK = 1 << 20
 
 #: abigate's architecture names → the GOARCH names OCI platforms use (and the variant, for 32-bit ARM).
 _OCI_ARCH = {
-    "x86_64": ("amd64", None), "aarch64": ("arm64", None), "i686": ("386", None), "i386": ("386", None),
-    "armv7l": ("arm", "v7"), "armv6l": ("arm", "v6"), "ppc64le": ("ppc64le", None), "s390x": ("s390x", None),
-    "riscv64": ("riscv64", None), "loongarch64": ("loong64", None), "mips64el": ("mips64le", None),
+    "x86_64": ("amd64", None),
+    "aarch64": ("arm64", None),
+    "i686": ("386", None),
+    "i386": ("386", None),
+    "armv7l": ("arm", "v7"),
+    "armv6l": ("arm", "v6"),
+    "ppc64le": ("ppc64le", None),
+    "s390x": ("s390x", None),
+    "riscv64": ("riscv64", None),
+    "loongarch64": ("loong64", None),
+    "mips64el": ("mips64le", None),
 }
 
-_INDEX_TYPES = frozenset({
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-})
-_MANIFEST_TYPES = frozenset({
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-})
+_INDEX_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    }
+)
+_MANIFEST_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    }
+)
 _BLOB_NAME = re.compile(r"^blobs/(sha256|sha384|sha512)/([0-9a-f]{32,128})$")
 _LEGACY_CONFIG = re.compile(r"^([0-9a-f]{64})\.json$")
 #: text files a runtime profile reads from a tree (``abigate.rootfs``); kept whatever their content.
@@ -192,13 +204,15 @@ class _DirStore(_Store):
         path = self._path(name)
         if path is None:
             raise OSError(f"{name}: outside the image layout")
-        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+        return open(path, "rb")
 
 
 class _TarStore(_Store):
     """An uncompressed image tar, indexed once; each file is a window on it (read with ``pread``)."""
 
-    def __init__(self, path: str, fh: BinaryIO, files: dict[str, tuple[int, int]], links: dict[str, str]) -> None:
+    def __init__(
+        self, path: str, fh: BinaryIO, files: dict[str, tuple[int, int]], links: dict[str, str]
+    ) -> None:
         self.display = path
         self.sep = "!"
         self._fh = fh
@@ -256,7 +270,7 @@ def _index_tar(path: str) -> _TarStore | None:
                 info = tf.next()
                 if info is None:
                     break
-                tf.members = []  # the index below is all that is kept
+                tf.members = []  # type: ignore[attr-defined]  # the index below is all that is kept
                 count += 1
                 name = _norm(info.name)
                 if name in ("manifest.json", "oci-layout", "index.json"):
@@ -346,8 +360,11 @@ class Image:
 
     def describe(self, pimage: PlatformImage) -> str:
         """``docker image with 3 layers`` / ``OCI image for linux/arm64 with 2 layers`` (``read_as``)."""
-        where = f" for {pimage.platform}" if pimage.platform and (self.format == "OCI" or len(self.platforms) > 1) \
+        where = (
+            f" for {pimage.platform}"
+            if pimage.platform and (self.format == "OCI" or len(self.platforms) > 1)
             else ""
+        )
         what = "docker image" if self.format == "docker" else "OCI image"
         layout = " (layout folder)" if self.container == "folder" and self.format == "OCI" else ""
         n = len(pimage.layers)
@@ -395,7 +412,9 @@ def _read_json(image: Image, name: str, digest: str | None = None) -> Any:
     if size is None:
         raise _BlobError("missing-blob", "the image names this file but does not hold it")
     if size > MAX_JSON_SIZE:
-        raise _BlobError("bad-manifest", f"{size} bytes is too large for image metadata (limit {MAX_JSON_SIZE})")
+        raise _BlobError(
+            "bad-manifest", f"{size} bytes is too large for image metadata (limit {MAX_JSON_SIZE})"
+        )
     try:
         with image.store.open(name) as fh:
             data = fh.read(MAX_JSON_SIZE + 1)
@@ -426,12 +445,19 @@ def _docker_images(image: Image) -> None:
         image.problems.append((image.store.where("manifest.json"), exc.kind, exc.message))
         return
     if not isinstance(manifest, list) or not manifest or not all(isinstance(m, dict) for m in manifest):
-        image.problems.append((image.store.where("manifest.json"), "bad-manifest",
-                               "manifest.json is not a list of image entries"))
+        image.problems.append(
+            (
+                image.store.where("manifest.json"),
+                "bad-manifest",
+                "manifest.json is not a list of image entries",
+            )
+        )
         return
     if len(manifest) > 1:
         tags = ", ".join(str((m.get("RepoTags") or ["untagged"])[0]) for m in manifest)
-        image.notes.append(f"{image.display}: the archive holds {len(manifest)} images ({tags}); each is judged")
+        image.notes.append(
+            f"{image.display}: the archive holds {len(manifest)} images ({tags}); each is judged"
+        )
     for entry in manifest:
         config_name = _norm(str(entry.get("Config") or ""))
         config: dict[str, Any] = {}
@@ -445,14 +471,18 @@ def _docker_images(image: Image) -> None:
         layers = []
         names = entry.get("Layers")
         if not isinstance(names, list):
-            image.problems.append((image.store.where("manifest.json"), "bad-manifest", "an entry has no Layers list"))
+            image.problems.append(
+                (image.store.where("manifest.json"), "bad-manifest", "an entry has no Layers list")
+            )
             continue
         for i, raw in enumerate(names):
             name = _norm(str(raw))
             digest = _digest_of_name(name)
             if digest is None and i < len(diff_ids) and isinstance(diff_ids[i], str):
                 digest = diff_ids[i]  # a legacy <id>/layer.tar is uncompressed: its bytes are the diff
-            layers.append(Layer(name=name, digest=digest, media_type="application/vnd.docker.image.rootfs.diff.tar"))
+            layers.append(
+                Layer(name=name, digest=digest, media_type="application/vnd.docker.image.rootfs.diff.tar")
+            )
         image.platforms.append(PlatformImage(platform=_platform_text(config), layers=layers, config=config))
 
 
@@ -464,19 +494,27 @@ def _oci_images(image: Image, index_name: str, digest: str | None, depth: int, p
         return
     manifests = index.get("manifests") if isinstance(index, dict) else None
     if not isinstance(manifests, list):
-        image.problems.append((image.store.where(index_name), "bad-manifest", "the index has no manifests list"))
+        image.problems.append(
+            (image.store.where(index_name), "bad-manifest", "the index has no manifests list")
+        )
         return
     for desc in manifests:
         if not isinstance(desc, dict) or not isinstance(desc.get("digest"), str):
-            image.problems.append((image.store.where(index_name), "bad-manifest", "a manifest descriptor has no digest"))
+            image.problems.append(
+                (image.store.where(index_name), "bad-manifest", "a manifest descriptor has no digest")
+            )
             continue
         annotations = desc.get("annotations") or {}
-        if isinstance(annotations, dict) and annotations.get("vnd.docker.reference.type") == "attestation-manifest":
+        if (
+            isinstance(annotations, dict)
+            and annotations.get("vnd.docker.reference.type") == "attestation-manifest"
+        ):
             continue  # build provenance stored beside the image, not a platform
         name = _blob_name(desc["digest"])
         if name is None:
-            image.problems.append((image.store.where(index_name), "bad-manifest",
-                                   f"unsupported digest {desc['digest']!r}"))
+            image.problems.append(
+                (image.store.where(index_name), "bad-manifest", f"unsupported digest {desc['digest']!r}")
+            )
             continue
         media = str(desc.get("mediaType") or "")
         plat = _platform_text(desc.get("platform")) or platform
@@ -516,10 +554,14 @@ def _oci_manifest(image: Image, name: str, digest: str, platform: str) -> None:
     for desc in manifest.get("layers") or []:
         lname = _blob_name(str(desc.get("digest", ""))) if isinstance(desc, dict) else None
         if lname is None:
-            image.problems.append((image.store.where(name), "bad-manifest", "a layer descriptor has no usable digest"))
+            image.problems.append(
+                (image.store.where(name), "bad-manifest", "a layer descriptor has no usable digest")
+            )
             continue
         layers.append(Layer(name=lname, digest=desc["digest"], media_type=str(desc.get("mediaType") or "")))
-    image.platforms.append(PlatformImage(platform=platform or _platform_text(config), layers=layers, config=config))
+    image.platforms.append(
+        PlatformImage(platform=platform or _platform_text(config), layers=layers, config=config)
+    )
 
 
 def open_image(path: str) -> Image | None:
@@ -541,8 +583,12 @@ def open_image(path: str) -> Image | None:
         store, container = tar, "tar"
     oci = store.size("index.json") is not None and store.size("oci-layout") is not None
     docker = store.size("manifest.json") is not None
-    image = Image(display=store.display, format="docker" if docker and not oci else "OCI", container=container,
-                  store=store)
+    image = Image(
+        display=store.display,
+        format="docker" if docker and not oci else "OCI",
+        container=container,
+        store=store,
+    )
     if image.format == "docker":
         _docker_images(image)
     else:
@@ -550,7 +596,9 @@ def open_image(path: str) -> Image | None:
     return image
 
 
-def select_platforms(image: Image, arch: str | None, all_platforms: bool) -> tuple[list[PlatformImage], str | None]:
+def select_platforms(
+    image: Image, arch: str | None, all_platforms: bool
+) -> tuple[list[PlatformImage], str | None]:
     """The images to judge and a note saying which was picked.
 
     *all_platforms*: every one. Otherwise the one for *arch* (a profile's architecture), or without an
@@ -562,14 +610,22 @@ def select_platforms(image: Image, arch: str | None, all_platforms: bool) -> tup
     listed = ", ".join(p.platform or "unknown" for p in found)
     if arch is not None:
         want, variant = oci_arch(arch)
-        chosen = [p for p in found if p.platform.split("/")[1:2] == [want]
-                  and (variant is None or p.platform.split("/")[2:3] in ([], [variant]))]
+        chosen = [
+            p
+            for p in found
+            if p.platform.split("/")[1:2] == [want]
+            and (variant is None or p.platform.split("/")[2:3] in ([], [variant]))
+        ]
         if chosen:
-            return chosen[:1], f"{image.display}: picked {chosen[0].platform} of {len(found)} platforms ({listed})"
+            return chosen[
+                :1
+            ], f"{image.display}: picked {chosen[0].platform} of {len(found)} platforms ({listed})"
         return [], None
     chosen = [p for p in found if p.platform == "linux/amd64"] or found[:1]
-    return chosen[:1], (f"{image.display}: picked {chosen[0].platform or 'the first image'} of {len(found)} "
-                        f"platforms ({listed}); use --all-platforms to judge each")
+    return chosen[:1], (
+        f"{image.display}: picked {chosen[0].platform or 'the first image'} of {len(found)} "
+        f"platforms ({listed}); use --all-platforms to judge each"
+    )
 
 
 def base_layer_count(pimage: PlatformImage) -> tuple[int, str]:
@@ -596,11 +652,12 @@ def base_layer_count(pimage: PlatformImage) -> tuple[int, str]:
                 if re.search(r"\b(CMD|ENTRYPOINT)\b", created) and 0 < layers_so_far < n:
                     boundary = layers_so_far
             if boundary is not None:
-                return boundary, (f"the config history: the base image ends with its CMD/ENTRYPOINT after "
-                                  f"layer {boundary}")
+                return boundary, (
+                    f"the config history: the base image ends with its CMD/ENTRYPOINT after layer {boundary}"
+                )
     if n < 2:
         return 0, "the image has a single layer"
-    return n - 1, "every layer but the top one (the config history does not show where the base ends)"
+    return n - 1, "the config history does not show where the base ends, so every layer but the top one"
 
 
 def split_note(image: Image, pimage: PlatformImage, base: int, why: str) -> str:
@@ -661,7 +718,7 @@ class _HashingReader(io.RawIOBase):
 class _Prefixed(io.RawIOBase):
     """*head* followed by the rest of *rest*: the first bytes were read to sniff the compression."""
 
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+    def __init__(self, head: bytes, rest: IO[bytes] | io.RawIOBase) -> None:
         super().__init__()
         self._head = head
         self._rest = rest
@@ -685,6 +742,10 @@ class _TempSource(FileSource):
 
     def disk_location(self) -> tuple[str, int] | None:
         return None
+
+    def fileno_for_view(self) -> int:
+        """The descriptor of the temporary file (for :meth:`MergedTree.open_file`)."""
+        return self._fd
 
     def window(self, start: int, length: int) -> _TempSource:
         start = max(0, min(start, self.size))
@@ -711,8 +772,14 @@ class MergedTree(Container):
     Also a read-only file-system view for :mod:`abigate.rootfs` (see :class:`abigate.fsview.FsView`).
     """
 
-    def __init__(self, nodes: dict[str, _Node], problems: list[tuple[str, str]], label: str,
-                 temp_files: list[IO[bytes]], keep_from: int = 0) -> None:
+    def __init__(
+        self,
+        nodes: dict[str, _Node],
+        problems: list[tuple[str, str]],
+        label: str,
+        temp_files: list[IO[bytes]],
+        keep_from: int = 0,
+    ) -> None:
         self.problems = problems
         self.label = label
         self._nodes = nodes
@@ -730,9 +797,16 @@ class MergedTree(Container):
             node = nodes[name]
             if node.layer < keep_from:
                 continue
-            self.entries.append(Entry(name=name, index=len(self.entries), type=node.type, size=node.size,
-                                      problems=list(node.problems),
-                                      readable=node.type != "special" and not node.problems))
+            self.entries.append(
+                Entry(
+                    name=name,
+                    index=len(self.entries),
+                    type=node.type,
+                    size=node.size,
+                    problems=list(node.problems),
+                    readable=node.type != "special" and not node.problems,
+                )
+            )
 
     # -- Container ---------------------------------------------------------------------------------
 
@@ -790,8 +864,13 @@ class MergedTree(Container):
             raise OSError(2, "no such file", path)
         if node.content is None:
             raise OSError(5, "content not kept (not a library or a configuration file)", path)
-        stream = self._stream(node, path)
-        return stream, stream.size  # type: ignore[return-value]
+        if isinstance(node.content, bytes):
+            return io.BytesIO(node.content), len(node.content)
+        assert isinstance(node.content, _TempSource)
+        # A second descriptor on the anonymous file: reading it moves no offset the scanner relies on (pread).
+        fh = os.fdopen(os.dup(node.content.fileno_for_view()), "rb")
+        fh.seek(node.content.base)
+        return fh, node.content.size
 
     def layer_of(self, path: str) -> int | None:
         node = self._nodes.get(path)
@@ -825,6 +904,8 @@ class _Merger:
         self.nondir: set[str] = set()
         #: hard-link target → links waiting for a lower layer to provide it.
         self.pending_hard: dict[str, list[str]] = {}
+        #: the last member read and its kept content (see :meth:`_content`).
+        self._last: tuple[tarfile.TarInfo, bytes | Source | None] | None = None
         self.count = 0
 
     def _hidden(self, name: str) -> bool:
@@ -856,8 +937,16 @@ class _Merger:
         """Read one layer forward, adding what is visible; then record what it hides from lower layers."""
         where = self.image.store.where(layer.name)
         if self.image.store.size(layer.name) is None:
-            self.member_problems.append((where, "missing-blob", f"layer {layer_index + 1} is named by the manifest "
-                                                                "but the image does not hold it; its files were not judged"))
+            self.member_problems.append(
+                (
+                    where,
+                    "missing-blob",
+                    (
+                        f"layer {layer_index + 1} is named by the manifest "
+                        "but the image does not hold it; its files were not judged"
+                    ),
+                )
+            )
             return
         removed: set[str] = set()
         opaque: set[str] = set()
@@ -884,19 +973,36 @@ class _Merger:
                     info = tf.next()
                     if info is None:
                         break
-                    tf.members = []  # stream mode keeps every header otherwise
+                    tf.members = []  # type: ignore[attr-defined]  # stream mode keeps every header otherwise
                     self.count += 1
                     if self.count > self.limits.max_members:
-                        self.problems.append(("too-many-members", f"{where}: the layers hold more than "
-                                                                  f"{self.limits.max_members} entries; the rest were "
-                                                                  "not read"))
+                        self.problems.append(
+                            (
+                                "too-many-members",
+                                (
+                                    f"{where}: the layers hold more than "
+                                    f"{self.limits.max_members} entries; the rest were "
+                                    "not read"
+                                ),
+                            )
+                        )
                         break
                     self._entry(tf, info, layer_index, record, where, here, removed, opaque, nondir)
         except DecompressionLimit as exc:
-            self.member_problems.append((where, "decompression-limit", f"{exc}; the rest of the layer was not read"))
+            self.member_problems.append(
+                (where, "decompression-limit", f"{exc}; the rest of the layer was not read")
+            )
         except (tarfile.TarError, OSError, EOFError, ValueError, zlib.error) as exc:
-            self.member_problems.append((where, "truncated", f"layer {layer_index + 1} cannot be read to its end "
-                                                             f"({exc}); the files after that point were not judged"))
+            self.member_problems.append(
+                (
+                    where,
+                    "truncated",
+                    (
+                        f"layer {layer_index + 1} cannot be read to its end "
+                        f"({exc}); the files after that point were not judged"
+                    ),
+                )
+            )
         finally:
             if stream is not None:
                 stream.close()
@@ -910,24 +1016,49 @@ class _Merger:
         if drained:
             got = hashing.hexdigest()
             if got is not None and layer.digest and got != layer.digest.partition(":")[2].lower():
-                self.member_problems.append((where, "digest-mismatch",
-                                             f"layer {layer_index + 1} hashes to {layer.digest.partition(':')[0]}:"
-                                             f"{got}, the manifest names it {layer.digest}; it was judged anyway"))
+                self.member_problems.append(
+                    (
+                        where,
+                        "digest-mismatch",
+                        (
+                            f"layer {layer_index + 1} hashes to {layer.digest.partition(':')[0]}:"
+                            f"{got}, the manifest names it {layer.digest}; it was judged anyway"
+                        ),
+                    )
+                )
         raw.close()
         self.removed |= removed
         self.opaque |= opaque
         self.nondir |= nondir
 
-    def _entry(self, tf: tarfile.TarFile, info: tarfile.TarInfo, layer_index: int, record: bool, where: str,
-               here: set[str], removed: set[str], opaque: set[str], nondir: set[str]) -> None:
+    def _entry(
+        self,
+        tf: tarfile.TarFile,
+        info: tarfile.TarInfo,
+        layer_index: int,
+        record: bool,
+        where: str,
+        here: set[str],
+        removed: set[str],
+        opaque: set[str],
+        nondir: set[str],
+    ) -> None:
         raw_name = info.name
         name = _norm(raw_name)
         if not name or name == ".":
             return
         display = f"{where}!{name}"
         if raw_name.startswith("/") or ".." in name.split("/"):
-            self.member_problems.append((display, "path-traversal", "absolute or '..' path in a layer: extracting "
-                                                                    "it would write outside the container root"))
+            self.member_problems.append(
+                (
+                    display,
+                    "path-traversal",
+                    (
+                        "absolute or '..' path in a layer: extracting "
+                        "it would write outside the container root"
+                    ),
+                )
+            )
             return
         parent, _, base = name.rpartition("/")
         if base == _OPAQUE:
@@ -935,7 +1066,7 @@ class _Merger:
             return
         if base.startswith(_WHITEOUT):
             # A whiteout of a path no lower layer holds is harmless: it simply hides nothing.
-            removed.add(f"{parent}/{base[len(_WHITEOUT):]}" if parent else base[len(_WHITEOUT):])
+            removed.add(f"{parent}/{base[len(_WHITEOUT) :]}" if parent else base[len(_WHITEOUT) :])
             return
         if info.isreg() and name in self.pending_hard:
             self._fill_hard_links(tf, info, name)
@@ -952,19 +1083,29 @@ class _Merger:
         if node is not None:
             self.nodes[name] = node
 
-    def _node(self, tf: tarfile.TarFile, info: tarfile.TarInfo, layer_index: int, name: str,
-              display: str) -> _Node | None:
+    def _node(
+        self, tf: tarfile.TarFile, info: tarfile.TarInfo, layer_index: int, name: str, display: str
+    ) -> _Node | None:
         if info.isdir():
             existing = self.nodes.get(name)
-            return existing if existing is not None and existing.type == "dir" else _Node(type="dir", layer=layer_index)
+            return (
+                existing
+                if existing is not None and existing.type == "dir"
+                else _Node(type="dir", layer=layer_index)
+            )
         if info.issym():
             link = _relative_link(name, info.linkname)
             return _Node(type="symlink", layer=layer_index, size=len(link.encode()), link=link)
         if info.islnk():
             target = _norm(info.linkname)
             if info.linkname.startswith("/") or ".." in target.split("/"):
-                return _Node(type="special", layer=layer_index, problems=[
-                    ("hardlink-outside", f"a hard link to {info.linkname!r}, outside the container root")])
+                return _Node(
+                    type="special",
+                    layer=layer_index,
+                    problems=[
+                        ("hardlink-outside", f"a hard link to {info.linkname!r}, outside the container root")
+                    ],
+                )
             source = self.nodes.get(target)
             if source is not None and source.type == "file":
                 return _Node(type="file", layer=layer_index, size=source.size, content=source.content)
@@ -973,32 +1114,61 @@ class _Merger:
         if info.isreg():
             size = info.size
             if size > self.limits.max_member_size:
-                return _Node(type="file", layer=layer_index, size=size, problems=[
-                    ("too-large", f"declares {size} bytes, more than the limit of {self.limits.max_member_size}; "
-                                  "not read")])
-            fobj = tf.extractfile(info)
-            assert fobj is not None
-            head = fobj.read(HEAD_SIZE)
-            content: bytes | Source | None = None
-            if _keep_content(name, head):
-                content = self._keep(io.BufferedReader(_Prefixed(head, fobj)), size)
+                return _Node(
+                    type="file",
+                    layer=layer_index,
+                    size=size,
+                    problems=[
+                        (
+                            "too-large",
+                            (
+                                f"declares {size} bytes, more than the limit of "
+                                f"{self.limits.max_member_size}; "
+                                "not read"
+                            ),
+                        )
+                    ],
+                )
+            content = self._content(tf, info, name)
+            if content is not None:
                 got = len(content) if isinstance(content, bytes) else content.size
                 if got < size:
-                    return _Node(type="file", layer=layer_index, size=size, problems=[
-                        ("truncated", f"the layer ends {size - got} bytes into this file")])
+                    return _Node(
+                        type="file",
+                        layer=layer_index,
+                        size=size,
+                        problems=[("truncated", f"the layer ends {size - got} bytes into this file")],
+                    )
             return _Node(type="file", layer=layer_index, size=size, content=content)
-        what = "a device file" if info.ischr() or info.isblk() else "a FIFO" if info.isfifo() else "not a regular file"
-        return _Node(type="special", layer=layer_index, problems=[("special-file", f"{what} in a layer; not read")])
+        what = (
+            "a device file"
+            if info.ischr() or info.isblk()
+            else "a FIFO"
+            if info.isfifo()
+            else "not a regular file"
+        )
+        return _Node(
+            type="special", layer=layer_index, problems=[("special-file", f"{what} in a layer; not read")]
+        )
+
+    def _content(self, tf: tarfile.TarFile, info: tarfile.TarInfo, name: str) -> bytes | Source | None:
+        """The member's bytes when worth keeping (else ``None``); read once even when asked twice, since a
+        stream-mode tar cannot go back (a file that is both visible and the target of a hard link)."""
+        if self._last is not None and self._last[0] is info:
+            return self._last[1]
+        fobj = tf.extractfile(info)
+        content: bytes | Source | None = None
+        if fobj is not None:
+            head = fobj.read(HEAD_SIZE)
+            if _keep_content(name, head):
+                content = self._keep(io.BufferedReader(_Prefixed(head, fobj)), info.size)
+        self._last = (info, content)
+        return content
 
     def _fill_hard_links(self, tf: tarfile.TarFile, info: tarfile.TarInfo, name: str) -> None:
         """A lower layer provides the target of hard links met above: give them its content."""
         links = self.pending_hard.pop(name)
-        fobj = tf.extractfile(info)
-        if fobj is None:
-            return
-        head = fobj.read(HEAD_SIZE)
-        content = (self._keep(io.BufferedReader(_Prefixed(head, fobj)), info.size) if _keep_content(name, head)
-                   else None)
+        content = self._content(tf, info, name)
         for link in links:
             node = self.nodes.get(link)
             if node is not None:
@@ -1016,8 +1186,14 @@ def _relative_link(name: str, target: str) -> str:
     return posixpath.relpath(inside or ".", folder or ".")
 
 
-def merge_layers(image: Image, pimage: PlatformImage, *, upto: int | None = None, keep_from: int = 0,
-                 limits: Limits = DEFAULT_LIMITS) -> tuple[MergedTree, list[Problem]]:
+def merge_layers(
+    image: Image,
+    pimage: PlatformImage,
+    *,
+    upto: int | None = None,
+    keep_from: int = 0,
+    limits: Limits = DEFAULT_LIMITS,
+) -> tuple[MergedTree, list[Problem]]:
     """The union of layers ``[0, upto)`` of *pimage*, as a container; members only from ``keep_from`` up.
 
     :returns: the tree (its ``problems`` are about the image as a whole) and ``(display, kind, message)``
@@ -1035,7 +1211,7 @@ def merge_layers(image: Image, pimage: PlatformImage, *, upto: int | None = None
             if node is not None:
                 node.type = "special"
                 node.problems.append(("hardlink-outside", f"a hard link to {target!r}, which no layer holds"))
-    label = f"{image.display} ({image.describe(pimage)}, layers 1-{upto})"
+    label = f"{image.display} ({image.describe(pimage)}, {'layer 1' if upto == 1 else f'layers 1-{upto}'})"
     tree = MergedTree(merger.nodes, merger.problems, label, merger.temp_files, keep_from)
     return tree, merger.member_problems
 
@@ -1043,3 +1219,64 @@ def merge_layers(image: Image, pimage: PlatformImage, *, upto: int | None = None
 def iter_problems(image: Image) -> Iterator[Problem]:
     """Problems of the image's metadata (manifests, index, config)."""
     yield from image.problems
+
+
+def profile_from_image(
+    path: str, *, arch: str | None = None, profile_id: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> tuple[dict[str, Any], str]:
+    """The runtime profile of an image's *base*: :func:`abigate.rootfs.profile_from_rootfs` over the merged
+    layers :func:`base_layer_count` calls the runtime. Returns the profile data and the report line saying
+    which layers were read.
+
+    :param arch: pick this platform of a multi-platform index (default: ``linux/amd64``, else the first).
+    :raises ProfileError: not an image, no image for *arch*, a single layer, a base that cannot be read whole,
+        or a base with no C library.
+    """
+    from abigate.errors import ProfileError
+    from abigate.rootfs import profile_from_rootfs
+
+    image = open_image(path)
+    if image is None:
+        raise ProfileError(f"{path}: not a container image (a docker save tarball or an OCI image layout)")
+    try:
+        chosen, _ = select_platforms(image, arch, False)
+        if not chosen:
+            listed = ", ".join(p.platform or "unknown" for p in image.platforms) or "none"
+            why = "; ".join(f"{p}: {m}" for p, _, m in image.problems[:3])
+            raise ProfileError(
+                f"{path}: no image for {arch or 'any platform'} (it holds {listed})"
+                + (f": {why}" if why else "")
+            )
+        pimage = chosen[0]
+        base, why = base_layer_count(pimage)
+        if base == 0:
+            raise ProfileError(f"{path}: the image has a single layer, so no lower layers can be its runtime")
+        tree, problems = merge_layers(image, pimage, upto=base, limits=limits)
+        try:
+            fatal = [
+                p
+                for p in problems
+                if p[1] in ("missing-blob", "truncated", "unreadable", "decompression-limit")
+            ]
+            if fatal:
+                raise ProfileError(
+                    f"{path}: the runtime layers cannot be read whole: "
+                    + "; ".join(f"{p}: {kind}: {m}" for p, kind, m in fatal[:3])
+                )
+            note = split_note(image, pimage, base, why)
+            data = profile_from_rootfs(
+                tree,
+                profile_id=profile_id,
+                generator="abigate profile from-image",
+                source=(
+                    f"image:{image.display}",
+                    f"the lower layers (1-{base}) of a {image.describe(pimage)}",
+                ),
+            )
+        finally:
+            tree.close()
+    finally:
+        image.close()
+    if profile_id is None and str(data["id"]).startswith("rootfs-"):
+        data["id"] = "image-" + str(data["id"])[len("rootfs-") :]
+    return data, note

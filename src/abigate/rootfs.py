@@ -19,12 +19,14 @@ from __future__ import annotations
 import errno
 import fnmatch
 import os
+import posixpath
 import re
 from typing import Any
 
 from abigate.errors import ProfileError
+from abigate.fsview import FsView, RealFs, read_head
 from abigate.loaders import GLIBC_LOADER_PATHS, GLIBC_LOADERS
-from abigate.native import read_native_file
+from abigate.native import HEAD_SIZE, read_native, sniff
 from abigate.pyabi import multiarch
 from abigate.symver import node_key
 
@@ -36,10 +38,10 @@ _GLIBC_RELEASE = re.compile(rb"release version (\d+\.\d+(?:\.\d+)?)")
 _GLIBC_FILE = re.compile(r"^libc-(\d+\.\d+(?:\.\d+)?)\.so$")
 
 
-def resolve_in_root(root: str, path: str) -> str:
-    """The host path of *path* (a path on the target) with every symlink followed inside *root*.
+def _resolve(fs: FsView, path: str) -> str:
+    """*path* (a path on the target) with every symlink followed inside the tree, relative to its root.
 
-    ``..`` never climbs above *root* and absolute link targets restart at *root*, as a ``chroot`` would
+    ``..`` never climbs above the root and absolute link targets restart at the root, as a ``chroot`` would
     see them. Raises ``OSError(ELOOP)`` on a symlink loop.
     """
     pending = [p for p in path.split("/") if p not in ("", ".")]
@@ -51,31 +53,52 @@ def resolve_in_root(root: str, path: str) -> str:
             if resolved:
                 resolved.pop()
             continue
-        candidate = os.path.join(root, *resolved, part)
-        if os.path.islink(candidate):
+        candidate = "/".join([*resolved, part])
+        if fs.kind(candidate) == "link":
             links += 1
             if links > _MAX_LINKS:
                 raise OSError(errno.ELOOP, "too many levels of symbolic links", path)
-            target = os.readlink(candidate)
+            target = fs.read_link(candidate)
             if target.startswith("/"):
                 resolved = []
             pending = [p for p in target.split("/") if p not in ("", ".")] + pending
             continue
         resolved.append(part)
-    return os.path.join(root, *resolved)
+    return "/".join(resolved)
 
 
-def _read_text(root: str, path: str) -> str | None:
+def resolve_in_root(root: str, path: str) -> str:
+    """The host path of *path* (a path on the target) with every symlink followed inside *root*.
+
+    ``..`` never climbs above *root* and absolute link targets restart at *root*, as a ``chroot`` would
+    see them. Raises ``OSError(ELOOP)`` on a symlink loop.
+    """
+    return os.path.join(root, *[p for p in _resolve(RealFs(root), path).split("/") if p])
+
+
+def _kind(fs: FsView, path: str) -> str | None:
+    """What *path* is once every symlink is followed (``None``: absent, a loop, or a dangling link)."""
     try:
-        with open(resolve_in_root(root, path), encoding="utf-8", errors="replace") as fh:
-            return fh.read()
+        return fs.kind(_resolve(fs, path))
     except OSError:
         return None
 
 
-def _os_release(root: str) -> dict[str, str]:
+def _list(fs: FsView, path: str) -> list[str]:
+    """The names in the folder *path* (symlinks followed); ``OSError`` when it is not a readable folder."""
+    return fs.list_dir(_resolve(fs, path))
+
+
+def _read_text(fs: FsView, path: str) -> str | None:
+    try:
+        return read_head(fs, _resolve(fs, path), 16 << 20).decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def _os_release(fs: FsView) -> dict[str, str]:
     for name in ("/etc/os-release", "/usr/lib/os-release"):
-        text = _read_text(root, name)
+        text = _read_text(fs, name)
         if text is None:
             continue
         out: dict[str, str] = {}
@@ -87,13 +110,13 @@ def _os_release(root: str) -> dict[str, str]:
     return {}
 
 
-def _ld_so_conf(root: str, conf: str = "/etc/ld.so.conf", seen: set[str] | None = None) -> list[str]:
+def _ld_so_conf(fs: FsView, conf: str = "/etc/ld.so.conf", seen: set[str] | None = None) -> list[str]:
     """Directories from ld.so.conf, following ``include`` globs (relative to the including file's dir)."""
     seen = set() if seen is None else seen
     if conf in seen:
         return []
     seen.add(conf)
-    text = _read_text(root, conf)
+    text = _read_text(fs, conf)
     if text is None:
         return []
     out: list[str] = []
@@ -107,12 +130,12 @@ def _ld_so_conf(root: str, conf: str = "/etc/ld.so.conf", seen: set[str] | None 
                     pattern = os.path.join(os.path.dirname(conf), pattern)
                 folder, _, glob_part = pattern.rpartition("/")
                 try:
-                    names = sorted(os.listdir(resolve_in_root(root, folder or "/")))
+                    names = _list(fs, folder or "/")
                 except OSError:
                     continue
                 for name in names:
                     if fnmatch.fnmatch(name, glob_part):
-                        out += _ld_so_conf(root, f"{folder}/{name}", seen)
+                        out += _ld_so_conf(fs, f"{folder}/{name}", seen)
             continue
         out += [item.rstrip("/") or "/" for item in re.split(r"[:,\s]+", line) if item.startswith("/")]
     return out
@@ -128,72 +151,67 @@ def _default_dirs(arch: str | None, family: str) -> list[str]:
     return out + ["/lib", "/usr/lib"]
 
 
-def _find_libc(root: str, dirs: list[str]) -> tuple[str, str, str, str]:
-    """(family, target path, host path, how) of the tree's C library."""
+def _find_libc(fs: FsView, dirs: list[str]) -> tuple[str, str, str, str]:
+    """(family, target path, path inside the tree with links followed, how) of the tree's C library."""
     for d in dirs:
-        host = resolve_in_root(root, f"{d}/libc.so.6")
-        if os.path.isfile(host):
-            return "glibc", f"{d}/libc.so.6", host, "libc.so.6"
+        if _kind(fs, f"{d}/libc.so.6") == "file":
+            return "glibc", f"{d}/libc.so.6", _resolve(fs, f"{d}/libc.so.6"), "libc.so.6"
     # Without an ld.so.conf the multiarch folders (Debian, Ubuntu) are still the loader's built-ins.
     for d in ("/lib", "/usr/lib"):
         try:
-            names = sorted(os.listdir(resolve_in_root(root, d)))
+            names = _list(fs, d)
         except OSError:
             continue
         for name in names:
-            host = resolve_in_root(root, f"{d}/{name}/libc.so.6")
-            if re.fullmatch(r"[a-z0-9_]+-linux-gnu[a-z0-9]*", name) and os.path.isfile(host):
-                return "glibc", f"{d}/{name}/libc.so.6", host, "libc.so.6"
+            path = f"{d}/{name}/libc.so.6"
+            if re.fullmatch(r"[a-z0-9_]+-linux-gnu[a-z0-9]*", name) and _kind(fs, path) == "file":
+                return "glibc", path, _resolve(fs, path), "libc.so.6"
     for d in ("/lib", "/usr/lib"):
         try:
-            names = sorted(os.listdir(resolve_in_root(root, d)))
+            names = _list(fs, d)
         except OSError:
             continue
         for name in names:
-            if re.match(r"^ld-musl-[A-Za-z0-9_]+\.so\.1$", name):
-                host = resolve_in_root(root, f"{d}/{name}")
-                if os.path.isfile(host):
-                    return "musl", f"{d}/{name}", host, name
-    raise ProfileError(f"{root}: no C library found (looked for libc.so.6 in {', '.join(dirs)} and "
+            if re.match(r"^ld-musl-[A-Za-z0-9_]+\.so\.1$", name) and _kind(fs, f"{d}/{name}") == "file":
+                return "musl", f"{d}/{name}", _resolve(fs, f"{d}/{name}"), name
+    raise ProfileError(f"{fs.label}: no C library found (looked for libc.so.6 in {', '.join(dirs)} and "
                        "ld-musl-*.so.1 in /lib, /usr/lib); is this an unpacked root filesystem?")
 
 
-def _glibc_version(host_path: str, versions: list[str]) -> tuple[str, str]:
+def _glibc_version(fs: FsView, path: str, versions: list[str]) -> tuple[str, str]:
     """glibc's version from its release string, else the ``libc-X.Y.so`` file name, else the top node."""
     try:
-        with open(host_path, "rb") as fh:
-            data = fh.read(16 << 20)
+        data = read_head(fs, path, 16 << 20)
     except OSError as exc:
-        raise ProfileError(f"{host_path}: cannot read the C library: {exc.strerror}") from None
+        raise ProfileError(f"{fs.label}: /{path}: cannot read the C library: {exc.strerror or exc}") from None
     m = _GLIBC_RELEASE.search(data)
     if m:
         return m.group(1).decode(), "release string in libc.so.6"
-    m2 = _GLIBC_FILE.match(os.path.basename(host_path))
+    m2 = _GLIBC_FILE.match(posixpath.basename(path))
     if m2:
         return m2.group(1), "file name of libc.so.6"
     numbered = sorted((n for n in versions if re.fullmatch(r"GLIBC_2\.\d+(\.\d+)?", n)), key=node_key)
     if numbered:
         return numbered[-1].split("_", 1)[1], "highest GLIBC node of libc.so.6 (a lower bound)"
-    raise ProfileError(f"{host_path}: cannot tell the glibc version")
+    raise ProfileError(f"{fs.label}: /{path}: cannot tell the glibc version")
 
 
-def _musl_version(root: str, host_path: str) -> tuple[str, str]:
-    db = _read_text(root, "/lib/apk/db/installed") or ""
+def _musl_version(fs: FsView, path: str) -> tuple[str, str]:
+    db = _read_text(fs, "/lib/apk/db/installed") or ""
     m = re.search(r"^P:musl\nV:(\d+\.\d+\.\d+)", db, re.MULTILINE)
     if m:
         return m.group(1), "Alpine package database"
     try:
-        with open(host_path, "rb") as fh:
-            data = fh.read(16 << 20)
+        data = read_head(fs, path, 16 << 20)
     except OSError as exc:
-        raise ProfileError(f"{host_path}: cannot read the C library: {exc.strerror}") from None
+        raise ProfileError(f"{fs.label}: /{path}: cannot read the C library: {exc.strerror or exc}") from None
     found = re.findall(rb"\x00(1\.\d+\.\d+)\x00", data)
     if found:
         return found[0].decode(), "version string in the musl loader"
-    raise ProfileError(f"{host_path}: cannot tell the musl version")
+    raise ProfileError(f"{fs.label}: /{path}: cannot tell the musl version")
 
 
-def _scan_libraries(root: str, dirs: list[str], arch: str, by_name: set[str]) -> dict[str, dict[str, Any]]:
+def _scan_libraries(fs: FsView, dirs: list[str], arch: str, by_name: set[str]) -> dict[str, dict[str, Any]]:
     """``{soname: {"path", "versions", "files"}}`` of every library of *arch* in *dirs*.
 
     A file is recorded under its name when that name is its soname (or it has none): DT_NEEDED holds
@@ -207,7 +225,7 @@ def _scan_libraries(root: str, dirs: list[str], arch: str, by_name: set[str]) ->
     cache: dict[str, tuple[str, str | None, list[str]] | None] = {}
     for d in dirs:
         try:
-            names = sorted(os.listdir(resolve_in_root(root, d)))
+            names = _list(fs, d)
         except OSError:
             continue
         for name in names:
@@ -215,11 +233,11 @@ def _scan_libraries(root: str, dirs: list[str], arch: str, by_name: set[str]) ->
                 continue
             target = f"{d.rstrip('/')}/{name}"
             try:
-                host = resolve_in_root(root, target)
+                host = _resolve(fs, target)
             except OSError:
                 continue
             if host not in cache:
-                cache[host] = _read_library(host)
+                cache[host] = _read_library(fs, host)
             info = cache[host]
             if info is None or info[0] != arch:
                 continue
@@ -237,7 +255,7 @@ def _scan_libraries(root: str, dirs: list[str], arch: str, by_name: set[str]) ->
     return found
 
 
-def _add_loader(root: str, arch: str, version: str, libraries: dict[str, dict[str, Any]],
+def _add_loader(fs: FsView, arch: str, version: str, libraries: dict[str, dict[str, Any]],
                 notes: dict[str, str]) -> None:
     """Make sure glibc's dynamic loader is recorded: found in the search directories, else at the path
     programs name in PT_INTERP, else (a tree without it cannot run anything, but its libc.so.6 says which
@@ -248,10 +266,10 @@ def _add_loader(root: str, arch: str, version: str, libraries: dict[str, dict[st
     interp = GLIBC_LOADER_PATHS.get(arch)
     if interp is not None:
         try:
-            host = resolve_in_root(root, interp)
+            host: str | None = _resolve(fs, interp)
         except OSError:
-            host = ""
-        info = _read_library(host) if host else None
+            host = None
+        info = _read_library(fs, host) if host is not None else None
         if info is not None and info[0] == arch and info[1] == loader:
             libraries[loader] = {"path": interp, "versions": info[2]}
             return
@@ -260,11 +278,17 @@ def _add_loader(root: str, arch: str, version: str, libraries: dict[str, dict[st
                                     f"{interp}); nodes derived from glibc {version}")
 
 
-def _read_library(host: str) -> tuple[str, str | None, list[str]] | None:
-    if not os.path.isfile(host):
+def _read_library(fs: FsView, path: str) -> tuple[str, str | None, list[str]] | None:
+    """(arch, soname, version nodes defined) of the ELF library at *path* (links already followed)."""
+    if fs.kind(path) != "file":
         return None
     try:
-        result = read_native_file(host)
+        fh, size = fs.open_file(path)
+        try:
+            head = fh.read(HEAD_SIZE)
+            result = read_native(head, fh, size) if sniff(head) is not None else None
+        finally:
+            fh.close()
     except OSError:
         return None
     if result is None or result.elf is None or result.error is not None:
@@ -274,11 +298,11 @@ def _read_library(host: str) -> tuple[str, str | None, list[str]] | None:
     return elf.arch, elf.soname, versions
 
 
-def _pythons(root: str, arch: str, family: str) -> list[dict[str, Any]]:
+def _pythons(fs: FsView, arch: str, family: str) -> list[dict[str, Any]]:
     found: dict[tuple[int, int, bool], dict[str, Any]] = {}
     for bindir in ("/usr/local/bin", "/usr/bin"):
         try:
-            names = sorted(os.listdir(resolve_in_root(root, bindir)))
+            names = _list(fs, bindir)
         except OSError:
             continue
         for name in names:
@@ -286,12 +310,12 @@ def _pythons(root: str, arch: str, family: str) -> list[dict[str, Any]]:
             if not m:
                 continue
             key = (3, int(m.group(1)), bool(m.group(2)))
-            if key in found or not os.path.isfile(resolve_in_root(root, f"{bindir}/{name}")):
+            if key in found or _kind(fs, f"{bindir}/{name}") != "file":
                 continue
             version = f"3.{m.group(1)}"
             prefix = bindir.rsplit("/", 1)[0]
             libname = f"libpython{version}{m.group(2)}.so.1.0"
-            shared = any(os.path.exists(resolve_in_root(root, f"{d}/{libname}"))
+            shared = any(_kind(fs, f"{d}/{libname}") is not None
                          for d in (f"{prefix}/lib", *_default_dirs(arch, family)))
             found[key] = {"version": version + m.group(2), "executable": f"{bindir}/{name}",
                           "shared_libpython": shared}
@@ -299,51 +323,63 @@ def _pythons(root: str, arch: str, family: str) -> list[dict[str, Any]]:
     return [found[k] for k in sorted(found, reverse=True)]
 
 
-def profile_from_rootfs(root: str, *, profile_id: str | None = None) -> dict[str, Any]:
+def profile_from_rootfs(root: str | FsView, *, profile_id: str | None = None,
+                        generator: str = "abigate profile from-rootfs",
+                        source: tuple[str, str] | None = None) -> dict[str, Any]:
     """Describe the OS tree at *root* as profile data (the TOML input format, ``kind = "captured"``).
 
+    :param root: a folder on disk, or any :class:`abigate.fsview.FsView` (the merged lower layers of a
+        container image: :func:`abigate.image.profile_from_image`).
+    :param generator: recorded as the profile's ``generator``.
+    :param source: ``(url, title)`` of the ``rootfs`` source the provenance cites (default: the folder).
     :raises ProfileError: *root* is not a readable directory or holds no recognisable C library.
     """
-    if not os.path.isdir(root):
-        raise ProfileError(f"{root}: not a directory (give the folder of an unpacked root filesystem)")
-    try:
-        os.listdir(root)
-    except OSError as exc:
-        raise ProfileError(f"{root}: cannot read the directory: {exc.strerror}") from None
-    root = os.path.abspath(root)
-    osr = _os_release(root)
-    conf_dirs = _ld_so_conf(root)
-    family, libc_path, libc_host, _ = _find_libc(root, [*conf_dirs, *_default_dirs(None, "glibc")])
-    libc_info = _read_library(libc_host)
+    if isinstance(root, str):
+        if not os.path.isdir(root):
+            raise ProfileError(f"{root}: not a directory (give the folder of an unpacked root filesystem)")
+        try:
+            os.listdir(root)
+        except OSError as exc:
+            raise ProfileError(f"{root}: cannot read the directory: {exc.strerror}") from None
+        fs: FsView = RealFs(os.path.abspath(root))
+        source = source or (f"rootfs:{fs.label}", "unpacked root filesystem")
+    else:
+        fs = root
+        source = source or (f"rootfs:{fs.label}", "root filesystem")
+    osr = _os_release(fs)
+    conf_dirs = _ld_so_conf(fs)
+    family, libc_path, libc_host, _ = _find_libc(fs, [*conf_dirs, *_default_dirs(None, "glibc")])
+    libc_info = _read_library(fs, libc_host)
     if libc_info is None:
-        raise ProfileError(f"{root}: {libc_path} is not a readable ELF library")
+        raise ProfileError(f"{fs.label}: {libc_path} is not a readable ELF library")
     arch = libc_info[0]
     if family == "glibc":
-        version, how = _glibc_version(libc_host, libc_info[2])
+        version, how = _glibc_version(fs, libc_host, libc_info[2])
     else:
-        version, how = _musl_version(root, libc_host)
+        version, how = _musl_version(fs, libc_host)
     dirs: list[str] = []
     seen: set[str] = set()
     for d in [*conf_dirs, *_default_dirs(arch, family)]:
         try:
-            host = resolve_in_root(root, d)
+            host = _resolve(fs, d)
         except OSError:
             continue
-        if host in seen or not os.path.isdir(host):
+        if host in seen or fs.kind(host) != "dir":
             continue
         seen.add(host)
         dirs.append(d)
     by_name = set(dirs) if family == "musl" else set(_default_dirs(arch, family)) & set(dirs)
-    libraries = _scan_libraries(root, dirs, arch, by_name)
+    libraries = _scan_libraries(fs, dirs, arch, by_name)
     derived_notes: dict[str, str] = {}
     if family == "musl" and "libc.so" not in libraries:
         libraries["libc.so"] = {"path": libc_path, "versions": []}
     if family == "glibc":
-        _add_loader(root, arch, version, libraries, derived_notes)
+        _add_loader(fs, arch, version, libraries, derived_notes)
     pid = profile_id or f"rootfs-{osr.get('ID', 'linux')}-{osr.get('VERSION_ID', 'unknown')}-{arch}"
-    title = f"{osr.get('PRETTY_NAME', 'Linux')} ({arch}), read from a root filesystem"
+    where = "a root filesystem" if isinstance(root, str) else fs.label
+    title = f"{osr.get('PRETTY_NAME', 'Linux')} ({arch}), read from {where}"
     data: dict[str, Any] = {"schema": 1, "id": pid, "title": title, "kind": "captured",
-                            "generator": "abigate profile from-rootfs", "arch": arch}
+                            "generator": generator, "arch": arch}
     version_tuple = tuple(int(x) for x in version.split("."))
     data["refuses_exec_stack"] = family == "glibc" and version_tuple >= (2, 41)
     data["library_paths"] = dirs
@@ -365,10 +401,10 @@ def profile_from_rootfs(root: str, *, profile_id: str | None = None) -> dict[str
             entry["version"] = version
         libs[name] = entry
     data["libraries"] = libs
-    pythons = _pythons(root, arch, family)
+    pythons = _pythons(fs, arch, family)
     if pythons:
         data["python"] = [dict(p, confidence="verified", sources=["rootfs"]) for p in pythons]
-    data["sources"] = {"rootfs": {"url": f"rootfs:{root}", "title": "unpacked root filesystem"}}
+    data["sources"] = {"rootfs": {"url": source[0], "title": source[1]}}
     cite = {"confidence": "verified", "sources": ["rootfs"]}
     data["provenance"] = {
         "arch": dict(cite, note=f"e_machine of {libc_path}"),

@@ -806,11 +806,12 @@ def scan_path(
     max_metadata_size: int = archive.MAX_METADATA_SIZE,
     progress: ProgressCallback | None = None,
     engine: str = "abigate",
+    image_options: ImageOptions | None = None,
 ) -> ArtifactFacts:
     """Scan one wheel, zip, folder or file (see :func:`scan_paths` for the keyword arguments)."""
     return scan_paths(
         [path], jobs=jobs, max_nesting_depth=max_nesting_depth, max_members=max_members,
         max_member_size=max_member_size, max_total_size=max_total_size, max_ratio=max_ratio,
         max_nested_in_memory=max_nested_in_memory, max_metadata_size=max_metadata_size, progress=progress,
-        engine=engine,
+        engine=engine, image_options=image_options,
     )[0]

@@ -24,6 +24,7 @@ from abigate.errors import UsageError
 if TYPE_CHECKING:
     from abigate.facts import ArtifactFacts
     from abigate.findings import Report
+    from abigate.profile import Profile
 
 __all__ = ["check", "nothing_to_check", "split_selectors", "use_colour", "with_native_counts"]
 
@@ -66,9 +67,28 @@ def with_native_counts(report: Report, facts: Sequence[ArtifactFacts]) -> Report
     for result, art in zip(report.artifacts, facts, strict=True):
         count = sum(len(a.native_files) for a in art.walk())
         results.append(replace(result, native_files=count))
+        notes.extend(note for a in art.walk() for note in a.notes)
         if count == 0 and not any(a.problems for a in art.walk()):
             notes.append(f"{art.path}: no native files: nothing to load")
     return replace(report, artifacts=tuple(results), notes=tuple(notes))
+
+
+#: ``--profile image``: the runtime is the checked image's own base layers.
+IMAGE_PROFILE = "image"
+
+
+def _image_runtime(profile_ids: Sequence[str], artifacts: Sequence[str]) -> Profile:
+    """The profile of the image's base layers, for ``--profile image`` (one image, no other profile)."""
+    from abigate.image import profile_from_image
+    from abigate.profiles import parse_profile_text
+    from abigate.profiles._render import dumps_toml
+
+    if len(set(profile_ids)) > 1:
+        raise UsageError("--profile image takes the runtime from the image itself; give no other profile")
+    if len(artifacts) != 1:
+        raise UsageError("--profile image judges one container image at a time")
+    data, _ = profile_from_image(artifacts[0])
+    return parse_profile_text(dumps_toml(data), f"image:{artifacts[0]}")
 
 
 def use_colour(choice: str, *, to_file: bool) -> bool:
@@ -150,6 +170,12 @@ def use_colour(choice: str, *, to_file: bool) -> bool:
 @click.option(
     "--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes for large files."
 )
+@click.option(
+    "--all-platforms",
+    is_flag=True,
+    help="Judge every image of a multi-platform container image index (default: the one for the profile's "
+    "architecture).",
+)
 @click.option("--debug", is_flag=True, help="Show the Python traceback of an internal error.")
 def check(
     artifacts: tuple[str, ...],
@@ -167,14 +193,20 @@ def check(
     verbose: bool,
     colour: str,
     jobs: int | None,
+    all_platforms: bool,
     debug: bool,
 ) -> None:
     """Check that every native file in ARTIFACT (wheel, zip, folder or file) will load on the target runtime.
+
+    A container image (docker save tarball, OCI layout folder or tar) is judged as the files a container
+    sees. --profile image takes the runtime from the image itself: its base layers become the profile and
+    the layers above them are judged ("will my app layer load on this image's base?").
 
     \b
     Examples:
       abigate check function.zip -p aws-lambda-python3.12-arm64
       abigate check dist/*.whl -p debian-12 -p aws-lambda-python3.11 --format json -o report.json
+      abigate check app.tar --profile image
 
     Exit status: 0 compatible, 1 incompatible or unreadable, 2 usage or configuration error, 3 internal error.
     """
@@ -229,19 +261,29 @@ def check(
         written = f'{config.source or "[tool.abigate]"}: python = "{config.python}"'
     if target_python is not None:
         parse_python(target_python, known=True, what=written)  # an unknown version fails before any profile
+    for item in artifacts:
+        if _GLOB_CHARS.search(item) and not os.path.lexists(item):
+            raise UsageError(f"{item}: no such file or directory; the pattern matched nothing to check")
+    from abigate.image import ImageOptions
+
     loaded = []
-    for pid in dict.fromkeys(profile_ids):
-        profile = load_profile(pid)
-        loaded.append(with_python(profile, target_python, what=written) if target_python else profile)
+    if IMAGE_PROFILE in profile_ids:
+        loaded.append(_image_runtime(profile_ids, artifacts))
+        image_options = ImageOptions(arch=loaded[0].arch, runtime_split=True)
+    else:
+        for pid in dict.fromkeys(profile_ids):
+            loaded.append(load_profile(pid))
+        arches = {p.arch for p in loaded}
+        # One scan serves every profile: with profiles of several architectures every platform is judged.
+        image_options = ImageOptions(arch=next(iter(arches)) if len(arches) == 1 else None,
+                                     all_platforms=all_platforms or len(arches) > 1)
+    loaded = [with_python(p, target_python, what=written) if target_python else p for p in loaded]
     if len({p.id for p in loaded}) != len(loaded):
         raise UsageError("the same profile was given twice under different names")
 
     from abigate.scan import scan_paths
 
-    for item in artifacts:
-        if _GLOB_CHARS.search(item) and not os.path.lexists(item):
-            raise UsageError(f"{item}: no such file or directory; the pattern matched nothing to check")
-    facts = scan_paths(artifacts, jobs=jobs)
+    facts = scan_paths(artifacts, jobs=jobs, image_options=image_options)
     for art in facts:
         empty = nothing_to_check(art)
         if empty:

@@ -1,4 +1,4 @@
-"""``abigate profile …``: list, show, validate, probe, capture, from-rootfs and diff runtime profiles.
+"""``abigate profile …``: list, show, validate, probe, capture, from-rootfs, from-image and diff profiles.
 
 Output goes to stdout (or ``-o FILE``); errors are :class:`abigate.errors.ProfileError` and become exit 2 in
 ``abigate.cli``. Nothing here judges artifacts.
@@ -157,6 +157,28 @@ def from_rootfs(root: str, output: str | None, profile_id: str | None, fmt: str)
     data = profile_from_rootfs(root, profile_id=profile_id)
     text = f"# Read from the root filesystem {os.path.abspath(root)} by abigate profile from-rootfs\n" + dumps_toml(data)
     p = parse_profile_text(text, f"rootfs:{root}")
+    _write(profile_to_json(p) if fmt == "json" else text, output)
+
+
+@profile.command("from-image")
+@click.argument("image", metavar="IMAGE")
+@click.option("-o", "--output", metavar="FILE", help="Write the profile to FILE instead of stdout.")
+@click.option("--id", "profile_id", metavar="ID", help="Id of the new profile (default: image-<os>-<arch>).")
+@click.option("--arch", metavar="ARCH", help="The platform of a multi-platform image (x86_64, aarch64…).")
+@click.option("--format", "fmt", type=click.Choice(["toml", "json"]), default="toml", show_default=True)
+def from_image(image: str, output: str | None, profile_id: str | None, arch: str | None, fmt: str) -> None:
+    """Build a profile from a container image's base layers (docker save tarball, OCI layout); runs nothing.
+
+    The base is what `check --profile image` uses: the layers up to the base image's last CMD/ENTRYPOINT
+    in the config history, else every layer but the top one. Nothing is extracted.
+    """
+    from abigate.image import profile_from_image
+    from abigate.profiles import parse_profile_text, profile_to_json
+    from abigate.profiles._render import dumps_toml
+
+    data, note = profile_from_image(image, arch=arch, profile_id=profile_id)
+    text = f"# Read by abigate profile from-image: {note}\n" + dumps_toml(data)
+    p = parse_profile_text(text, f"image:{image}")
     _write(profile_to_json(p) if fmt == "json" else text, output)
 
 

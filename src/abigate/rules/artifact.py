@@ -144,7 +144,7 @@ def digest_mismatch(ctx: Context) -> Iterator[Violation]:
     built, so what was checked is not what was signed or pushed.
 
     Example:
-    ``app.tar!blobs/sha256/63db…: ABG004 layer 2 hashes to sha256:3a74…, the manifest names it sha256:63db…``
+    ``app.tar!blobs/sha256/63db…: ABG004 layer 2 hashes to sha256:3a74…, the manifest: sha256:63db…``
 
     How to fix:
     Save or copy the image again (``docker save``, ``skopeo copy``); check the transfer (a truncated

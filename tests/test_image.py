@@ -1,0 +1,429 @@
+"""Container images (issue 8): docker save tarballs and OCI layouts built here, judged as their merged layers.
+
+Images are written with tarfile/gzip/json/hashlib (``tests/imagebuild.py``) from committed ELF fixtures:
+``glibc/v2_34.so`` needs GLIBC_2.34 (pthread_create, dlopen), ``glibc/v2_17.so`` is a manylinux2014-level
+build (GLIBC_2.17 at most), ``rootfs/aarch64/libc.so.6`` is an aarch64 glibc defining GLIBC_2.17…2.28.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import struct
+from pathlib import Path
+
+import pytest
+from imagebuild import Item, docker_save, layer_tar, oci_layout, sha256
+
+from abigate import image as image_mod
+from abigate.cli import main
+from abigate.errors import ProfileError
+from abigate.image import ImageOptions, base_layer_count, open_image, profile_from_image
+from abigate.profiles import load_profile
+from abigate.scan import scan_path
+
+ELF = Path(__file__).resolve().parent.parent / "testdata" / "elf"
+LAMBDA = "aws-lambda-python3.11"
+SITE = "var/lang/lib/python3.11/site-packages"
+V234 = (ELF / "glibc/v2_34.so").read_bytes()
+V217 = (ELF / "glibc/v2_17.so").read_bytes()
+
+
+def _base() -> list[Item]:
+    return [
+        Item("etc", kind="dir"),
+        Item("etc/os-release", b'ID=amzn\nVERSION_ID="2"\n'),
+        Item("usr/lib64/libbase.so.1", V217),
+        Item(
+            "usr/lib64/libbase.so", kind="symlink", target="/usr/lib64/libbase.so.1"
+        ),  # absolute: in the image
+    ]
+
+
+def _app() -> list[Item]:
+    """cryptography's extension as built for glibc 2.34 (like cryptography 46's _rust.abi3.so)."""
+    return [
+        Item(f"{SITE}/cryptography", kind="dir"),
+        Item(f"{SITE}/cryptography/_rust.abi3.so", V234),
+        Item("etc/motd", b"CORRUPT-ME\n"),
+    ]
+
+
+def _fix() -> list[Item]:
+    """The next layer reinstalls cryptography from a manylinux2014 wheel: the old folder is made opaque."""
+    return [Item(f"{SITE}/cryptography/.wh..wh..opq"), Item(f"{SITE}/cryptography/_rust.abi3.so", V217)]
+
+
+def _check(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["check", "--no-config", "--color", "never", *args])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def _findings(
+    path: Path, profile: str, capsys: pytest.CaptureFixture[str], *extra: str
+) -> tuple[int, set[str]]:
+    """Exit status and ``code member`` of every finding, from the JSON report."""
+    code = main(["check", "--no-config", "--format", "json", "-p", profile, *extra, str(path)])
+    report = json.loads(capsys.readouterr().out)
+    found = {f"{f['code']} {f.get('member') or ''}" for a in report["artifacts"] for f in a["findings"]}
+    return code, found
+
+
+# -- the done-when cases ----------------------------------------------------------------------------------
+
+
+def test_glibc_234_layer_fails_lambda(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    img = docker_save(tmp_path / "app.tar", [_base(), _app()])
+    code, out = _check(["-p", LAMBDA, str(img)], capsys)
+    assert code == 1
+    assert "GLIBC_2.34" in out and f"{SITE}/cryptography/_rust.abi3.so" in out
+    facts = scan_path(img, jobs=1)
+    assert facts.kind == "image" and facts.read_as == "docker image with 2 layers"
+    assert {n.member for n in facts.native_files} == {
+        f"{SITE}/cryptography/_rust.abi3.so",
+        "usr/lib64/libbase.so.1",
+    }
+
+
+def test_top_layer_whiteout_and_manylinux_build_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    img = docker_save(tmp_path / "fixed.tar", [_base(), _app(), _fix()])
+    code, out = _check(["-p", LAMBDA, str(img)], capsys)
+    assert code == 0, out
+    (native,) = [n for n in scan_path(img, jobs=1).native_files if "cryptography" in n.member]
+    assert native.elf is not None and native.elf.max_glibc == "GLIBC_2.17"
+
+
+def test_whiteout_file_removes_a_lower_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    removed = [Item(f"{SITE}/cryptography/.wh._rust.abi3.so"), Item("opt/.wh.never-existed")]
+    img = docker_save(tmp_path / "rm.tar", [_base(), _app(), removed])
+    facts = scan_path(img, jobs=1)
+    assert [n.member for n in facts.native_files] == ["usr/lib64/libbase.so.1"]
+    assert not facts.problems  # a whiteout of a path no layer holds is harmless
+    assert _check(["-p", LAMBDA, str(img)], capsys)[0] == 0
+
+
+@pytest.mark.parametrize("form", ["folder", "tar", "tar-uncompressed", "tar-zstd"])
+def test_oci_layout_gives_the_docker_save_verdict(
+    form: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for layers, want in (([_base(), _app()], 1), ([_base(), _app(), _fix()], 0)):
+        saved = docker_save(tmp_path / "docker.tar", layers)
+        compress = {"tar-uncompressed": "none", "tar-zstd": "zstd"}.get(form, "gzip")
+        target = tmp_path / ("oci" if form == "folder" else "oci.tar")
+        shutil.rmtree(target, ignore_errors=True)
+        if form == "folder":
+            target.mkdir()
+        oci = oci_layout(target, {"linux/amd64": layers}, as_tar=form != "folder", compress=compress)
+        docker_code, docker_found = _findings(saved, LAMBDA, capsys)
+        oci_code, oci_found = _findings(oci, LAMBDA, capsys)
+        assert docker_code == oci_code == want
+        assert docker_found == oci_found
+        assert scan_path(oci, jobs=1).read_as.startswith("OCI image")
+
+
+def test_digest_mismatch_is_abg004_and_the_rest_is_judged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    img = docker_save(tmp_path / "bad.tar", [_base(), _app()], corrupt_layer=1)
+    code, found = _findings(img, LAMBDA, capsys)
+    assert code == 1
+    codes = {f.split()[0] for f in found}
+    assert "ABG004" in codes and "ABG201" in codes and "ABG001" not in codes
+    oci = oci_layout(
+        tmp_path / "oci.tar",
+        {"linux/amd64": [_base(), _app()]},
+        as_tar=True,
+        compress="none",
+        corrupt_layer=1,
+    )
+    facts = scan_path(oci, jobs=1)
+    (problem,) = facts.problems
+    assert problem.kind == "digest-mismatch" and problem.path.startswith(f"{oci}!blobs/sha256/")
+
+
+def test_clean_images_have_no_digest_problem(tmp_path: Path) -> None:
+    for path in (
+        docker_save(tmp_path / "d.tar", [_base(), _app()]),
+        oci_layout(tmp_path / "o.tar", {"linux/amd64": [_base(), _app()]}, as_tar=True),
+    ):
+        assert scan_path(path, jobs=1).problems == ()
+
+
+# -- the image as its own runtime ------------------------------------------------------------------------
+
+
+def _elf_hash(name: bytes) -> int:
+    h = 0
+    for c in name:
+        h = ((h << 4) + c) & 0xFFFFFFFF
+        g = h & 0xF0000000
+        if g:
+            h ^= g >> 24
+        h &= ~g & 0xFFFFFFFF
+    return h
+
+
+def _aarch64_needing(version: bytes) -> bytes:
+    """``arch/aarch64-glibc2.28.so`` with its GLIBC_2.28 requirement renamed (same length, hash updated)."""
+    data = (ELF / "arch/aarch64-glibc2.28.so").read_bytes()
+    old_hash, new_hash = (struct.pack("<I", _elf_hash(v)) for v in (b"GLIBC_2.28", version))
+    assert data.count(b"GLIBC_2.28\x00") == 1 and data.count(old_hash) == 1
+    return data.replace(b"GLIBC_2.28\x00", version + b"\x00").replace(old_hash, new_hash)
+
+
+def _glibc_231_base() -> list[Item]:
+    libc = (ELF / "rootfs/aarch64/libc.so.6").read_bytes()
+    assert libc.count(b"release version 2.28") == 1
+    libc = libc.replace(b"release version 2.28", b"release version 2.31")
+    return [
+        Item("lib/aarch64-linux-gnu/libc-2.31.so", libc),
+        Item("lib/aarch64-linux-gnu/libc.so.6", kind="symlink", target="libc-2.31.so"),
+        Item("lib/ld-linux-aarch64.so.1", kind="symlink", target="/lib/aarch64-linux-gnu/libc-2.31.so"),
+        Item("etc/os-release", b'ID=debian\nVERSION_ID="11"\nPRETTY_NAME="Debian GNU/Linux 11 (bullseye)"\n'),
+    ]
+
+
+def test_profile_image_judges_the_app_layer_against_the_base(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new = docker_save(
+        tmp_path / "new.tar",
+        [_glibc_231_base(), [Item("app/_x.so", _aarch64_needing(b"GLIBC_2.34"))]],
+        arch="arm64",
+    )
+    code, out = _check(["--profile", "image", str(new)], capsys)
+    assert code == 1, out
+    assert "GLIBC_2.34" in out and "app/_x.so" in out
+    assert "runtime = layer 1 of 2" in out and "judged: layer 2" in out
+    assert "libc-2.31.so" not in out  # the base is the runtime, not judged
+    old = docker_save(
+        tmp_path / "old.tar",
+        [_glibc_231_base(), [Item("app/_x.so", _aarch64_needing(b"GLIBC_2.17"))]],
+        arch="arm64",
+    )
+    code, out = _check(["--profile", "image", str(old)], capsys)
+    assert code == 0, out
+
+
+def test_profile_from_image_writes_a_valid_profile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    img = docker_save(tmp_path / "app.tar", [_glibc_231_base(), [Item("app/_x.so", V217)]], arch="arm64")
+    out = tmp_path / "image.toml"
+    assert main(["profile", "from-image", str(img), "-o", str(out)]) == 0
+    assert main(["profile", "validate", str(out)]) == 0
+    profile = load_profile(str(out))
+    assert (profile.id, profile.arch, profile.libc_version_text) == (
+        "image-debian-11-aarch64",
+        "aarch64",
+        "2.31",
+    )
+    assert "GLIBC_2.28" in profile.library("libc.so.6").versions  # type: ignore[union-attr]
+    capsys.readouterr()
+
+
+def test_from_image_and_folder_give_the_same_profile(tmp_path: Path) -> None:
+    """The merged-layer view and the folder view run the same rootfs code."""
+    img = docker_save(tmp_path / "app.tar", [_glibc_231_base(), [Item("app/_x.so", V217)]], arch="arm64")
+    from_image, _ = profile_from_image(str(img))
+    root = tmp_path / "root"
+    for item in _glibc_231_base():
+        path = root / item.name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if item.kind == "symlink":
+            path.symlink_to(item.target)
+        else:
+            path.write_bytes(item.data)
+    from abigate.rootfs import profile_from_rootfs
+
+    from_folder = profile_from_rootfs(str(root))
+    for key in ("arch", "libc", "library_paths", "libraries", "os"):
+        assert from_image[key] == from_folder[key], key
+
+
+def test_base_ends_at_the_base_images_cmd() -> None:
+    history = [
+        {"created_by": "/bin/sh -c #(nop) ADD file:abc in / "},
+        {"created_by": "RUN /bin/sh -c apt-get install -y python3 # buildkit"},
+        {"created_by": '/bin/sh -c #(nop)  CMD ["bash"]', "empty_layer": True},
+        {"created_by": "COPY app /app # buildkit"},
+        {"created_by": 'CMD ["python3", "/app/main.py"]', "empty_layer": True},
+    ]
+    pimage = image_mod.PlatformImage(
+        platform="linux/amd64",
+        layers=[image_mod.Layer(name=str(i), digest=None) for i in range(3)],
+        config={"history": history},
+    )
+    assert base_layer_count(pimage)[0] == 2
+    pimage.config = {}
+    assert base_layer_count(pimage) == (2, base_layer_count(pimage)[1])
+    assert "every layer but the top one" in base_layer_count(pimage)[1]
+
+
+def test_profile_image_refuses_a_single_layer_and_a_non_image(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one = docker_save(tmp_path / "one.tar", [_glibc_231_base()], arch="arm64")
+    with pytest.raises(ProfileError, match="single layer"):
+        profile_from_image(str(one))
+    assert _check(["--profile", "image", str(one)], capsys)[0] == 2
+    plain = tmp_path / "plain.tar"
+    plain.write_bytes(layer_tar([Item("x", b"x")]))
+    with pytest.raises(ProfileError, match="not a container image"):
+        profile_from_image(str(plain))
+
+
+# -- multi-platform indexes ---------------------------------------------------------------------------------
+
+
+def _two_platforms(tmp_path: Path) -> Path:
+    arm = [[Item("app/_x.so", (ELF / "arch/aarch64-glibc2.17.so").read_bytes())]]
+    return oci_layout(
+        tmp_path / "multi.tar", {"linux/amd64": [_base(), _app()], "linux/arm64": arm}, as_tar=True
+    )
+
+
+def test_index_picks_the_profiles_architecture(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    img = _two_platforms(tmp_path)
+    code, out = _check(["-p", LAMBDA, str(img)], capsys)
+    assert code == 1 and "GLIBC_2.34" in out and "picked linux/amd64" in out
+    code, out = _check(["-p", "aws-lambda-python3.11-arm64", str(img)], capsys)
+    assert code == 0, out
+    assert "picked linux/arm64" in out
+
+
+def test_scan_without_profile_says_which_platform(tmp_path: Path) -> None:
+    facts = scan_path(_two_platforms(tmp_path), jobs=1)
+    assert facts.read_as == "OCI image for linux/amd64 with 2 layers"
+    assert any("picked linux/amd64 of 2 platforms" in n for n in facts.notes)
+
+
+def test_all_platforms_reports_each(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    img = _two_platforms(tmp_path)
+    facts = scan_path(img, jobs=1, image_options=ImageOptions(all_platforms=True))
+    assert [a.read_as for a in facts.nested] == [
+        "OCI image for linux/amd64 with 2 layers",
+        "OCI image for linux/arm64 with 1 layer",
+    ]
+    code, found = _findings(img, LAMBDA, capsys, "--all-platforms")
+    assert code == 1
+    assert any(f.startswith("ABG201") for f in found)  # amd64: GLIBC_2.34
+    assert any(f.startswith("ABG10") for f in found)  # arm64 judged too: wrong machine for x86_64
+
+
+def test_index_without_the_profiles_platform_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    img = oci_layout(
+        tmp_path / "arm.tar",
+        {"linux/arm64": [[Item("a", b"a")]], "linux/s390x": [[Item("b", b"b")]]},
+        as_tar=True,
+    )
+    code, out = _check(["-p", LAMBDA, str(img)], capsys)
+    assert code == 1 and "no-matching-platform" in out
+
+
+# -- bad input ---------------------------------------------------------------------------------------------
+
+
+def test_traversal_names_are_unsafe_and_the_rest_is_judged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    evil = [Item("../../etc/cron.d/x", b"x"), Item("/etc/passwd", b"root"), *_app()]
+    img = docker_save(tmp_path / "evil.tar", [_base(), evil])
+    code, found = _findings(img, LAMBDA, capsys)
+    assert code == 1
+    assert sum(f.startswith("ABG003") for f in found) == 2
+    assert any(f.startswith("ABG201") for f in found)
+
+
+def test_missing_layer_is_a_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    img = docker_save(tmp_path / "missing.tar", [_base(), [Item("app/ok.so", V217)]], drop_layer=1)
+    code, out = _check(["-p", LAMBDA, str(img)], capsys)
+    assert code == 1 and "missing-blob" in out and "Traceback" not in out
+
+
+def test_truncated_layer_is_a_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    big = [Item(f"app/f{i}.so", V217) for i in range(6)]
+    img = docker_save(tmp_path / "cut.tar", [_base(), big], truncate_layer=1)
+    facts = scan_path(img, jobs=1)
+    kinds = {p.kind for p in facts.problems}
+    assert kinds & {"truncated", "digest-mismatch"} and "truncated" in kinds
+    assert _check(["-p", LAMBDA, str(img)], capsys)[0] == 1
+
+
+def test_devices_and_hard_links(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    layer = [
+        Item("dev/null", kind="chardev"),
+        Item("app/lib.so", V234),
+        Item("app/same.so", kind="hardlink", target="app/lib.so"),  # inside the layer: judged like the file
+        Item("app/outside.so", kind="hardlink", target="../../etc/shadow"),
+        Item("app/nowhere.so", kind="hardlink", target="opt/not/there.so"),
+    ]
+    img = docker_save(tmp_path / "links.tar", [_base(), layer])
+    facts = scan_path(img, jobs=1)
+    assert {n.member for n in facts.native_files} >= {"app/lib.so", "app/same.so"}
+    kinds = {(p.path.rsplit("!", 1)[-1], p.kind) for p in facts.problems}
+    assert {
+        ("dev/null", "special-file"),
+        ("app/outside.so", "hardlink-outside"),
+        ("app/nowhere.so", "hardlink-outside"),
+    } <= kinds
+    code, found = _findings(img, LAMBDA, capsys)
+    assert code == 1 and "ABG003 app/outside.so" in found and "ABG001 dev/null" in found
+
+
+def test_hard_link_into_a_lower_layer(tmp_path: Path) -> None:
+    img = docker_save(
+        tmp_path / "hl.tar",
+        [_base(), [Item("app/copy.so", kind="hardlink", target="usr/lib64/libbase.so.1")]],
+    )
+    facts = scan_path(img, jobs=1)
+    (copy,) = [n for n in facts.native_files if n.member == "app/copy.so"]
+    assert copy.elf is not None and not facts.problems
+
+
+def test_absolute_symlinks_resolve_inside_the_image(tmp_path: Path) -> None:
+    facts = scan_path(docker_save(tmp_path / "s.tar", [_base()]), jobs=1)
+    (link,) = facts.links
+    assert link.resolved == "usr/lib64/libbase.so.1"
+    assert not facts.problems
+
+
+def test_members_beyond_the_memory_cap_go_to_anonymous_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(image_mod, "MEMORY_MEMBER_CAP", 100)
+    monkeypatch.setattr(image_mod, "MEMORY_BUDGET", 100)
+    img = docker_save(tmp_path / "app.tar", [_base(), _app()])
+    before = set(Path("/tmp").iterdir()) if Path("/tmp").is_dir() else set()
+    code, out = _check(["-p", LAMBDA, str(img)], capsys)
+    assert code == 1 and "GLIBC_2.34" in out
+    after = set(Path("/tmp").iterdir()) if Path("/tmp").is_dir() else set()
+    assert after <= before | {p for p in after if p.name.startswith("pytest")}  # nothing named was left
+
+
+def test_broken_metadata_is_a_finding_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "oci"
+    root.mkdir()
+    oci_layout(root, {"linux/amd64": [_base()]})
+    (root / "index.json").write_text('{"manifests": [{"digest": "sha256:' + "0" * 64 + '"}]}')
+    code, out = _check(["-p", LAMBDA, str(root)], capsys)
+    assert code == 1 and "missing-blob" in out and "Traceback" not in out
+    (root / "index.json").write_text("not json")
+    code, out = _check(["-p", LAMBDA, str(root)], capsys)
+    assert code == 1 and "bad-manifest" in out
+
+
+def test_not_an_image_is_left_to_the_other_readers(tmp_path: Path) -> None:
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "index.json").write_text("{}")  # no oci-layout: an ordinary folder
+    assert open_image(str(folder)) is None
+    plain = tmp_path / "p.tar"
+    plain.write_bytes(layer_tar([Item("manifest.txt", b"x")]))
+    assert open_image(str(plain)) is None
+    assert sha256(b"").startswith("sha256:e3b0")
