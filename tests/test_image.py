@@ -427,3 +427,21 @@ def test_not_an_image_is_left_to_the_other_readers(tmp_path: Path) -> None:
     plain.write_bytes(layer_tar([Item("manifest.txt", b"x")]))
     assert open_image(str(plain)) is None
     assert sha256(b"").startswith("sha256:e3b0")
+
+
+def test_an_image_is_the_whole_file_system_for_library_search(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """liba needs libb and has no RPATH: the image's /usr/lib64 copy is found where the profile searches
+    /usr/lib64 (Lambda), and is not where it does not (Debian searches its multiarch folders)."""
+    libs = ELF / "bundle/chain_rpath/pkg.libs"
+    img = docker_save(
+        tmp_path / "dep.tar",
+        [
+            [Item("usr/lib64/libb-1234abcd.so.1", (libs / "libb-1234abcd.so.1").read_bytes())],
+            [Item("opt/x/liba.so.1", (libs / "liba-5e6f7a8b.so.1").read_bytes())],
+        ],
+    )
+    assert _findings(img, LAMBDA, capsys) == (0, set())
+    code, found = _findings(img, "debian-12", capsys)
+    assert code == 1 and "ABG402 opt/x/liba.so.1" in found

@@ -175,7 +175,10 @@ class _Resolver:
         self.dependencies: set[str] = set()
         self.musl = profile.libc == "musl"
         # Wheels are installed into site-packages, never unpacked at a deploy root.
-        self.deploy_dirs = () if artifact.kind == "wheel" else _deploy_dirs(profile)
+        # A container image is the target's whole file system: every search directory is inside it.
+        self.deploy_dirs = (
+            () if artifact.kind == "wheel" else _deploy_dirs(profile, ("/",) if artifact.kind == "image" else None)
+        )
         #: a wheel shares site-packages with other distributions: a top-level folder it does not ship
         #: (PySide6's ``$ORIGIN/../shiboken6``) belongs to another wheel, like a path that climbs out.
         self.shared_tops: frozenset[str] | None = None
@@ -440,7 +443,7 @@ def _rank(res: Resolved) -> int:
     return 1 if res.root_role == "program" else 2
 
 
-def _deploy_dirs(profile: Profile) -> tuple[tuple[str, str], ...]:
+def _deploy_dirs(profile: Profile, roots: tuple[str, ...] | None = None) -> tuple[tuple[str, str], ...]:
     """(artifact folder, target path) for each search directory that lies inside the deployed artifact.
 
     The target unpacks a deploy zip at each of ``profile.artifact_roots`` (AWS Lambda: ``/var/task``, or
@@ -448,11 +451,12 @@ def _deploy_dirs(profile: Profile) -> tuple[tuple[str, str], ...]:
     that directory is in ``profile.library_paths`` (Lambda's ``LD_LIBRARY_PATH`` has ``/var/task/lib``: a
     zip's ``lib/libpq.so.5`` is found without any RPATH). Without roots nothing of the artifact is searched.
     """
-    roots = [posixpath.normpath(root) for root in profile.artifact_roots]
+    # *roots* replaces the profile's: ``("/",)`` for a container image, which is the whole file system.
+    normalized = [posixpath.normpath(root) for root in (profile.artifact_roots if roots is None else roots)]
     out = []
     for path in profile.library_paths:
         target = posixpath.normpath(path)
-        for root in roots:
+        for root in normalized:
             prefix = root.rstrip("/") + "/"
             if target == root or target.startswith(prefix):
                 rel = posixpath.normpath(target[len(prefix) :] if target != root else ".")
