@@ -5,14 +5,14 @@ The scanner (``scan.py``) produces these; rules read them. A fact never says "ba
 
 Layout of the model::
 
-    ArtifactFacts            one artifact given on the command line (wheel, zip, folder, file)
+    ArtifactFacts            one artifact given on the command line (wheel, zip, tar, conda package, folder, file)
       ├─ WheelInfo           filename tags and WHEEL metadata, when it is a wheel
       ├─ Distribution*       every ``*.dist-info`` found inside, with the files RECORD lists
       ├─ NativeFile*         every member whose *content* is ELF, Mach-O or PE
       │    └─ ElfFacts | MachOFacts | PeFacts
       ├─ Link*               symlink members (zip entries with a link mode, symlinks in folders)
       ├─ Problem*            what could not be read, and why (corrupt, encrypted, bomb, traversal…)
-      └─ ArtifactFacts*      nested wheels and zips (``bundle.zip!pkg.whl``)
+      └─ ArtifactFacts*      nested wheels, zips and tars (``bundle.zip!pkg.whl``, ``x.conda!pkg-x.tar.zst``)
 
 Paths use ``!`` between a container and a member: ``bundle.zip!cryptography-46.0.3-….whl!cryptography/x.so``.
 """
@@ -389,7 +389,9 @@ class Problem:
     path: str
     #: stable kind, e.g. ``corrupt-archive``, ``encrypted``, ``zip-bomb``, ``path-traversal``,
     #: ``symlink-escape``, ``duplicate-name``, ``nesting-too-deep``, ``unsupported-compression``,
-    #: ``truncated``, ``malformed-elf``, ``unreadable``, ``too-many-members``, ``nested-too-large``.
+    #: ``truncated``, ``malformed-elf``, ``unreadable``, ``too-many-members``, ``nested-too-large``; in tars
+    #: also ``tar-bomb`` (a declared size or the stream's expansion over the limits), ``special-file`` (device
+    #: or FIFO), ``link-target-missing`` (a hard link to no earlier member).
     kind: str
     #: one line for a person.
     message: str
