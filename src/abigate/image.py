@@ -456,7 +456,8 @@ def _docker_images(image: Image) -> None:
     if len(manifest) > 1:
         tags = ", ".join(str((m.get("RepoTags") or ["untagged"])[0]) for m in manifest)
         image.notes.append(
-            f"{image.display}: the archive holds {len(manifest)} images ({tags}); each is judged"
+            f"{image.display}: the archive holds {len(manifest)} images ({tags}); the first for the target's "
+            "platform is judged (--all-platforms: each)"
         )
     for entry in manifest:
         config_name = _norm(str(entry.get("Config") or ""))
