@@ -83,8 +83,11 @@ def compress(data: bytes, compression: str) -> bytes:
 
 def layer(lib: bytes) -> list[T]:
     """A container-layer-like tree: a library under /opt-style lib/ with its dev link, and Python code."""
-    return [T("./lib/libfoo.so.1", lib), T("./lib/libfoo.so", link="libfoo.so.1"),
-            T("./python/app/__init__.py", b"import ctypes\n")]
+    return [
+        T("./lib/libfoo.so.1", lib),
+        T("./lib/libfoo.so", link="libfoo.so.1"),
+        T("./python/app/__init__.py", b"import ctypes\n"),
+    ]
 
 
 def check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -103,7 +106,8 @@ def scan_text(capsys: pytest.CaptureFixture[str], *args: str) -> str:
 
 @pytest.mark.parametrize("comp", ["", "gz", "bz2", "xz", "zst"])
 def test_a_layer_needing_glibc_2_34_fails_lambda_311_in_every_tar_format(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], comp: str) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], comp: str
+) -> None:
     # Named .bin on purpose: the content, not the name, says tar.
     path = tmp_path / "layer.bin"
     path.write_bytes(make_tar(layer(NEW), comp))
@@ -115,7 +119,9 @@ def test_a_layer_needing_glibc_2_34_fails_lambda_311_in_every_tar_format(
     assert "link: lib/libfoo.so -> libfoo.so.1 (lib/libfoo.so.1)" in text
 
 
-def test_the_same_layer_built_for_glibc_2_17_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_same_layer_built_for_glibc_2_17_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "layer.tar.gz"
     path.write_bytes(make_tar(layer(OLD), "gz"))
     code, out = check(capsys, str(path), "-p", LAMBDA)
@@ -134,7 +140,8 @@ def _chain(link_liba: bool) -> list[T]:
 
 @pytest.mark.parametrize("comp", ["", "gz"])
 def test_a_symlink_inside_the_tar_lets_the_resolver_find_the_library(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], comp: str) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], comp: str
+) -> None:
     linked, unlinked = tmp_path / "linked.tar", tmp_path / "unlinked.tar"
     linked.write_bytes(make_tar(_chain(True), comp))
     unlinked.write_bytes(make_tar(_chain(False), comp))
@@ -146,22 +153,30 @@ def test_a_symlink_inside_the_tar_lets_the_resolver_find_the_library(
 
 def test_a_hard_link_is_the_bytes_of_an_earlier_member(tmp_path: Path) -> None:
     path = tmp_path / "h.tar.xz"
-    path.write_bytes(make_tar([T("lib/libfoo.so.1", NEW), T("lib/libfoo-copy.so.1", hard="./lib/libfoo.so.1")],
-                              "xz"))
+    path.write_bytes(
+        make_tar([T("lib/libfoo.so.1", NEW), T("lib/libfoo-copy.so.1", hard="./lib/libfoo.so.1")], "xz")
+    )
     art = scan_path(path, jobs=1)
     assert sorted(nf.member for nf in art.native_files) == ["lib/libfoo-copy.so.1", "lib/libfoo.so.1"]
     assert all(nf.elf is not None and nf.elf.max_glibc == "GLIBC_2.34" for nf in art.native_files)
     assert art.problems == ()
 
 
-def test_tars_nest_in_zips_and_zips_and_wheels_in_tars(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tars_nest_in_zips_and_zips_and_wheels_in_tars(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inner_tar = make_tar(layer(NEW), "zst")
     wheel = io.BytesIO()
     with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("pkg/_x.so", NEW)
         zf.writestr("pkg/layer.tar.zst", inner_tar)
-    outer = make_tar([T("wheels/pkg-1.0-py3-none-any.whl", wheel.getvalue()),
-                      T("more/inner.tar", make_tar([T("deep/libbar.so", NEW)]))], "gz")
+    outer = make_tar(
+        [
+            T("wheels/pkg-1.0-py3-none-any.whl", wheel.getvalue()),
+            T("more/inner.tar", make_tar([T("deep/libbar.so", NEW)])),
+        ],
+        "gz",
+    )
     bundle = tmp_path / "bundle.zip"
     with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("layers/outer.tgz", outer)
@@ -196,12 +211,13 @@ class _Stdin(io.TextIOWrapper):
 
 
 def _feed_stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
-    monkeypatch.setattr(sys, "stdin", _Stdin(io.BufferedReader(io.BytesIO(data))))  # type: ignore[arg-type]
+    monkeypatch.setattr(sys, "stdin", _Stdin(io.BufferedReader(io.BytesIO(data))))
 
 
 @pytest.mark.parametrize("comp", ["", "gz"])
-def test_stdin_gives_the_same_verdict_as_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                  monkeypatch: pytest.MonkeyPatch, comp: str) -> None:
+def test_stdin_gives_the_same_verdict_as_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, comp: str
+) -> None:
     data = make_tar(layer(NEW), comp)
     path = tmp_path / "layer.tar"
     path.write_bytes(data)
@@ -215,10 +231,12 @@ def test_stdin_gives_the_same_verdict_as_the_file(tmp_path: Path, capsys: pytest
 
 
 def _findings(doc: dict[str, object]) -> list[dict[str, object]]:
-    return [f for a in doc["artifacts"] for f in a["findings"]]  # type: ignore[attr-defined,index]
+    return [f for a in doc["artifacts"] for f in a["findings"]]  # type: ignore[attr-defined]
 
 
-def test_a_zip_on_stdin_is_read_as_a_zip(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_zip_on_stdin_is_read_as_a_zip(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("lib/libfoo.so.1", NEW)
@@ -249,7 +267,8 @@ def test_a_fifo_is_read_like_stdin(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_stdin_beyond_the_memory_limit_spills_to_a_temporary_file_that_is_gone(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import tempfile
 
     from abigate import scan as scan_module
@@ -268,12 +287,20 @@ def test_stdin_beyond_the_memory_limit_spills_to_a_temporary_file_that_is_gone(
 # -- sdists and conda packages ---------------------------------------------------------------------------
 
 
-def test_an_sdist_is_read_with_a_note_and_its_binaries_judged(tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_sdist_is_read_with_a_note_and_its_binaries_judged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "pkg-1.0.tar.gz"
-    path.write_bytes(make_tar([T("pkg-1.0/PKG-INFO", b"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n"),
-                               T("pkg-1.0/setup.py", b"from setuptools import setup\nsetup()\n"),
-                               T("pkg-1.0/vendor/libfoo.so", NEW)], "gz"))
+    path.write_bytes(
+        make_tar(
+            [
+                T("pkg-1.0/PKG-INFO", b"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n"),
+                T("pkg-1.0/setup.py", b"from setuptools import setup\nsetup()\n"),
+                T("pkg-1.0/vendor/libfoo.so", NEW),
+            ],
+            "gz",
+        )
+    )
     text = scan_text(capsys, str(path))
     assert "read as sdist (tar.gz)" in text and "note: pkg-1.0 is a source distribution" in text
     code, out = check(capsys, str(path), "-p", LAMBDA)
@@ -281,8 +308,16 @@ def test_an_sdist_is_read_with_a_note_and_its_binaries_judged(tmp_path: Path,
 
 
 def _index(subdir: str, depends: list[str]) -> bytes:
-    return json.dumps({"name": "libfoo", "version": "1.0", "build": "h0_0", "build_number": 0,
-                       "subdir": subdir, "depends": depends}).encode()
+    return json.dumps(
+        {
+            "name": "libfoo",
+            "version": "1.0",
+            "build": "h0_0",
+            "build_number": 0,
+            "subdir": subdir,
+            "depends": depends,
+        }
+    ).encode()
 
 
 def _dot_conda(path: Path, lib: bytes, subdir: str, depends: list[str]) -> Path:
@@ -295,7 +330,9 @@ def _dot_conda(path: Path, lib: bytes, subdir: str, depends: list[str]) -> Path:
     return path
 
 
-def test_a_dot_conda_package_is_judged_like_a_tree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_dot_conda_package_is_judged_like_a_tree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     good = _dot_conda(tmp_path / "good.conda", OLD, "linux-64", ["__glibc >=2.17,<3.0.a0"])
     code, out = check(capsys, str(good), "-p", LAMBDA)
     assert code == 0, out
@@ -305,32 +342,50 @@ def test_a_dot_conda_package_is_judged_like_a_tree(tmp_path: Path, capsys: pytes
     bad = _dot_conda(tmp_path / "bad.conda", NEW, "linux-64", ["__glibc >=2.17,<3.0.a0"])
     code, out = check(capsys, str(bad), "-p", LAMBDA)
     assert code == 1 and "GLIBC_2.34" in out and "lib/libfoo.so.1" in out and "ABG307" not in out
-    parts = {a.path.replace(str(bad), "bad.conda"): (a.kind, a.read_as) for a in scan_path(bad, jobs=1).walk()}
-    assert parts == {"bad.conda": ("conda", "conda package (.conda)"),
-                     "bad.conda!info-libfoo-1.0-h0_0.tar.zst": ("tar", "tar.zst: the package's info/ folder"),
-                     "bad.conda!pkg-libfoo-1.0-h0_0.tar.zst": ("tar", "tar.zst: the files the package installs")}
+    parts = {
+        a.path.replace(str(bad), "bad.conda"): (a.kind, a.read_as) for a in scan_path(bad, jobs=1).walk()
+    }
+    assert parts == {
+        "bad.conda": ("conda", "conda package (.conda)"),
+        "bad.conda!info-libfoo-1.0-h0_0.tar.zst": ("tar", "tar.zst: the package's info/ folder"),
+        "bad.conda!pkg-libfoo-1.0-h0_0.tar.zst": ("tar", "tar.zst: the files the package installs"),
+    }
 
 
-@pytest.mark.parametrize(("subdir", "depends", "expected"), [
-    ("linux-aarch64", [], "built for linux-aarch64 (aarch64); the target is x86_64"),
-    ("linux-64", ["__glibc >=2.28,<3.0.a0"], "depends on __glibc >=2.28,<3.0.a0; the target has glibc 2.26"),
-    ("osx-arm64", [], "built for osx-arm64 (macOS)"),
-])
+@pytest.mark.parametrize(
+    ("subdir", "depends", "expected"),
+    [
+        ("linux-aarch64", [], "built for linux-aarch64 (aarch64); the target is x86_64"),
+        (
+            "linux-64",
+            ["__glibc >=2.28,<3.0.a0"],
+            "depends on __glibc >=2.28,<3.0.a0; the target has glibc 2.26",
+        ),
+        ("osx-arm64", [], "built for osx-arm64 (macOS)"),
+    ],
+)
 def test_abg307_a_legacy_conda_package_for_another_platform_fails(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], subdir: str, depends: list[str], expected: str) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], subdir: str, depends: list[str], expected: str
+) -> None:
     path = tmp_path / "libfoo-1.0-h0_0.tar.bz2"
-    path.write_bytes(make_tar([T("info/index.json", _index(subdir, depends)), T("lib/libfoo.so.1", OLD)], "bz2"))
+    path.write_bytes(
+        make_tar([T("info/index.json", _index(subdir, depends)), T("lib/libfoo.so.1", OLD)], "bz2")
+    )
     code, out = check(capsys, str(path), "-p", LAMBDA, "--select", "ABG307")
     assert code == 1 and "ABG307" in out and expected in out, out
     text = scan_text(capsys, str(path))
     assert "read as conda package (tar.bz2)" in text
 
 
-def test_abg307_silent_for_a_matching_legacy_conda_package(tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_abg307_silent_for_a_matching_legacy_conda_package(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "libfoo-1.0-h0_0.tar.bz2"
-    path.write_bytes(make_tar([T("info/index.json", _index("linux-64", ["__glibc >=2.17"])),
-                               T("lib/libfoo.so.1", OLD)], "bz2"))
+    path.write_bytes(
+        make_tar(
+            [T("info/index.json", _index("linux-64", ["__glibc >=2.17"])), T("lib/libfoo.so.1", OLD)], "bz2"
+        )
+    )
     code, out = check(capsys, str(path), "-p", LAMBDA)
     assert code == 0, out
 
@@ -348,14 +403,24 @@ def _kinds(path: Path, **limits: int) -> dict[str, set[str]]:
 
 
 def test_unsafe_names_devices_and_outside_hard_links_are_findings_and_the_rest_is_judged(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "evil.tar.gz"
-    path.write_bytes(make_tar([
-        T("../escape.so", OLD), T("/etc/abs.so", OLD), T("dev/null", type=tarfile.CHRTYPE),
-        T("dev/fifo", type=tarfile.FIFOTYPE), T("lib/out.so", hard="../../etc/shadow"),
-        T("lib/ghost.so", hard="lib/not-there.so"), T("lib/up.so", link="../../../../etc/passwd"),
-        T("lib/libfoo.so.1", NEW),
-    ], "gz"))
+    path.write_bytes(
+        make_tar(
+            [
+                T("../escape.so", OLD),
+                T("/etc/abs.so", OLD),
+                T("dev/null", type=tarfile.CHRTYPE),
+                T("dev/fifo", type=tarfile.FIFOTYPE),
+                T("lib/out.so", hard="../../etc/shadow"),
+                T("lib/ghost.so", hard="lib/not-there.so"),
+                T("lib/up.so", link="../../../../etc/passwd"),
+                T("lib/libfoo.so.1", NEW),
+            ],
+            "gz",
+        )
+    )
     kinds = _kinds(path)
     assert kinds["../escape.so"] == {"path-traversal"}
     assert kinds["/etc/abs.so"] == {"path-traversal"}
@@ -369,7 +434,9 @@ def test_unsafe_names_devices_and_outside_hard_links_are_findings_and_the_rest_i
     assert not (tmp_path / "escape.so").exists() and not Path("/etc/abs.so").exists()
 
 
-def test_a_truncated_gzip_stream_keeps_what_was_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_truncated_gzip_stream_keeps_what_was_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     whole = make_tar([T("lib/libfoo.so.1", NEW), T("data/blob.bin", os.urandom(300_000))], "gz")
     path = tmp_path / "cut.tar.gz"
     path.write_bytes(whole[: len(whole) - 50_000])
@@ -403,7 +470,9 @@ def test_too_many_members_is_reported_and_reading_stops(tmp_path: Path) -> None:
     assert [p.kind for p in art.problems] == ["too-many-members"]
 
 
-def test_garbage_after_a_gzip_magic_is_a_file_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_garbage_after_a_gzip_magic_is_a_file_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "noise.tar.gz"
     path.write_bytes(b"\x1f\x8b" + os.urandom(5000))
     code, out = check(capsys, str(path), "-p", LAMBDA)

@@ -67,8 +67,13 @@ def parse_index(text: str) -> CondaInfo | None:
         return None
     depends = data.get("depends")
     deps = tuple(str(d) for d in depends) if isinstance(depends, list) else ()
-    return CondaInfo(name=str(data.get("name", "")), version=str(data.get("version", "")),
-                     build=str(data.get("build", "")), subdir=str(data.get("subdir", "")), depends=deps)
+    return CondaInfo(
+        name=str(data.get("name", "")),
+        version=str(data.get("version", "")),
+        build=str(data.get("build", "")),
+        subdir=str(data.get("subdir", "")),
+        depends=deps,
+    )
 
 
 def subdir_platform(subdir: str) -> tuple[str, str | None]:

@@ -20,11 +20,10 @@ import posixpath
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
@@ -253,7 +252,8 @@ class _Scanner:
         except OSError as exc:
             raise UsageError(f"{display}: {exc.strerror or 'cannot be read'}") from None
         # docker save / OCI layout: before folders and tars (a pipe or FIFO is read once, below, instead).
-        as_image = _scan_image(self, display) if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode) else None
+        regular = stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)
+        as_image = _scan_image(self, display) if regular else None
         if as_image is not None:
             return as_image
         if os.path.isdir(display):
@@ -556,19 +556,19 @@ def _conda_info(builder: _Builder) -> CondaInfo | None:
                 builder.problem(b.member_display(conda.INDEX_JSON), "malformed-metadata",
                                 "info/index.json is not a JSON object")
             return info
-    builder.problem(builder.display, "malformed-metadata", "a conda package without a readable info/index.json")
+    builder.problem(builder.display, "malformed-metadata",
+                    "a conda package without a readable info/index.json")
     return None
 
 
 @contextmanager
-def _spool_stream(stream: io.BufferedReader | io.BufferedIOBase | object,
-                  display: str) -> Iterator[archive.Source]:
+def _spool_stream(stream: BinaryIO, display: str) -> Iterator[archive.Source]:
     """The bytes of a non-seekable stream (standard input, a FIFO) as a :class:`~abigate.archive.Source`.
 
     Read once to its end: into memory up to :data:`STDIN_IN_MEMORY`, then into an anonymous temporary file
     (unlinked on creation where the system allows, and closed — so gone — when the scan ends).
     """
-    read = getattr(stream, "read")
+    read = stream.read
     buf = bytearray()
     spill: io.BufferedRandom | None = None
     try:

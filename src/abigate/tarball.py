@@ -1,4 +1,4 @@
-"""Read the tar family (``.tar``, ``.tar.gz``, ``.tar.bz2``, ``.tar.xz``, ``.tar.zst``) as a container of members.
+"""Read the tar family (``.tar``, ``.tar.gz``, ``.tar.bz2``, ``.tar.xz``, ``.tar.zst``) as containers.
 
 Recognised by content: :func:`detect` looks for a compression magic (:mod:`abigate.compression`) and then a
 tar header in the first plain block; the name of the file never decides.
@@ -61,9 +61,9 @@ from abigate.compression import (
 from abigate.native import HEAD_SIZE, sniff
 
 __all__ = [
-    "AnonFileSource",
-    "SPOOL_MEMORY",
     "SPOOL_MEMBER_IN_MEMORY",
+    "SPOOL_MEMORY",
+    "AnonFileSource",
     "TarContainer",
     "TarFormat",
     "detect",
@@ -75,7 +75,12 @@ __all__ = [
 
 TarFormat = Literal["tar", "tar.gz", "tar.bz2", "tar.xz", "tar.zst"]
 
-_SUFFIX: dict[Compression, TarFormat] = {"gzip": "tar.gz", "bzip2": "tar.bz2", "xz": "tar.xz", "zstd": "tar.zst"}
+_SUFFIX: dict[Compression, TarFormat] = {
+    "gzip": "tar.gz",
+    "bzip2": "tar.bz2",
+    "xz": "tar.xz",
+    "zstd": "tar.zst",
+}
 
 #: kept member bytes of one compressed tar held in memory; beyond this they go to an anonymous temporary file.
 SPOOL_MEMORY = 32 << 20
@@ -119,7 +124,7 @@ def detect(source: Source, head: bytes) -> TarFormat | None:
 
 def peek_plain(head: bytes) -> bytes | None:
     """The plain bytes the compressed *head* (the first few KiB of a stream) decodes to, or ``None`` when
-    that cannot be told from so little (a decoder that needs a whole block first: bzip2's are up to 900 kB)."""
+    that cannot be told from so little (a decoder that needs a whole block first: bzip2's reach 900 kB)."""
     kind = sniff_compression(head)
     plain: bytes
     try:
@@ -163,7 +168,7 @@ def looks_like_tar_start(probe: bytes) -> bool:
 
 
 def sdist_root(names: list[str]) -> str | None:
-    """``name-version`` when every member lies under one folder that holds ``PKG-INFO`` (an sdist), else None."""
+    """``name-version`` when every member lies under one folder holding ``PKG-INFO`` (an sdist), else None."""
     tops = {n.split("/", 1)[0] for n in names}
     if len(tops) != 1:
         return None
@@ -294,8 +299,9 @@ class _Data:
 class TarContainer(Container):
     """A tar archive, plain or compressed (*compression*), listed in one forward pass over *source*."""
 
-    def __init__(self, source: Source, limits: Limits = DEFAULT_LIMITS,
-                 compression: Compression | None = None) -> None:
+    def __init__(
+        self, source: Source, limits: Limits = DEFAULT_LIMITS, compression: Compression | None = None
+    ) -> None:
         self.source = source
         self.compression = compression
         self.problems = []
@@ -314,8 +320,11 @@ class TarContainer(Container):
         except (tarfile.TarError, OSError, EOFError, ValueError, UnicodeError) as exc:
             kind = "truncated" if "truncated" in str(exc) or "end of data" in str(exc) else "corrupt-archive"
             where = "at its start" if not self.entries else f"after {self.entries[-1].name!r}"
-            self._stopped(kind, f"the tar stream cannot be read {where}: {archive._one_line(exc)}; "
-                                "the members after it were not read")
+            self._stopped(
+                kind,
+                f"the tar stream cannot be read {where}: {archive._one_line(exc)}; "
+                "the members after it were not read",
+            )
         finally:
             if self._stream is not None:
                 self._stream.close()
@@ -325,7 +334,9 @@ class TarContainer(Container):
         self.problems.append((kind, message))
         if self.entries:
             last = self.entries[-1]
-            cut = last.index not in self._data or (self._reader is not None and self._reader.tell() < self._last_end)
+            cut = last.index not in self._data or (
+                self._reader is not None and self._reader.tell() < self._last_end
+            )
             if last.type == "file" and last.readable and cut:
                 last.readable = last.index in self._data and self._data[last.index].complete
                 last.problems.append((kind, "the stream ended or failed inside this member's data"))
@@ -348,7 +359,8 @@ class TarContainer(Container):
         count = 0
         while True:
             info = tf.next()
-            tf.members.clear()  # type: ignore[attr-defined]  # tarfile keeps every TarInfo; only the entries are needed here
+            # tarfile keeps every TarInfo it reads; only the entries are needed here.
+            tf.members.clear()  # type: ignore[attr-defined]
             if info is None:
                 break
             name = _normalise(info.name)
@@ -359,15 +371,24 @@ class TarContainer(Container):
                 continue
             count += 1
             if count > limits.max_members:
-                self.problems.append(("too-many-members", f"the archive holds more than {limits.max_members} "
-                                                          "members; the rest were not read"))
+                self.problems.append(
+                    (
+                        "too-many-members",
+                        f"the archive holds more than {limits.max_members} members; the rest were not read",
+                    )
+                )
                 return
             index = len(self.entries)
             entry = Entry(name=name, index=index, type="file", size=info.size if info.isreg() else 0)
             entry.problems.extend(archive._name_problems(name))
             if name in by_name or name in self._symlink_names():
-                entry.problems.append(("duplicate-name", "another member has the same name; the later one "
-                                                         "replaces it when the archive is extracted"))
+                entry.problems.append(
+                    (
+                        "duplicate-name",
+                        ("another member has the same name; the later one "
+                        "replaces it when the archive is extracted"),
+                    )
+                )
             self.entries.append(entry)
             if info.issym():
                 entry.type = "symlink"
@@ -379,36 +400,64 @@ class TarContainer(Container):
             if not info.isreg():
                 entry.type = "special"
                 entry.readable = False
-                what = "a device file" if info.ischr() or info.isblk() else "a FIFO" if info.isfifo() else \
-                    "not a regular file"
-                entry.problems.append(("special-file", f"{what}; not read (extracting it creates a device "
-                                                       "node or pipe, not a file)"))
+                what = (
+                    "a device file"
+                    if info.ischr() or info.isblk()
+                    else "a FIFO"
+                    if info.isfifo()
+                    else "not a regular file"
+                )
+                entry.problems.append(
+                    (
+                        "special-file",
+                        f"{what}; not read (extracting it creates a device node or pipe, not a file)",
+                    )
+                )
                 continue
             if info.sparse is not None:
                 entry.readable = False
-                entry.problems.append(("unsupported-compression", "a sparse member (GNU tar --sparse); "
-                                                                  "abigate does not read sparse members"))
+                entry.problems.append(
+                    (
+                        "unsupported-compression",
+                        "a sparse member (GNU tar --sparse); abigate does not read sparse members",
+                    )
+                )
                 continue
             if info.size > limits.max_member_size:
                 entry.readable = False
-                entry.problems.append(("tar-bomb", f"declares {info.size} bytes, more than the limit of "
-                                                   f"{limits.max_member_size}; not read"))
+                entry.problems.append(
+                    (
+                        "tar-bomb",
+                        (f"declares {info.size} bytes, more than the limit of "
+                        f"{limits.max_member_size}; not read"),
+                    )
+                )
                 continue
             total += info.size
             if total > limits.max_total_size:
                 entry.readable = False
                 if not over_total:
                     over_total = True
-                    self.problems.append(("tar-bomb", f"the members declare more than {limits.max_total_size} "
-                                                      "bytes in total; the members beyond that were not read"))
+                    self.problems.append(
+                        (
+                            "tar-bomb",
+                            (f"the members declare more than {limits.max_total_size} "
+                            "bytes in total; the members beyond that were not read"),
+                        )
+                    )
                 continue
             by_name[name] = index
             self._last_end = info.offset_data + info.size
             if self.compression is None:
                 end = info.offset_data + info.size
                 if end > self.source.size:
-                    entry.problems.append(("truncated", f"the member's data runs past the end of the archive "
-                                                        f"({end} > {self.source.size} bytes)"))
+                    entry.problems.append(
+                        (
+                            "truncated",
+                            (f"the member's data runs past the end of the archive "
+                            f"({end} > {self.source.size} bytes)"),
+                        )
+                    )
                     entry.readable = False
                     continue
                 self._data[index] = _Data(self.source.window(info.offset_data, info.size), True)
@@ -424,14 +473,20 @@ class TarContainer(Container):
         problems = archive._name_problems(target)
         if problems:
             entry.readable = False
-            entry.problems.append(("path-traversal", f"a hard link to {linkname!r}, outside the archive; "
-                                                     "not followed"))
+            entry.problems.append(
+                ("path-traversal", f"a hard link to {linkname!r}, outside the archive; not followed")
+            )
             return
         at = by_name.get(target)
         if at is None or at not in self._data:
             entry.readable = False
-            entry.problems.append(("link-target-missing", f"a hard link to {linkname!r}, which is no earlier "
-                                                          "regular member of the archive; tar cannot create it"))
+            entry.problems.append(
+                (
+                    "link-target-missing",
+                    (f"a hard link to {linkname!r}, which is no earlier "
+                    "regular member of the archive; tar cannot create it"),
+                )
+            )
             return
         entry.size = self.entries[at].size
         self._data[entry.index] = self._data[at]
@@ -442,9 +497,13 @@ class TarContainer(Container):
         member = tf.extractfile(info)
         assert member is not None  # a regular file
         head = member.read(min(info.size, HEAD_SIZE))
-        keep = (sniff(head) is not None or archive.is_zip_head(head)
-                or sniff_compression(head) is not None or is_tar_header(head[:512])
-                or (_is_kept_name(entry.name) and info.size <= limits.max_metadata_size))
+        keep = (
+            sniff(head) is not None
+            or archive.is_zip_head(head)
+            or sniff_compression(head) is not None
+            or is_tar_header(head[:512])
+            or (_is_kept_name(entry.name) and info.size <= limits.max_metadata_size)
+        )
         if keep:
             source, stored = self._spool.keep(head, member, info.size)  # type: ignore[arg-type]
             if stored < info.size:
@@ -476,8 +535,15 @@ class TarContainer(Container):
         where = data.source.disk_location()
         if where is None:
             return None
-        return DataRef(display=display, disk_path=where[0], disk_offset=where[1], method=archive.METHOD_STORED,
-                       compressed_size=entry.size, size=entry.size, crc=None)
+        return DataRef(
+            display=display,
+            disk_path=where[0],
+            disk_offset=where[1],
+            method=archive.METHOD_STORED,
+            compressed_size=entry.size,
+            size=entry.size,
+            crc=None,
+        )
 
     def nested_source(self, entry: Entry, display: str, limits: Limits) -> Source:
         data = self._bytes(entry)

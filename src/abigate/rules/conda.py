@@ -71,7 +71,8 @@ def conda_platform_rejected(ctx: Context) -> Iterator[Violation]:
             return
         if arch is not None and arch != profile.arch:
             yield Violation(
-                message=f"conda package {name} is built for {info.subdir} ({arch}); the target is {profile.arch}",
+                message=f"conda package {name} is built for {info.subdir} ({arch}); "
+                f"the target is {profile.arch}",
                 hint="install the package for the target platform (conda --platform linux-…, CONDA_SUBDIR)",
                 path=where,
             )
@@ -90,7 +91,8 @@ def conda_platform_rejected(ctx: Context) -> Iterator[Violation]:
     needed = _version(lower) if lower else None
     if needed is not None and needed > tuple(profile.libc_version[: len(needed)]):
         yield Violation(
-            message=f"conda package {name} depends on {dep}; the target has glibc {profile.libc_version_text}",
+            message=f"conda package {name} depends on {dep}; "
+            f"the target has glibc {profile.libc_version_text}",
             hint=f"install a build made against glibc ≤ {profile.libc_version_text} (an older sysroot), "
             "or target a newer system",
             path=where,
