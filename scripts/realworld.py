@@ -320,8 +320,18 @@ def download(entries: list[Entry], cache: Path, jobs: int, log: Callable[[str], 
                 log(f"  {done[0]}/{len(todo)} combinations resolved")
                 _write_json(resolved_path, resolved)
 
+    # One project version's combinations run one after another: two pips saving the same file into the same
+    # folder at once can make one of them fail; different projects never share a file.
+    groups: dict[str, list[tuple[str, Entry, str, str, str]]] = {}
+    for item in todo:
+        groups.setdefault(item[0].split("|", 1)[0], []).append(item)
+
+    def project(items: list[tuple[str, Entry, str, str, str]]) -> None:
+        for item in items:
+            one(item)
+
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        list(pool.map(one, todo))
+        list(pool.map(project, groups.values()))
     _write_json(resolved_path, resolved)
     keys = {f"{e.name}=={e.version}|" for e in entries}
     names = sorted({n for k, n in resolved.items() if n and any(k.startswith(p) for p in keys)})
