@@ -445,3 +445,19 @@ def test_an_image_is_the_whole_file_system_for_library_search(
     assert _findings(img, LAMBDA, capsys) == (0, set())
     code, found = _findings(img, "debian-12", capsys)
     assert code == 1 and "ABG402 opt/x/liba.so.1" in found
+
+
+def test_compressed_image_tarball(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``docker save | gzip``: decompressed into an anonymous file and read as the image, not as a tar.gz."""
+    import gzip
+
+    saved = docker_save(tmp_path / "app.tar", [_base(), _app()])
+    packed = tmp_path / "app.tar.gz"
+    packed.write_bytes(gzip.compress(saved.read_bytes()))
+    facts = scan_path(packed, jobs=1)
+    assert facts.kind == "image" and facts.read_as == "docker image with 2 layers"
+    assert any("gzip-compressed image tarball" in n for n in facts.notes)
+    assert _findings(packed, LAMBDA, capsys) == _findings(saved, LAMBDA, capsys)
+    plain = tmp_path / "layer.tar.gz"
+    plain.write_bytes(gzip.compress(layer_tar(_app())))
+    assert open_image(str(plain)) is None

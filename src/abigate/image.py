@@ -211,10 +211,12 @@ class _TarStore(_Store):
     """An uncompressed image tar, indexed once; each file is a window on it (read with ``pread``)."""
 
     def __init__(
-        self, path: str, fh: BinaryIO, files: dict[str, tuple[int, int]], links: dict[str, str]
+        self, path: str, fh: IO[bytes], files: dict[str, tuple[int, int]], links: dict[str, str]
     ) -> None:
         self.display = path
         self.sep = "!"
+        #: ``gzip``/``zstd``/… when the whole tarball was compressed (and decompressed to a temporary file).
+        self.compression: str | None = None
         self._fh = fh
         self._source = FileSource(fh, os.path.abspath(path))  # type: ignore[arg-type]
         self._files = files
@@ -250,12 +252,68 @@ def _norm(name: str) -> str:
     return name.rstrip("/")
 
 
-def _index_tar(path: str) -> _TarStore | None:
-    """The image store of *path* when it is an uncompressed tar holding an image, else ``None``."""
+#: the first member of an image tar: a blob folder, a layer folder or config named by its id, or metadata.
+_IMAGE_FIRST_MEMBER = re.compile(
+    r"^(\./)?(blobs(/|$)|[0-9a-f]{64}(/|\.json$|$)|manifest\.json$|oci-layout$|"
+    r"index\.json$|repositories$)"
+)
+
+
+def _first_member(head: bytes) -> str | None:
+    """The name of the first member of the tar whose first bytes are *head* (pax headers applied)."""
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - owned by the store, or closed below
+        with tarfile.open(fileobj=io.BytesIO(head), mode="r|") as tf:
+            info = tf.next()
+            return None if info is None else info.name
+    except (tarfile.TarError, OSError, EOFError, ValueError):
+        return None
+
+
+def _decompressed_image(path: str, limits: Limits) -> IO[bytes] | None:
+    """A compressed image tarball (``docker save | gzip``) decompressed into an anonymous temporary file,
+    when its first tar member is one an image tar starts with; ``None`` otherwise (a plain ``.tar.gz`` is
+    left to the tar reader, after 64 KiB were decompressed to look). The file has no name and disappears when
+    closed."""
+    try:
+        with open(path, "rb") as fh:
+            kind = sniff_compression(fh.read(8))
+            if kind is None:
+                return None
+            fh.seek(0)
+            with open_decompressed(fh, kind, max_output=limits.max_total_size) as plain:
+                first = plain.read(64 << 10)
+                name = _first_member(first)
+                if name is None or not _IMAGE_FIRST_MEMBER.match(name):
+                    return None
+                tmp = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, closed by the store
+                tmp.write(first)
+                while True:
+                    chunk = plain.read(_READ_CHUNK)
+                    if not chunk:
+                        break
+                    tmp.write(chunk)
+                tmp.flush()
+                tmp.seek(0)
+                return tmp
+    except (OSError, EOFError, DecompressionLimit, ValueError):
+        return None
+
+
+def _index_tar(path: str, limits: Limits = DEFAULT_LIMITS) -> _TarStore | None:
+    """The image store of *path* when it is a tar holding an image (uncompressed, or compressed as a whole
+    and then decompressed into an anonymous temporary file), else ``None``."""
+    try:
+        fh: IO[bytes] = open(path, "rb")  # noqa: SIM115 - owned by the store, or closed below
     except OSError:
         return None
+    compression = sniff_compression(fh.read(8))
+    if compression is not None:
+        fh.close()
+        spooled = _decompressed_image(path, limits)
+        if spooled is None:
+            return None
+        fh = spooled
+    fh.seek(0)
     try:
         if not is_tar_header(fh.read(512)):
             fh.close()
@@ -290,7 +348,9 @@ def _index_tar(path: str) -> _TarStore | None:
             if target.startswith("/"):
                 links[name] = posixpath.relpath(target[1:], posixpath.dirname(name) or ".")
         fh.seek(0)
-        return _TarStore(path, fh, files, links)
+        store = _TarStore(path, fh, files, links)
+        store.compression = compression
+        return store
     except (tarfile.TarError, OSError, EOFError, ValueError):
         fh.close()
         return None
@@ -582,6 +642,12 @@ def open_image(path: str) -> Image | None:
         if tar is None:
             return None
         store, container = tar, "tar"
+    notes = []
+    if isinstance(store, _TarStore) and store.compression:
+        notes.append(
+            f"{store.display}: a {store.compression}-compressed image tarball; decompressed into an "
+            "anonymous temporary file to be read"
+        )
     oci = store.size("index.json") is not None and store.size("oci-layout") is not None
     docker = store.size("manifest.json") is not None
     image = Image(
@@ -589,6 +655,7 @@ def open_image(path: str) -> Image | None:
         format="docker" if docker and not oci else "OCI",
         container=container,
         store=store,
+        notes=notes,
     )
     if image.format == "docker":
         _docker_images(image)
