@@ -461,3 +461,25 @@ def test_compressed_image_tarball(tmp_path: Path, capsys: pytest.CaptureFixture[
     plain = tmp_path / "layer.tar.gz"
     plain.write_bytes(gzip.compress(layer_tar(_app())))
     assert open_image(str(plain)) is None
+
+
+def test_the_runtime_is_the_base_as_the_container_sees_it(tmp_path: Path) -> None:
+    """A library the app layer deletes from the base is not part of the runtime profile."""
+    foo = [Item("lib/aarch64-linux-gnu/libfoo.so.1", (ELF / "rootfs/aarch64/libfoo.so.1.2").read_bytes())]
+    kept = docker_save(tmp_path / "kept.tar", [_glibc_231_base(), foo, [Item("app/x", b"x")]], arch="arm64")
+    gone = docker_save(
+        tmp_path / "gone.tar",
+        [_glibc_231_base(), foo, [Item("lib/aarch64-linux-gnu/.wh.libfoo.so.1"), Item("app/x", b"x")]],
+        arch="arm64",
+    )
+    assert "libfoo.so.1" in profile_from_image(str(kept))[0]["libraries"]
+    assert "libfoo.so.1" not in profile_from_image(str(gone))[0]["libraries"]
+
+
+def test_relative_links_stop_at_the_image_root(tmp_path: Path) -> None:
+    """``..`` at ``/`` stays at ``/`` in a container: not an escape."""
+    links = [Item("usr/lib64/libz.so", kind="symlink", target="../../../../usr/lib64/libbase.so.1")]
+    facts = scan_path(docker_save(tmp_path / "l.tar", [_base(), links]), jobs=1)
+    resolved = {link.member: link.resolved for link in facts.links}
+    assert resolved["usr/lib64/libz.so"] == "usr/lib64/libbase.so.1"
+    assert not facts.problems

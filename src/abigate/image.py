@@ -1244,13 +1244,25 @@ class _Merger:
 
 
 def _relative_link(name: str, target: str) -> str:
-    """An absolute symlink target made relative to the link's folder: inside an image, ``/`` is the image's
-    root, so ``/lib/x`` from ``usr/lib/y`` is ``../../lib/x`` (which :func:`abigate.archive.resolve_link`
-    resolves inside the artifact instead of calling it an escape)."""
-    if not target.startswith("/"):
-        return target
-    inside = target.lstrip("/")
+    """A symlink target as the container resolves it, relative to the link's folder: inside an image ``/`` is
+    the image's root, so ``/lib/x`` from ``usr/lib/y`` is ``../../lib/x`` (which
+    :func:`abigate.archive.resolve_link` resolves inside the artifact instead of calling it an escape), and a
+    ``..`` at the root stays there."""
     folder = posixpath.dirname(name)
+    if not target.startswith("/"):
+        # ``..`` at the root stays at the root (as in a chroot): drop the ones that would climb above it.
+        depth = len([p for p in folder.split("/") if p not in ("", ".")])
+        parts = []
+        for part in target.split("/"):
+            if part == "..":
+                if depth == 0:
+                    continue
+                depth -= 1
+            elif part not in ("", "."):
+                depth += 1
+            parts.append(part)
+        return "/".join(parts)
+    inside = target.lstrip("/")
     return posixpath.relpath(inside or ".", folder or ".")
 
 
@@ -1260,10 +1272,13 @@ def merge_layers(
     *,
     upto: int | None = None,
     keep_from: int = 0,
+    below: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[MergedTree, list[Problem]]:
     """The union of layers ``[0, upto)`` of *pimage*, as a container; members only from ``keep_from`` up.
 
+    :param below: keep only the visible files that come from layers under this index: the image's *runtime*
+        as the container sees it (what the upper layers removed or replaced is not in it).
     :returns: the tree (its ``problems`` are about the image as a whole) and ``(display, kind, message)``
         problems about single blobs and members (digest mismatches, ``../`` names…).
     """
@@ -1279,8 +1294,10 @@ def merge_layers(
             if node is not None:
                 node.type = "special"
                 node.problems.append(("hardlink-outside", f"a hard link to {target!r}, which no layer holds"))
-    label = f"{image.display} ({image.describe(pimage)}, {'layer 1' if upto == 1 else f'layers 1-{upto}'})"
-    tree = MergedTree(merger.nodes, merger.problems, label, merger.temp_files, keep_from)
+    last = upto if below is None else below
+    label = f"{image.display} ({image.describe(pimage)}, {'layer 1' if last == 1 else f'layers 1-{last}'})"
+    nodes = merger.nodes if below is None else {k: v for k, v in merger.nodes.items() if v.layer < below}
+    tree = MergedTree(nodes, merger.problems, label, merger.temp_files, keep_from)
     return tree, merger.member_problems
 
 
@@ -1319,7 +1336,8 @@ def profile_from_image(
         base, why = base_layer_count(pimage)
         if base == 0:
             raise ProfileError(f"{path}: the image has a single layer, so no lower layers can be its runtime")
-        tree, problems = merge_layers(image, pimage, upto=base, limits=limits)
+        # Every layer is read, so that what the upper layers remove from the base is not in the runtime.
+        tree, problems = merge_layers(image, pimage, below=base, limits=limits)
         try:
             fatal = [
                 p
