@@ -483,3 +483,27 @@ def test_relative_links_stop_at_the_image_root(tmp_path: Path) -> None:
     resolved = {link.member: link.resolved for link in facts.links}
     assert resolved["usr/lib64/libz.so"] == "usr/lib64/libbase.so.1"
     assert not facts.problems
+
+
+def test_a_huge_pax_header_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    import tarfile
+
+    import imagebuild
+
+    header = tarfile.TarInfo("././@PaxHeader")
+    header.type, header.size = tarfile.XHDTYPE, 4 << 30  # would be read whole into memory by tarfile
+    hostile = header.tobuf(format=tarfile.USTAR_FORMAT) + b"x" * 4096
+
+    def hostile_layer(items: list[Item]) -> bytes:
+        return hostile if items and items[0].name == "HOSTILE" else layer_tar(items)
+
+    original = imagebuild.layer_tar
+    imagebuild.layer_tar = hostile_layer  # type: ignore[assignment]
+    try:
+        img = docker_save(tmp_path / "pax.tar", [_base(), [Item("HOSTILE")]])
+    finally:
+        imagebuild.layer_tar = original  # type: ignore[assignment]
+    facts = scan_path(img, jobs=1)
+    (problem,) = [p for p in facts.problems if p.kind == "truncated"]
+    assert "pax header of 4294967296 bytes" in problem.message
+    assert {n.member for n in facts.native_files} == {"usr/lib64/libbase.so.1"}  # the base is still judged

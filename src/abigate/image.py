@@ -752,6 +752,29 @@ class ImageOptions:
 # -- merging layers -------------------------------------------------------------------------------------
 
 
+#: a pax or GNU long-name header is read whole by :mod:`tarfile`; a larger one is refused, not read.
+MAX_TAR_HEADER = 1 << 20
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """``tarfile`` reads extended headers whole into memory: refuse one that claims more than
+    :data:`MAX_TAR_HEADER` bytes (a hostile layer could declare gigabytes) before it is read."""
+
+    def _proc_pax(self, tf: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.size > MAX_TAR_HEADER:
+            raise _HeaderTooLarge(f"a pax header of {self.size} bytes (limit {MAX_TAR_HEADER})")
+        return super()._proc_pax(tf)  # type: ignore[misc,no-any-return]
+
+    def _proc_gnulong(self, tf: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.size > MAX_TAR_HEADER:
+            raise _HeaderTooLarge(f"a GNU long-name header of {self.size} bytes (limit {MAX_TAR_HEADER})")
+        return super()._proc_gnulong(tf)  # type: ignore[misc,no-any-return]
+
+
+class _HeaderTooLarge(tarfile.TarError):
+    pass
+
+
 class _HashingReader(io.RawIOBase):
     """Passes a blob through, hashing and counting what went by, so the digest is checked while streaming."""
 
@@ -1036,7 +1059,7 @@ class _Merger:
                 stream = open_decompressed(prefixed, kind, max_output=self.limits.max_total_size)
             else:
                 stream = prefixed
-            with tarfile.open(fileobj=stream, mode="r|") as tf:
+            with tarfile.open(fileobj=stream, mode="r|", tarinfo=_BoundedTarInfo) as tf:
                 while True:
                     info = tf.next()
                     if info is None:
