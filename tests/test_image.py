@@ -507,3 +507,35 @@ def test_a_huge_pax_header_is_refused_before_it_is_read(tmp_path: Path) -> None:
     (problem,) = [p for p in facts.problems if p.kind == "truncated"]
     assert "pax header of 4294967296 bytes" in problem.message
     assert {n.member for n in facts.native_files} == {"usr/lib64/libbase.so.1"}  # the base is still judged
+
+
+def test_docker_25_save_is_an_oci_layout_with_manifest_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Docker 25+ ``docker save`` writes blobs/sha256/…, index.json, oci-layout *and* manifest.json."""
+    import io
+    import tarfile
+
+    layers = [_base(), _app()]
+    oci = oci_layout(tmp_path / "oci.tar", {"linux/amd64": layers}, as_tar=True, compress="none")
+    members = {}
+    with tarfile.open(oci) as tf:
+        for info in tf.getmembers():
+            members[info.name] = tf.extractfile(info).read()  # type: ignore[union-attr]
+    index = json.loads(members["index.json"])
+    manifest = json.loads(members["blobs/sha256/" + index["manifests"][0]["digest"].split(":")[1]])
+    entry = {
+        "Config": "blobs/sha256/" + manifest["config"]["digest"].split(":")[1],
+        "RepoTags": ["app:1"],
+        "Layers": ["blobs/sha256/" + layer["digest"].split(":")[1] for layer in manifest["layers"]],
+    }
+    members["manifest.json"] = json.dumps([entry]).encode()
+    saved = tmp_path / "docker25.tar"
+    with tarfile.open(saved, "w") as tf:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    facts = scan_path(saved, jobs=1)
+    assert facts.read_as == "docker image with 2 layers" and not facts.problems
+    assert _findings(saved, LAMBDA, capsys) == _findings(oci, LAMBDA, capsys)

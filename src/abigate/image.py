@@ -322,7 +322,7 @@ def _index_tar(path: str, limits: Limits = DEFAULT_LIMITS) -> _TarStore | None:
         files: dict[str, tuple[int, int]] = {}
         links: dict[str, str] = {}
         marked = False
-        with tarfile.open(fileobj=fh, mode="r:") as tf:
+        with tarfile.open(fileobj=fh, mode="r:", tarinfo=_BoundedTarInfo) as tf:
             count = 0
             while True:
                 info = tf.next()
@@ -649,10 +649,11 @@ def open_image(path: str) -> Image | None:
             "anonymous temporary file to be read"
         )
     oci = store.size("index.json") is not None and store.size("oci-layout") is not None
+    # Docker 25+ writes an OCI layout *and* manifest.json: it is a docker save, read through manifest.json.
     docker = store.size("manifest.json") is not None
     image = Image(
         display=store.display,
-        format="docker" if docker and not oci else "OCI",
+        format="docker" if docker or not oci else "OCI",
         container=container,
         store=store,
         notes=notes,
