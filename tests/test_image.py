@@ -539,3 +539,20 @@ def test_docker_25_save_is_an_oci_layout_with_manifest_json(
     facts = scan_path(saved, jobs=1)
     assert facts.read_as == "docker image with 2 layers" and not facts.problems
     assert _findings(saved, LAMBDA, capsys) == _findings(oci, LAMBDA, capsys)
+
+
+def test_profile_image_follows_the_config_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    history = [
+        {"created_by": "ADD rootfs.tar /"},
+        {"created_by": "RUN apt-get install -y libfoo1"},
+        {"created_by": 'CMD ["bash"]', "empty_layer": True},
+        {"created_by": "COPY app /app"},
+        {"created_by": 'ENTRYPOINT ["/app/run"]', "empty_layer": True},
+    ]
+    foo = [Item("lib/aarch64-linux-gnu/libfoo.so.1", (ELF / "rootfs/aarch64/libfoo.so.1.2").read_bytes())]
+    app = [Item("app/_x.so", _aarch64_needing(b"GLIBC_2.17"))]
+    img = docker_save(tmp_path / "h.tar", [_glibc_231_base(), foo, app], arch="arm64", history=history)
+    code, out = _check(["--profile", "image", str(img)], capsys)
+    assert code == 0, out
+    assert "runtime = layers 1-2 of 3 (the config history" in out and "judged: layer 3" in out
+    assert "libfoo.so.1" in profile_from_image(str(img))[0]["libraries"]
