@@ -302,9 +302,10 @@ def test_an_sdist_is_read_with_a_note_and_its_binaries_judged(
         )
     )
     text = scan_text(capsys, str(path))
-    assert "read as sdist (tar.gz)" in text and "note: pkg-1.0 is a source distribution" in text
+    assert "read as sdist (tar.gz)" in text and f"note: {path}: pkg-1.0 is a source distribution" in text
     code, out = check(capsys, str(path), "-p", LAMBDA)
     assert code == 1 and "vendor/libfoo.so" in out
+    assert f"note: {path}: pkg-1.0 is a source distribution: pip builds it on the target" in out
 
 
 def _index(subdir: str, depends: list[str]) -> bytes:

@@ -528,8 +528,9 @@ def _classify_tar(container: tarball.TarContainer, builder: _Builder) -> None:
     if root is not None:
         builder.kind = "sdist"
         builder.read_as = f"sdist ({builder.read_as})"
-        builder.notes.append(f"{root} is a source distribution: pip builds it on the target, so what "
-                             "loads there depends on that build; binaries shipped inside are still judged")
+        builder.notes.append(f"{builder.display}: {root} is a source distribution: pip builds it on the "
+                             "target, so what loads there depends on that build; binaries shipped inside "
+                             "are still judged")
 
 
 def _classify_zip(container: ZipContainer, builder: _Builder) -> None:

@@ -196,7 +196,8 @@ def check(
     all_platforms: bool,
     debug: bool,
 ) -> None:
-    """Check that every native file in ARTIFACT (wheel, zip, folder or file) will load on the target runtime.
+    """Check that every native file in ARTIFACT (wheel, zip, tar, conda package, folder or file) will load
+    on the target runtime. ARTIFACT "-" reads standard input (as do /dev/stdin and other pipes).
 
     A container image (docker save tarball, OCI layout folder or tar) is judged as the files a container
     sees. --profile image takes the runtime from the image itself: its base layers become the profile and
@@ -207,6 +208,7 @@ def check(
       abigate check function.zip -p aws-lambda-python3.12-arm64
       abigate check dist/*.whl -p debian-12 -p aws-lambda-python3.11 --format json -o report.json
       abigate check app.tar --profile image
+      cat layer.tar.gz | abigate check - -p aws-lambda-python3.11
 
     Exit status: 0 compatible, 1 incompatible or unreadable, 2 usage or configuration error, 3 internal error.
     """

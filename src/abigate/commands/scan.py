@@ -80,9 +80,10 @@ class _Progress:
                    "compressed members in memory).")
 @click.option("--debug", is_flag=True, help="Show the Python traceback of an internal error.")
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None, engine: str, debug: bool) -> None:
-    """Read every native file (ELF, Mach-O, PE) in wheels, zips, folders or files, and print its facts.
+    """Read every native file (ELF, Mach-O, PE) in wheels, zips, tars, conda packages, folders or files, and
+    print its facts and what each input was read as. PATH "-" reads standard input.
 
-    Files are recognised by content, never by name; nested wheels and zips are opened too; nothing is
+    Files are recognised by content, never by name; nested wheels, zips and tars are opened too; nothing is
     extracted. Exit status: 0 all read, 1 something could not be read, 2 usage error.
     """
     from abigate import scanreport
