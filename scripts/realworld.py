@@ -79,7 +79,9 @@ DESKTOP_SUITE_PACKAGES: dict[str, tuple[str, ...]] = {
     "bookworm": ("libglib2.0-0", "libtbb12"),
     "trixie": ("libglib2.0-0t64", "libtbb12"),
 }
-DEFAULT_SUITES = [*SUITES, *(f"{s}-desktop" for s in SUITES)]
+#: the musl tree: Debian's own musl package (1.2.3 on Debian 12) copied out of this host, no Python.
+MUSL_SUITE = "musl-host"
+DEFAULT_SUITES = [*SUITES, *(f"{s}-desktop" for s in SUITES), MUSL_SUITE]
 DEFAULT_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 DEFAULT_ARCHES = ("x86_64", "aarch64")
 #: platform ceilings pip is asked for: (libc, newest glibc minor or musl minor).
@@ -838,7 +840,12 @@ def rootfs_profile(rootfs: Path, suite: str, cache: Path, abigate: list[str], en
 
 
 def loader_candidates(wheels: list[Path], py: str) -> list[Path]:
-    """x86_64 glibc wheels a chroot with Python *py* imports: its own cpXY, abi3 up to it, py3-none."""
+    """x86_64 glibc wheels a chroot with Python *py* imports: its own cpXY, abi3 up to it, py3-none; with no
+    Python (*py* empty: the musl tree), every x86_64 musllinux wheel."""
+    if not py:
+        return [
+            w for w in wheels if (i := wheel_info(w)) is not None and i.arch == "x86_64" and i.libc == "musl"
+        ]
     major_minor = tuple(int(x) for x in py.split("."))
     chosen: list[Path] = []
     for w in wheels:
@@ -871,6 +878,7 @@ class Dyn:
     needed: tuple[str, ...]
     rpath: bool
     runpath: bool
+    program: bool = False  # has PT_INTERP: a program, run rather than dlopened
 
 
 def dynamic_facts(path: Path) -> Dyn:
@@ -881,10 +889,12 @@ def dynamic_facts(path: Path) -> Dyn:
 
     soname: str | None = None
     needed: list[str] = []
-    rpath = runpath = False
+    rpath = runpath = program = False
     try:
         with open(path, "rb") as fh:
-            for sec in ELFFile(fh).iter_sections():
+            elf = ELFFile(fh)
+            program = any(seg["p_type"] == "PT_INTERP" for seg in elf.iter_segments())
+            for sec in elf.iter_sections():
                 if not isinstance(sec, DynamicSection):
                     continue
                 for tag in sec.iter_tags():
@@ -898,7 +908,7 @@ def dynamic_facts(path: Path) -> Dyn:
                         runpath = True
     except (ELFError, OSError, ValueError, KeyError, AssertionError):
         pass
-    return Dyn(soname, tuple(needed), rpath, runpath)
+    return Dyn(soname, tuple(needed), rpath, runpath, program)
 
 
 def closures(facts: dict[str, Dyn]) -> dict[str, set[str]]:
@@ -923,8 +933,12 @@ def closures(facts: dict[str, Dyn]) -> dict[str, set[str]]:
     return out
 
 
-_MISSING = re.compile(r"(\S+): cannot open shared object file")
-_UNDEF = re.compile(r"undefined symbol: (\S+?)(?:,|$|\s)")
+#: glibc: "libx.so.1: cannot open shared object file"; musl: "Error loading shared library libx.so.1: No such".
+_MISSING = re.compile(
+    r"(?:Error loading shared library )?(\S+?):? (?:cannot open shared object file|No such file)"
+)
+#: glibc: "undefined symbol: sym"; musl: "Error relocating /path: sym: symbol not found".
+_UNDEF = re.compile(r"(?:undefined symbol: (\S+?)(?:,|$|\s)|Error relocating \S+: (\S+): symbol not found)")
 
 
 def classify(
@@ -1011,6 +1025,8 @@ def _explain_false_pass(
         or "cannot dynamically load executable" in msg
     ):
         return True, "a program: executed, never dlopened (abigate judges it as a program)"
+    if loader.get("program"):
+        return True, f"a program (PT_INTERP): run, never dlopened; the loader's dlopen of it: {msg}"
     if loader.get("status") in ("timeout", "crash"):
         return False, f"dlopen {loader.get('status')}: {msg} (a constructor hung or crashed)"
     warned = [f for f in warns if f.get("library") and str(f["library"]) in msg]
@@ -1042,7 +1058,12 @@ def _explain_false_pass(
             return True, f"{lib} comes from another distribution or the interpreter, not this wheel"
         return False, f"{lib} is found neither in the wheel nor in the rootfs, and abigate says nothing"
     if m := _UNDEF.search(msg):
-        sym = m[1]
+        sym = m[1] or m[2]
+        if not chroot_py and re.match(r"_?Py", sym):
+            return (
+                True,
+                f"{sym} is a Python C-API symbol and this tree has no Python: only an interpreter has it",
+            )
         if re.match(r"_?Py|_Py", sym):
             if info.python.rstrip("t") != chroot_py and not info.abi3:
                 return True, f"extension for Python {info.python} on Python {chroot_py}: {sym} is not there"
@@ -1057,12 +1078,29 @@ def _explain_false_pass(
     return False, "unexplained"
 
 
+#: names musl's loader resolves to itself whatever the tree holds ("lib" + one of these + "."): ldso/dynlink.c
+_MUSL_RESERVED = re.compile(r"^lib(c|pthread|rt|m|dl|util|xnet)\.")
+
+
 def _explain_false_reject(errs: list[dict[str, Any]], wheel_files: set[str]) -> str:
+    """Why abigate failed a file the loader loaded: every error, with what the loader evidently found."""
     parts: list[str] = []
     for f in errs:
         code = str(f.get("code"))
         lib = f.get("library")
         text = f"{code} {f.get('message')}"
+        if (
+            lib
+            and code.startswith("ABG4")
+            and _MUSL_RESERVED.match(str(lib))
+            and "musl" in str(f.get("profile"))
+        ):
+            text += (
+                f" — musl's loader resolves every reserved 'libc.*' / 'libm.*' … name to itself, so "
+                f"{lib} needs no file; the profile of a musl tree without Alpine's symlink lacks it"
+            )
+            parts.append(text)
+            continue
         if lib and code.startswith("ABG4"):
             bundled = sorted(x for x in wheel_files if x.rsplit("/", 1)[-1] == lib)
             text += f" — yet the loader found {lib}" + (f" (bundled: {bundled[0]})" if bundled else "")
@@ -1130,21 +1168,24 @@ def loaders_one(
             if line.lower().startswith("requires-dist:")
         )
         res["files"] = len(members)
-        req = json.dumps({"files": ["/" + str(rel / m) for m in members], "timeout": args.load_timeout})
-        load = run_limited(
-            ["chroot", str(rootfs), "python3", "-I", "-c", LOADER_SCRIPT],
-            timeout=args.load_timeout * max(1, len(members)) + 60,
-            mem_mb=0,
-            stdin=req,
-        )
+        by_path: dict[str, dict[str, Any]] = {}
+        if chroot_py:
+            req = json.dumps({"files": ["/" + str(rel / m) for m in members], "timeout": args.load_timeout})
+            load = run_limited(
+                ["chroot", str(rootfs), "python3", "-I", "-c", LOADER_SCRIPT],
+                timeout=args.load_timeout * max(1, len(members)) + 60,
+                mem_mb=0,
+                stdin=req,
+            )
+            for line in load.stdout.splitlines():
+                d = _json(line)
+                if d and "path" in d:
+                    by_path[str(d["path"]).removeprefix("/" + str(rel) + "/")] = d
+        else:
+            by_path = {m: _musl_load(rootfs, "/" + str(rel / m), args.load_timeout) for m in members}
     finally:
         if not args.keep_unpacked:
             shutil.rmtree(where, ignore_errors=True)
-    by_path: dict[str, dict[str, Any]] = {}
-    for line in load.stdout.splitlines():
-        d = _json(line)
-        if d and "path" in d:
-            by_path[str(d["path"]).removeprefix("/" + str(rel) + "/")] = d
     check = run_limited(
         [
             *abigate,
@@ -1153,7 +1194,7 @@ def loaders_one(
             "-p",
             str(profile),
             "--python",
-            chroot_py,
+            chroot_py or info.python,
             "--format",
             "json",
             "--no-config",
@@ -1184,6 +1225,10 @@ def loaders_one(
     for m in members:
         loader = by_path.get(m, {"status": "missing", "error": "no answer from the loader script"})
         rpath_loaders = sorted(p for p, deps in reach.items() if m in deps and facts[p].rpath)
+        # a wheel's .data/scripts/ holds programs (a static-pie has no PT_INTERP to tell)
+        program = facts[m].program or (".data/scripts/" in m)
+        if program and loader.get("status") in ("crash", "error", "timeout"):
+            loader = dict(loader, program=True)
         rows.append(
             classify(
                 m,
@@ -1272,7 +1317,7 @@ def _builtin_rows(
             "-p",
             builtin,
             "--python",
-            chroot_py,
+            chroot_py or info.python,
             "--format",
             "json",
             "--no-config",
@@ -1339,7 +1384,7 @@ def run_loaders(
         if not ensure_rootfs(rootfs, suite, log):
             log(f"loaders: {suite}: no rootfs, skipped")
             continue
-        py = chroot_python(rootfs)
+        py = "" if suite.startswith("musl") else chroot_python(rootfs)
         profile = rootfs_profile(rootfs, suite, args.cache, abigate, env)
         chosen = loader_candidates(wheels, py)
         log(f"loaders: {suite} (python {py}): {len(chosen)} wheels")
@@ -1376,10 +1421,61 @@ def _loaders_suite(
         return list(pool.map(one, chosen))
 
 
+#: a dlopen driver for the musl tree: one file per run, so a crash (DT_RELR on musl < 1.2.4) is that file's.
+MUSL_DL_C = r"""
+#include <dlfcn.h>
+#include <stdio.h>
+int main(int argc, char **argv) {
+    void *h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+    puts(h ? "ok" : dlerror());
+    return h ? 0 : 1;
+}
+"""
+
+
+def _musl_load(rootfs: Path, path: str, timeout: int) -> dict[str, Any]:
+    """dlopen *path* with the musl tree's own loader (``chroot TREE /dl PATH``)."""
+    r = run_limited(["chroot", str(rootfs), "/dl", path], timeout=timeout, mem_mb=0)
+    text = r.stdout.strip()
+    if r.timed_out:
+        return {"status": "timeout", "error": f"no answer within {timeout}s"}
+    if r.returncode == 0 and text == "ok":
+        return {"status": "ok"}
+    if r.returncode is not None and r.returncode < 0:
+        return {"status": "crash", "error": f"child died: signal {-r.returncode}"}
+    return {"status": "error", "error": text or r.stderr.strip()}
+
+
+def ensure_musl_tree(rootfs: Path, log: Callable[[str], None]) -> bool:
+    """A tree holding only this host's musl (Debian's ``musl`` package: 1.2.3 on Debian 12) and a dlopen
+    driver built with ``musl-gcc``: the real musl loader, for the musllinux wheels."""
+    loader = Path("/lib/ld-musl-x86_64.so.1")
+    if not loader.exists() or shutil.which("musl-gcc") is None:
+        log("loaders: musl tree needs the host's musl and musl-gcc (apt-get install musl musl-tools)")
+        return False
+    if rootfs.exists():
+        shutil.rmtree(rootfs)
+    (rootfs / "etc").mkdir(parents=True)
+    (rootfs / "tmp").mkdir()
+    libdir = rootfs / "lib" / "x86_64-linux-musl"
+    libdir.mkdir(parents=True)
+    shutil.copy2(loader.resolve(), libdir / "libc.so")  # musl's libc is its loader
+    (rootfs / "lib" / loader.name).symlink_to("x86_64-linux-musl/libc.so")
+    if Path("/etc/ld-musl-x86_64.path").exists():
+        shutil.copy2("/etc/ld-musl-x86_64.path", rootfs / "etc" / "ld-musl-x86_64.path")
+    src = rootfs / "tmp" / "dl.c"
+    src.write_text(MUSL_DL_C, encoding="utf-8")
+    subprocess.run(["musl-gcc", "-O1", "-o", str(rootfs / "dl"), str(src)], check=True)
+    (rootfs / ".abigate-ready").touch()
+    return True
+
+
 def ensure_rootfs(rootfs: Path, suite: str, log: Callable[[str], None]) -> bool:
     """A Debian tree with python3 from ``debootstrap`` (cached; ``.abigate-ready`` marks a complete one)."""
     if (rootfs / ".abigate-ready").exists():
         return True
+    if suite.startswith("musl"):
+        return ensure_musl_tree(rootfs, log)
     if shutil.which("debootstrap") is None:
         log("loaders: debootstrap not installed (apt-get install debootstrap)")
         return False
@@ -1776,6 +1872,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         policy = json.loads(policy_path.read_text(encoding="utf-8"))
     if args.only in (None, "loaders"):
         loaders = run_loaders(wheels, args, abigate, env, log)
+        if loaders_path.exists():  # a rerun of some trees keeps the others' last results
+            loaders += [
+                r
+                for r in json.loads(loaders_path.read_text(encoding="utf-8"))
+                if r["suite"] not in args.suites
+            ]
         _write_json(loaders_path, loaders)
         meta["loaders"] = {"when": now, "abigate": where, "suites": args.suites}
         _write_json(meta_path, meta)
