@@ -556,3 +556,13 @@ def test_profile_image_follows_the_config_history(tmp_path: Path, capsys: pytest
     assert code == 0, out
     assert "runtime = layers 1-2 of 3 (the config history" in out and "judged: layer 3" in out
     assert "libfoo.so.1" in profile_from_image(str(img))[0]["libraries"]
+
+
+def test_an_image_with_its_own_libc_suggests_profile_image(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    img = docker_save(tmp_path / "own.tar", [_glibc_231_base(), [Item("app/x", b"x")]], arch="arm64")
+    _, out = _check(["-p", "aws-lambda-python3.11-arm64", str(img)], capsys)
+    assert "ships its own C library (lib/aarch64-linux-gnu/libc-2.31.so)" in out and "--profile image" in out
+    _, out = _check(["-p", LAMBDA, str(docker_save(tmp_path / "no.tar", [_base(), _app()]))], capsys)
+    assert "ships its own C library" not in out

@@ -73,6 +73,27 @@ def with_native_counts(report: Report, facts: Sequence[ArtifactFacts]) -> Report
     return replace(report, artifacts=tuple(results), notes=tuple(notes))
 
 
+def own_libc_notes(facts: Sequence[ArtifactFacts]) -> tuple[str, ...]:
+    """A note for each container image that ships its own C library, judged against an outside profile.
+
+    Such an image brings its whole userland: the operating system's own files (glibc's libraries binding
+    GLIBC_PRIVATE among themselves, sanitizer runtimes…) are judged against the profile as well, which is
+    rarely the question. ``--profile image`` judges the layers above the image's base against that base.
+    """
+    notes = []
+    for art in facts:
+        if art.kind != "image":
+            continue
+        libcs = sorted(nf.member for a in art.walk() for nf in a.native_files
+                       if nf.elf is not None and nf.elf.soname is not None
+                       and nf.elf.soname.startswith(("libc.so.6", "ld-musl-", "libc.musl-")))
+        if libcs:
+            notes.append(f"{art.path}: the image ships its own C library ({libcs[0]}), so its OS files were "
+                         "judged against the profile too; to judge the layers above its base against that "
+                         "base, use --profile image")
+    return tuple(notes)
+
+
 #: ``--profile image``: the runtime is the checked image's own base layers.
 IMAGE_PROFILE = "image"
 
@@ -293,6 +314,8 @@ def check(
     report = with_native_counts(
         run_check(facts, loaded, selection, fail_on=threshold, alternatives=LazyProfiles()), facts
     )
+    if not image_options.runtime_split:
+        report = replace(report, notes=report.notes + own_libc_notes(facts))
 
     if fmt == "json":
         from abigate.reporters.check_json import render_json
