@@ -407,3 +407,26 @@ def test_a_wheels_unshipped_top_level_folder_belongs_to_another_distribution() -
     # In a deploy zip everything is there: the same folder is searched, and the library is missing.
     zipped = outcome(artifact("fn.zip", files, kind="zip"), "PySide6/QtCore.abi3.so", "libshiboken6.abi3.so.6.11")
     assert (zipped.kind, zipped.searched) == ("missing", ("shiboken6",))
+
+
+def test_a_very_deep_chain_keeps_memory_and_reports_bounded() -> None:
+    # 5,000 libraries in 5,000 folders, each loading the next through an RPATH to its folder: every lookup
+    # inherits the RPATHs of the whole chain. Inherited paths are interned and capped, chains are parent
+    # pointers, so memory stays near the size of the facts (it used to be quadratic: 20,000 went out of memory).
+    import tracemalloc
+
+    n = 5000
+    files = [
+        lib(f"pkg/m{i}/libx{i}.so", f"libx{i + 1}.so", rpath=(f"$ORIGIN/../m{i + 1}",)) for i in range(n)
+    ]
+    facts = artifact("w.whl", files)
+    tracemalloc.start()
+    try:
+        res = resolve_artifact(facts, P)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sum(r.kind == "bundled" for r in res.entries.values()) == n - 1
+    assert res.get(f"pkg/m{n - 1}/libx{n - 1}.so", f"libx{n}.so").kind == "missing"  # type: ignore[union-attr]
+    assert max(len(r.chain) for r in res.entries.values()) <= 65
+    assert peak < 40_000_000

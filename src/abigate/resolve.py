@@ -68,6 +68,12 @@ ResolvedKind = Literal["bundled", "system", "missing", "outside", "unreachable",
 
 _FOUND = ("bundled", "system")
 
+#: inherited search path entries kept per loading chain (nearest first). Real chains carry a handful; a
+#: crafted chain of 20,000 libraries each with an RPATH would otherwise make every lookup walk all of them.
+_MAX_INHERITED = 128
+#: objects of a loading chain kept for reports (``loaded via …``), the requester's end first.
+_CHAIN_SHOWN = 64
+
 #: on a musl target, a glibc object's NEEDED on these libraries is satisfied by musl's single libc (loader.md §8).
 _MUSL_MERGED = re.compile(r"^lib(c|pthread|rt|m|dl|util|xnet)\.so(\.\d+)*$")
 
@@ -157,8 +163,9 @@ def _is_target_dir(entry: str) -> bool:
     return entry.startswith("/") and "$" not in entry
 
 
-#: one search path entry: (member folder or None, the entry as written, how it is named in reports).
-_Dir = tuple[str | None, str, str]
+#: one search path entry: (member folder or None, the entry as written, its tag — ``DT_RPATH``,
+#: ``DT_RUNPATH``, ``LD_LIBRARY_PATH (/var/task/lib)`` — and the object it belongs to, if any).
+_Dir = tuple[str | None, str, str, str | None]
 
 
 class _Resolver:
@@ -186,7 +193,12 @@ class _Resolver:
             self.shared_tops = frozenset(m.split("/", 1)[0] for m in self.members if "/" in m)
         self.roles = assign_roles(artifact)
         self._own: dict[tuple[str, str], tuple[_Dir, ...]] = {}
-        self._lookups: dict[tuple[str, str, tuple[_Dir, ...]], Resolved] = {}
+        # Inherited search paths, interned: id → entries (nearest first), (object, parent id) → id.
+        self._paths: list[tuple[_Dir, ...]] = [()]
+        self._path_ids: dict[tuple[str, int], int] = {}
+        self._ld_path: tuple[_Dir, ...] = tuple(
+            (rel, target, f"LD_LIBRARY_PATH ({target})", None) for rel, target in self.deploy_dirs)
+        self._lookups: dict[tuple[str, str, int], Resolved] = {}
         self._lookup_cache: dict[tuple[str, int, int], tuple[str, str] | None] = {}
 
     def elf(self, member: str) -> ElfFacts | None:
@@ -201,45 +213,49 @@ class _Resolver:
             elf = self.elf(obj)
             assert elf is not None
             entries = elf.runpath if tag == "DT_RUNPATH" else elf.rpath
-            cached = tuple((_expand(e, posixpath.dirname(obj)), e, tag) for e in entries)
+            cached = tuple((_expand(e, posixpath.dirname(obj)), e, tag, obj) for e in entries)
             self._own[key] = cached
         return cached
 
-    def inherited(self, obj: str, parent_inherited: tuple[tuple[_Dir, str], ...]) -> tuple[tuple[_Dir, str], ...]:
+    def inherited(self, obj: str, parent: int) -> int:
         """The search path entries *obj* passes on to what it loads, after those of its own loaders.
 
         glibc: the ``DT_RPATH`` of every object on the chain that has no ``DT_RUNPATH``; musl: each one's
-        ``DT_RUNPATH``, else its ``DT_RPATH``. Each entry carries the object it belongs to.
+        ``DT_RUNPATH``, else its ``DT_RPATH``. Each entry carries the object it belongs to. Paths are
+        interned: *parent* and the result are ids into ``self._paths``.
         """
+        key = (obj, parent)
+        hit = self._path_ids.get(key)
+        if hit is not None:
+            return hit
         elf = self.elf(obj)
         assert elf is not None
-        if self.musl:
-            tag = "DT_RUNPATH" if elf.runpath else "DT_RPATH"
-        elif elf.runpath:
-            return parent_inherited
+        if not self.musl and elf.runpath:
+            result = parent
         else:
-            tag = "DT_RPATH"
-        own = tuple((d, obj) for d in self.own_dirs(obj, tag))
-        return own + parent_inherited if own else parent_inherited
+            tag = "DT_RUNPATH" if self.musl and elf.runpath else "DT_RPATH"
+            own = self.own_dirs(obj, tag)
+            if own:
+                result = len(self._paths)
+                self._paths.append((own + self._paths[parent])[:_MAX_INHERITED])
+            else:
+                result = parent
+        self._path_ids[key] = result
+        return result
 
-    def search_dirs(self, requester: str, chain_dirs: tuple[tuple[_Dir, str], ...]) -> tuple[_Dir, ...]:
+    def search_dirs(self, requester: str, parent: int) -> tuple[_Dir, ...]:
         """The folders searched, in order, for a name *requester* asks for.
 
-        *chain_dirs* is what the requester's loaders pass on (see :meth:`inherited`), nearest first.
+        *parent* is the id of what the requester's loaders pass on (see :meth:`inherited`).
         """
         req = self.elf(requester)
         assert req is not None
-        ld_path = tuple((rel, target, f"LD_LIBRARY_PATH ({target})") for rel, target in self.deploy_dirs)
-
-        def named(dirs: tuple[tuple[_Dir, str], ...]) -> tuple[_Dir, ...]:
-            return tuple((d, e, tag if obj == requester else f"{tag} of {obj}") for (d, e, tag), obj in dirs)
-
         if self.musl:
-            return ld_path + named(self.inherited(requester, chain_dirs))
+            return self._ld_path + self._paths[self.inherited(requester, parent)]
         if req.runpath:
-            return ld_path + named(tuple((d, requester) for d in self.own_dirs(requester, "DT_RUNPATH")))
+            return self._ld_path + self.own_dirs(requester, "DT_RUNPATH")
         # DT_RPATH of the requester and its loaders, then LD_LIBRARY_PATH.
-        return named(self.inherited(requester, chain_dirs)) + ld_path
+        return self._paths[self.inherited(requester, parent)] + self._ld_path
 
     def lookup(self, path: str, req: ElfFacts) -> tuple[str, str] | None:
         """Follow links from *path*; ("elf"|"not-elf"|"skip", member) or ``None`` if nothing is there."""
@@ -268,12 +284,17 @@ class _Resolver:
         self._lookup_cache[key] = found
         return found
 
-    def resolve_one(self, requester: str, needed: str, dirs: tuple[_Dir, ...]) -> Resolved:
-        """Search *dirs*, then the target, for *needed* asked for by *requester*. Shared between roots."""
-        key = (requester, needed, dirs)
+    def resolve_one(self, requester: str, needed: str, parent: int) -> Resolved:
+        """Search for *needed* asked for by *requester* whose loaders pass on path *parent*, then the target.
+
+        Shared between roots: the outcome depends only on the requester, the name and the search path.
+        """
+        elf = self.elf(requester)
+        assert elf is not None
+        key = (requester, needed, -1 if elf.runpath and not self.musl else parent)
         cached = self._lookups.get(key)
         if cached is None:
-            cached = self._search(requester, needed, dirs)
+            cached = self._search(requester, needed, self.search_dirs(requester, parent))
             self._lookups[key] = cached
         return cached
 
@@ -287,7 +308,7 @@ class _Resolver:
         outside: list[str] = []
         target_dirs: list[str] = []
         other_class: int | None = None
-        for directory, entry, via in dirs:
+        for directory, entry, tag, owner in dirs:
             if directory is None:
                 (target_dirs if _is_target_dir(entry) else outside).append(entry)
                 continue
@@ -313,7 +334,7 @@ class _Resolver:
                 needed=needed,
                 kind="bundled" if found[0] == "elf" else "not-elf",
                 member=found[1],
-                via=via,
+                via=tag if owner is None or owner == requester else f"{tag} of {owner}",
                 searched=tuple(searched),
             )
         lib = self.profile.library(needed)
@@ -357,7 +378,7 @@ class _Resolver:
             elf = self.elf(obj)
             if elf is None or not elf.runpath:
                 continue
-            for directory, _, _ in self.own_dirs(obj, "DT_RUNPATH"):
+            for directory, _, _, _ in self.own_dirs(obj, "DT_RUNPATH"):
                 if directory is not None and (
                     f"{directory}/{needed}" if directory not in (".", "") else needed
                 ) in candidates:
@@ -376,16 +397,27 @@ class _Resolver:
             names[posixpath.basename(root)] = root
         elif root_elf.soname:
             names[root_elf.soname] = root
-        chains: dict[str, tuple[str, ...]] = {root: (root,)}
-        passed: dict[str, tuple[tuple[_Dir, str], ...]] = {root: ()}
+        # The loading chain as parent pointers (who loaded each object first), and the search path
+        # each object's loaders pass on (an id, see inherited()).
+        loader: dict[str, str | None] = {root: None}
+        passed: dict[str, int] = {root: 0}
+
+        def chain_of(obj: str) -> tuple[str, ...]:
+            out: list[str] = []
+            cur: str | None = obj
+            while cur is not None and len(out) < _CHAIN_SHOWN:
+                out.append(cur)
+                cur = loader[cur]
+            if cur is not None:
+                out.append(root)  # a very deep chain: its middle is left out of reports
+            return tuple(out)
+
         queue = deque([root])
         while queue:
             obj = queue.popleft()
             elf = self.elf(obj)
             assert elf is not None
-            chain = chains[obj]
-            chain_dirs = passed[obj]
-            dirs: tuple[_Dir, ...] | None = None
+            parent = passed[obj]
             for needed in elf.needed:
                 key = (obj, needed)
                 known = names.get(needed)
@@ -398,14 +430,12 @@ class _Resolver:
                         continue
                     if isinstance(known, str):
                         self.entries[key] = Resolved(requester=obj, needed=needed, kind="bundled", member=known,
-                                                     via="already loaded", chain=chain, root_role=role)
+                                                     via="already loaded", chain=chain_of(obj), root_role=role)
                     else:
-                        self.entries[key] = replace(known, requester=obj, chain=chain, via="already loaded",
-                                                    searched=(), root_role=role)
+                        self.entries[key] = replace(known, requester=obj, chain=chain_of(obj),
+                                                    via="already loaded", searched=(), root_role=role)
                     continue
-                if dirs is None:
-                    dirs = self.search_dirs(obj, chain_dirs)
-                res = self.resolve_one(obj, needed, dirs)
+                res = self.resolve_one(obj, needed, parent)
                 if res.kind == "system":
                     names[needed] = res
                 elif res.kind == "bundled":
@@ -414,13 +444,13 @@ class _Resolver:
                     names[needed] = dep
                     if dep != root:
                         self.dependencies.add(dep)
-                    if dep not in chains:
+                    if dep not in loader:
                         dep_elf = self.elf(dep)
                         assert dep_elf is not None
                         if not self.musl and dep_elf.soname:
                             names.setdefault(dep_elf.soname, dep)
-                        chains[dep] = (dep, *chain)
-                        passed[dep] = self.inherited(obj, chain_dirs)
+                        loader[dep] = obj
+                        passed[dep] = self.inherited(obj, parent)
                         queue.append(dep)
                 if res.kind in _FOUND and key in self.entries:
                     continue
@@ -428,11 +458,12 @@ class _Resolver:
                 rank = 0 if res.kind in _FOUND else 1 if role == "program" else 2
                 if prev is not None and _rank(prev) >= rank:
                     continue
+                chain = chain_of(obj)
                 extra: dict[str, object] = {"chain": chain, "root_role": role}
                 if res.kind == "unreachable" and len(chain) > 1:
                     extra["runpath_of_loader"] = self.runpath_of_loader(chain, needed, res.candidates)
                 self.entries[key] = replace(res, **extra)  # type: ignore[arg-type]
-        return set(chains)
+        return set(loader)
 
 
 def _rank(res: Resolved) -> int:
