@@ -566,3 +566,22 @@ def test_an_image_with_its_own_libc_suggests_profile_image(
     assert "ships its own C library (lib/aarch64-linux-gnu/libc-2.31.so)" in out and "--profile image" in out
     _, out = _check(["-p", LAMBDA, str(docker_save(tmp_path / "no.tar", [_base(), _app()]))], capsys)
     assert "ships its own C library" not in out
+
+
+def test_standard_input_gives_the_files_verdict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cat app.tar | abigate check -``: the spooled bytes are read as the image, not as a tar of blobs."""
+    import gzip
+    import io
+    import sys
+
+    img = docker_save(tmp_path / "app.tar", [_base(), _app(), _fix()])
+    broken = docker_save(tmp_path / "broken.tar", [_base(), _app()])
+    for path, data in ((img, img.read_bytes()), (broken, gzip.compress(broken.read_bytes()))):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+        code, found = _findings(Path("-"), LAMBDA, capsys)
+        assert (code, found) == _findings(path, LAMBDA, capsys)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(img.read_bytes())))
+    facts = scan_path("-", jobs=1)
+    assert facts.path == "<stdin>" and facts.read_as == "docker image with 3 layers"

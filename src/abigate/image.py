@@ -208,19 +208,24 @@ class _DirStore(_Store):
 
 
 class _TarStore(_Store):
-    """An uncompressed image tar, indexed once; each file is a window on it (read with ``pread``)."""
+    """An uncompressed image tar, indexed once; each file is a window on its :class:`Source` (``pread``)."""
 
     def __init__(
-        self, path: str, fh: IO[bytes], files: dict[str, tuple[int, int]], links: dict[str, str]
+        self,
+        display: str,
+        source: Source,
+        files: dict[str, tuple[int, int]],
+        links: dict[str, str],
+        owned: IO[bytes] | None,
     ) -> None:
-        self.display = path
+        self.display = display
         self.sep = "!"
         #: ``gzip``/``zstd``/… when the whole tarball was compressed (and decompressed to a temporary file).
         self.compression: str | None = None
-        self._fh = fh
-        self._source = FileSource(fh, os.path.abspath(path))  # type: ignore[arg-type]
+        self._source = source
         self._files = files
         self._links = links
+        self._owned = owned
 
     def _find(self, name: str) -> tuple[int, int] | None:
         for _ in range(8):  # docker save links a repeated layer.tar to the first copy
@@ -243,7 +248,8 @@ class _TarStore(_Store):
         return io.BufferedReader(_Reader(self._source.window(*found)), buffer_size=_READ_CHUNK)
 
     def close(self) -> None:
-        self._fh.close()
+        if self._owned is not None:
+            self._owned.close()
 
 
 def _norm(name: str) -> str:
@@ -269,60 +275,43 @@ def _first_member(head: bytes) -> str | None:
         return None
 
 
-def _decompressed_image(path: str, limits: Limits) -> IO[bytes] | None:
+def _decompressed_image(raw: IO[bytes], limits: Limits) -> IO[bytes] | None:
     """A compressed image tarball (``docker save | gzip``) decompressed into an anonymous temporary file,
     when its first tar member is one an image tar starts with; ``None`` otherwise (a plain ``.tar.gz`` is
     left to the tar reader, after 64 KiB were decompressed to look). The file has no name and disappears when
     closed."""
     try:
-        with open(path, "rb") as fh:
-            kind = sniff_compression(fh.read(8))
-            if kind is None:
+        kind = sniff_compression(raw.read(8))
+        if kind is None:
+            return None
+        raw.seek(0)
+        with open_decompressed(raw, kind, max_output=limits.max_total_size) as plain:  # type: ignore[arg-type]
+            first = plain.read(64 << 10)
+            name = _first_member(first)
+            if name is None or not _IMAGE_FIRST_MEMBER.match(name):
                 return None
-            fh.seek(0)
-            with open_decompressed(fh, kind, max_output=limits.max_total_size) as plain:
-                first = plain.read(64 << 10)
-                name = _first_member(first)
-                if name is None or not _IMAGE_FIRST_MEMBER.match(name):
-                    return None
-                tmp = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, closed by the store
-                tmp.write(first)
-                while True:
-                    chunk = plain.read(_READ_CHUNK)
-                    if not chunk:
-                        break
-                    tmp.write(chunk)
-                tmp.flush()
-                tmp.seek(0)
-                return tmp
+            tmp = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, closed by the store
+            tmp.write(first)
+            while True:
+                chunk = plain.read(_READ_CHUNK)
+                if not chunk:
+                    break
+                tmp.write(chunk)
+            tmp.flush()
+            return tmp
     except (OSError, EOFError, DecompressionLimit, ValueError):
         return None
 
 
-def _index_tar(path: str, limits: Limits = DEFAULT_LIMITS) -> _TarStore | None:
-    """The image store of *path* when it is a tar holding an image (uncompressed, or compressed as a whole
-    and then decompressed into an anonymous temporary file), else ``None``."""
-    try:
-        fh: IO[bytes] = open(path, "rb")  # noqa: SIM115 - owned by the store, or closed below
-    except OSError:
+def _index_source(source: Source, display: str, owned: IO[bytes] | None) -> _TarStore | None:
+    """The image store of the tar whose bytes are *source* when it holds an image, else ``None``."""
+    if not is_tar_header(source.pread(0, 512)):
         return None
-    compression = sniff_compression(fh.read(8))
-    if compression is not None:
-        fh.close()
-        spooled = _decompressed_image(path, limits)
-        if spooled is None:
-            return None
-        fh = spooled
-    fh.seek(0)
+    files: dict[str, tuple[int, int]] = {}
+    links: dict[str, str] = {}
+    marked = False
     try:
-        if not is_tar_header(fh.read(512)):
-            fh.close()
-            return None
-        fh.seek(0)
-        files: dict[str, tuple[int, int]] = {}
-        links: dict[str, str] = {}
-        marked = False
-        with tarfile.open(fileobj=fh, mode="r:", tarinfo=_BoundedTarInfo) as tf:
+        with tarfile.open(fileobj=source.fileobj(), mode="r:", tarinfo=_BoundedTarInfo) as tf:
             count = 0
             while True:
                 info = tf.next()
@@ -334,26 +323,49 @@ def _index_tar(path: str, limits: Limits = DEFAULT_LIMITS) -> _TarStore | None:
                 if name in ("manifest.json", "oci-layout", "index.json"):
                     marked = True
                 if count > _IMAGE_TAR_SCAN_LIMIT and not marked:
-                    fh.close()
                     return None
                 if info.isreg():
                     files[name] = (info.offset_data, info.size)
                 elif info.issym() or info.islnk():
                     links[name] = info.linkname if info.issym() else "/" + _norm(info.linkname)
-        if not ("manifest.json" in files or ("oci-layout" in files and "index.json" in files)):
-            fh.close()
-            return None
-        # Hard links are stored archive-relative; make them relative to the link's folder like symlinks.
-        for name, target in list(links.items()):
-            if target.startswith("/"):
-                links[name] = posixpath.relpath(target[1:], posixpath.dirname(name) or ".")
-        fh.seek(0)
-        store = _TarStore(path, fh, files, links)
-        store.compression = compression
-        return store
     except (tarfile.TarError, OSError, EOFError, ValueError):
-        fh.close()
         return None
+    if not ("manifest.json" in files or ("oci-layout" in files and "index.json" in files)):
+        return None
+    # Hard links are stored archive-relative; make them relative to the link's folder like symlinks.
+    for name, target in list(links.items()):
+        if target.startswith("/"):
+            links[name] = posixpath.relpath(target[1:], posixpath.dirname(name) or ".")
+    return _TarStore(display, source, files, links, owned)
+
+
+def _index_tar(path: str, source: Source | None = None, limits: Limits = DEFAULT_LIMITS) -> _TarStore | None:
+    """The image store of *path* (or of *source*, its bytes, when given: standard input) when it is a tar
+    holding an image — uncompressed, or compressed as a whole and then decompressed into an anonymous
+    temporary file — else ``None``."""
+    owned: IO[bytes] | None = None
+    if source is None:
+        try:
+            owned = open(path, "rb")  # noqa: SIM115 - owned by the store, or closed below
+        except OSError:
+            return None
+        source = FileSource(owned, os.path.abspath(path))
+    compression = sniff_compression(source.pread(0, 8))
+    if compression is not None:
+        spooled = _decompressed_image(source.fileobj(), limits)  # type: ignore[arg-type]
+        if owned is not None:
+            owned.close()
+        if spooled is None:
+            return None
+        owned = spooled
+        source = _TempSource(spooled, "<temporary file>")  # type: ignore[arg-type]
+    store = _index_source(source, path, owned)
+    if store is None:
+        if owned is not None:
+            owned.close()
+        return None
+    store.compression = compression
+    return store
 
 
 def looks_like_image_dir(path: str) -> bool:
@@ -625,20 +637,23 @@ def _oci_manifest(image: Image, name: str, digest: str, platform: str) -> None:
     )
 
 
-def open_image(path: str) -> Image | None:
+def open_image(path: str, source: Source | None = None) -> Image | None:
     """The image at *path* (an image tar or an OCI/docker folder), or ``None`` when it is not one.
+
+    *source*: the bytes of the tar when they are not the file *path* (standard input, spooled by the scanner);
+    *path* is then only the display name.
 
     Metadata problems (missing or corrupt manifests, digests that do not match) are recorded on the
     returned image; only "this is not an image at all" returns ``None``.
     """
     store: _Store
-    if os.path.isdir(path):
+    if source is None and os.path.isdir(path):
         if not looks_like_image_dir(path):
             return None
         store = _DirStore(path)
         container: Literal["tar", "folder"] = "folder"
     else:
-        tar = _index_tar(path)
+        tar = _index_tar(path, source)
         if tar is None:
             return None
         store, container = tar, "tar"

@@ -246,7 +246,7 @@ class _Scanner:
         display = os.fspath(path)
         if display == STDIN:
             with _spool_stream(sys.stdin.buffer, STDIN_DISPLAY) as source:
-                return self._scan_source(STDIN_DISPLAY, source)
+                return _scan_image(self, STDIN_DISPLAY, source) or self._scan_source(STDIN_DISPLAY, source)
         try:
             st = os.stat(display)
         except OSError as exc:
@@ -272,7 +272,7 @@ class _Scanner:
             if not stat.S_ISREG(st.st_mode):
                 # /dev/stdin, a FIFO, a character device: read once, forward, like standard input.
                 with _spool_stream(fh, display) as source:
-                    return self._scan_source(display, source)
+                    return _scan_image(self, display, source) or self._scan_source(display, source)
             return self._scan_source(display, FileSource(fh, os.path.abspath(display), 0, st.st_size))
 
     def _scan_source(self, display: str, source: archive.Source) -> ArtifactFacts:
@@ -611,15 +611,18 @@ class _SourceFileContainer(Container):
         return archive.StoredStream(self.source, entry.size, None, display)
 
 
-def _scan_image(scanner: _Scanner, display: str) -> ArtifactFacts | None:
+def _scan_image(
+    scanner: _Scanner, display: str, source: archive.Source | None = None
+) -> ArtifactFacts | None:
     """A container image (``docker save`` tar, OCI layout folder or tar) as its merged layers, else ``None``.
 
     One image is judged as one artifact whose members are container paths; with
     ``ImageOptions.all_platforms`` each image of a multi-platform index is a nested artifact of its own.
+    *source*: the image tar's bytes when read once from a pipe (standard input), spooled by the caller.
     """
     from abigate import image as image_mod
 
-    img = image_mod.open_image(display)
+    img = image_mod.open_image(display, source)
     if img is None:
         return None
     opts = scanner.image_options
@@ -643,14 +646,16 @@ def _scan_image(scanner: _Scanner, display: str) -> ArtifactFacts | None:
         for pimage in chosen:
             builder = top
             if several:
-                builder = _Builder(display=f"{img.display}!{pimage.platform or 'unknown'}", kind="image", sep="!",
+                nested = f"{img.display}!{pimage.platform or 'unknown'}"
+                builder = _Builder(display=nested, kind="image", sep="!",
                                    read_as=img.describe(pimage))
                 top.nested.append(builder)
             keep_from = 0
             if opts.runtime_split:
                 keep_from, why = image_mod.base_layer_count(pimage)
                 builder.notes.append(image_mod.split_note(img, pimage, keep_from, why))
-            tree, member_problems = image_mod.merge_layers(img, pimage, keep_from=keep_from, limits=scanner.limits)
+            tree, member_problems = image_mod.merge_layers(img, pimage, keep_from=keep_from,
+                                                           limits=scanner.limits)
             try:
                 for path, kind, message in member_problems:
                     builder.problem(path, kind, message)
