@@ -110,6 +110,23 @@ def test_musl_provides_glibc_split_libraries() -> None:
     assert outcome(facts, EXT, "libpthread.so.0", musl_profile()).kind == "system"
 
 
+def test_musl_answers_its_reserved_names_itself_before_any_search() -> None:
+    # pycryptodome's musllinux modules need libc.musl-x86_64.so.1; a real musl 1.2.3 loader loads them in a tree
+    # without that file (the real-world tier): every libc.*, libm.*, libpthread.*… name is musl itself, even
+    # when the artifact bundles a file of that name on the search path.
+    no_files = musl_profile(libraries={})
+    facts = artifact("w.whl", [lib(EXT, "libc.musl-x86_64.so.1", "libm.so.6", "libdl.so.2", runpath=("$ORIGIN",)),
+                               lib("pkg/libm.so.6")])
+    for name in ("libc.musl-x86_64.so.1", "libm.so.6", "libdl.so.2"):
+        res = outcome(facts, EXT, name, no_files)
+        assert (res.kind, res.via) == ("system", "musl's reserved name"), name
+    # Not a prefix match on any "lib…": libcrypto is a library like any other.
+    facts2 = artifact("w.whl", [lib(EXT, "libcrypto.so.3")])
+    assert outcome(facts2, EXT, "libcrypto.so.3", no_files).kind == "missing"
+    # glibc has no such rule: a bundled libm on the search path is used.
+    assert outcome(facts, EXT, "libm.so.6").member == "pkg/libm.so.6"
+
+
 def test_system_library_and_missing_one() -> None:
     facts = artifact("w.whl", [lib(EXT, "libz.so.1", "libssl.so.3")])
     assert outcome(facts, EXT, "libz.so.1").kind == "system"

@@ -74,8 +74,10 @@ _MAX_INHERITED = 128
 #: objects of a loading chain kept for reports (``loaded via …``), the requester's end first.
 _CHAIN_SHOWN = 64
 
-#: on a musl target, a glibc object's NEEDED on these libraries is satisfied by musl's single libc (loader.md §8).
-_MUSL_MERGED = re.compile(r"^lib(c|pthread|rt|m|dl|util|xnet)\.so(\.\d+)*$")
+#: musl's loader answers every name that starts with one of these with itself, before any search and whatever
+#: files exist (``ldso/dynlink.c``, the "reserved" names): ``libc.musl-x86_64.so.1``, ``libpthread.so.0``,
+#: ``libm.so.6`` all are musl's one libc (loader.md §8).
+_MUSL_RESERVED = re.compile(r"^lib(c|pthread|rt|m|dl|util|xnet)\.")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -304,6 +306,10 @@ class _Resolver:
         if "/" in needed:
             # A path in DT_NEEDED is used as is, relative to the working directory: not judged here.
             return Resolved(requester=requester, needed=needed, kind="outside", outside=(needed,))
+        if self.musl and _MUSL_RESERVED.match(needed):
+            lib = self.profile.library(needed) or self.profile.library("libc.so") or Library(soname=needed)
+            return Resolved(requester=requester, needed=needed, kind="system", via="musl's reserved name",
+                            library=lib)
         searched: list[str] = []
         outside: list[str] = []
         target_dirs: list[str] = []
@@ -338,8 +344,6 @@ class _Resolver:
                 searched=tuple(searched),
             )
         lib = self.profile.library(needed)
-        if lib is None and self.musl and _MUSL_MERGED.match(needed):
-            lib = self.profile.library("libc.so") or Library(soname=needed)
         if lib is not None:
             return Resolved(
                 requester=requester,
