@@ -482,7 +482,10 @@ def test_garbage_after_a_gzip_magic_is_a_file_not_a_crash(
     assert art.kind == "file" and art.read_as.startswith("gzip-compressed file")
 
 
-def test_plain_tar_members_are_read_in_place_by_workers(tmp_path: Path) -> None:
+def test_plain_tar_members_are_read_in_place_by_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from abigate import scan as scan_module
+
+    monkeypatch.setattr(scan_module, "PARALLEL_MIN_TOTAL", 0)
     big = NEW + bytes(5 << 20)  # over PARALLEL_MIN_SIZE: parsed in a worker that reopens the tar by offset
     path = tmp_path / "big.tar"
     path.write_bytes(make_tar([T("a/liba.so", big), T("b/libb.so", big), T("c/libc.so", big)]))
@@ -490,3 +493,43 @@ def test_plain_tar_members_are_read_in_place_by_workers(tmp_path: Path) -> None:
     parallel = scan_path(path, jobs=2)
     assert serial == parallel
     assert [nf.elf.max_glibc for nf in parallel.native_files if nf.elf] == ["GLIBC_2.34"] * 3
+
+
+def test_members_spooled_from_a_compressed_tar_are_parsed_by_workers_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from abigate.archive import DataRef, FileSource, open_ref
+
+    from abigate import scan as scan_module
+
+    monkeypatch.setattr(tarball, "SPOOL_MEMORY", 0)  # every kept member goes to the anonymous file
+    monkeypatch.setattr(scan_module, "PARALLEL_MIN_TOTAL", 0)  # 15 MB of large members: workers start
+    submitted: list[str] = []
+    real_submit = scan_module._Scanner._submit
+
+    def spy(self: scan_module._Scanner, ref: DataRef) -> object:
+        submitted.append(ref.disk_path or "")
+        return real_submit(self, ref)
+
+    monkeypatch.setattr(scan_module._Scanner, "_submit", spy)
+    big = NEW + bytes(5 << 20)
+    path = tmp_path / "big.tar.gz"
+    path.write_bytes(make_tar([T("a/liba.so", big), T("b/libb.so", big), T("c/libc.so", big)], "gz"))
+    with open(path, "rb") as fh:
+        container = tarball.TarContainer(FileSource(fh, str(path)), compression="gzip")
+        try:
+            entry = next(e for e in container.entries if e.name == "b/libb.so")
+            ref = container.data_ref(entry, "b/libb.so")
+            if ref is None:
+                pytest.skip("no /proc/<pid>/fd here: spooled members are parsed in the parent")
+            assert ref.disk_path is not None and ref.disk_path.startswith("/proc/")
+            other, stream = open_ref(ref)  # what a worker does
+            with other:
+                assert stream.read(len(big)) == big
+        finally:
+            container.close()
+    serial = scan_path(path, jobs=1)
+    parallel = scan_path(path, jobs=2)
+    assert serial == parallel and serial.problems == ()
+    assert [nf.elf.max_glibc for nf in parallel.native_files if nf.elf] == ["GLIBC_2.34"] * 3
+    assert len(submitted) == 3 and all(p.startswith("/proc/") for p in submitted)

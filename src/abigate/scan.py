@@ -288,6 +288,7 @@ class _Scanner:
                 self._scan_container(tar[0], builder, depth=0)
                 _classify_tar(tar[0], builder)
             finally:
+                self._settle_all(builder)
                 tar[0].close()
             return self._freeze(builder)
         as_zip = sniff(head) is None and (
@@ -295,7 +296,7 @@ class _Scanner:
             or _has_zip_directory(source))
         if not as_zip:
             builder = _Builder(display=display, kind="file", sep="!")
-            if isinstance(source, FileSource) and source.disk_location() is not None:
+            if isinstance(source, FileSource) and not isinstance(source, tarball.AnonFileSource):
                 single: Container = FileContainer(display, source.size)
             else:
                 single = _SourceFileContainer(display, source)
@@ -415,6 +416,7 @@ class _Scanner:
                 self._scan_container(tar[0], child, depth + 1)
                 _classify_tar(tar[0], child)
             finally:
+                self._settle_all(child)
                 tar[0].close()
             return
         nested = ZipContainer(source, self.limits)
@@ -466,7 +468,8 @@ class _Scanner:
             members=tuple(sorted(builder.members)),
         )
 
-    def _native(self, builder: _Builder, pending: _PendingNative, owner: dict[str, str]) -> NativeFile:
+    def _settle(self, builder: _Builder, pending: _PendingNative) -> NativeRead | None:
+        """The parse result of *pending*, waiting for its worker (problems the worker met are recorded)."""
         result = pending.result
         if result is not None and not isinstance(result, NativeRead):  # a Future from the pool
             from concurrent.futures.process import BrokenProcessPool
@@ -479,6 +482,18 @@ class _Scanner:
                 result, problems = _read_job(pending.ref, self.engine)
             for kind, message in problems:
                 builder.problem(pending.display, kind, message)
+            pending.result = result
+        return result
+
+    def _settle_all(self, builder: _Builder) -> None:
+        """Wait for every worker reading *builder* (and what it nests): before a spool file they read closes."""
+        for pending in builder.natives:
+            self._settle(builder, pending)
+        for child in builder.nested:
+            self._settle_all(child)
+
+    def _native(self, builder: _Builder, pending: _PendingNative, owner: dict[str, str]) -> NativeFile:
+        result = self._settle(builder, pending)
         entry = pending.entry
         error = None
         if result is None:
@@ -592,7 +607,8 @@ def _spool_stream(stream: BinaryIO, display: str) -> Iterator[archive.Source]:
             yield archive.MemorySource(bytes(buf))
         else:
             spill.flush()
-            yield tarball.AnonFileSource(spill, display, 0, spill.tell())  # type: ignore[arg-type]
+            yield tarball.AnonFileSource(spill, display, 0, spill.tell(),
+                                         proc=tarball.proc_fd_path(spill.fileno()))
     finally:
         if spill is not None:
             spill.close()
@@ -609,6 +625,13 @@ class _SourceFileContainer(Container):
 
     def open(self, entry: Entry, display: str) -> archive.StoredStream:
         return archive.StoredStream(self.source, entry.size, None, display)
+
+    def data_ref(self, entry: Entry, display: str) -> DataRef | None:
+        where = self.source.disk_location()
+        if where is None:
+            return None
+        return DataRef(display=display, disk_path=where[0], disk_offset=where[1], method=archive.METHOD_STORED,
+                       compressed_size=entry.size, size=entry.size, crc=None)
 
 
 def _scan_image(

@@ -32,8 +32,10 @@ from __future__ import annotations
 import bz2
 import io
 import lzma
+import os
 import tarfile
 import tempfile
+import threading
 import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Literal
@@ -70,6 +72,7 @@ __all__ = [
     "looks_like_tar_start",
     "may_be_tar",
     "peek_plain",
+    "proc_fd_path",
     "sdist_root",
 ]
 
@@ -232,16 +235,39 @@ class _ForwardReader(io.RawIOBase):
         return self._pos
 
 
+def proc_fd_path(fd: int) -> str | None:
+    """``/proc/<pid>/fd/<fd>`` when this process's open file *fd* can be reopened through it (Linux), even
+    unlinked; ``None`` elsewhere. Worker processes read an anonymous temporary file this way."""
+    path = f"/proc/{os.getpid()}/fd/{fd}"
+    try:
+        check = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    os.close(check)
+    return path
+
+
 class AnonFileSource(FileSource):
-    """A region of the anonymous spool file: readable with ``pread``, but no worker can reopen it by path."""
+    """A region of an anonymous temporary file (it has no name on disk).
+
+    Worker processes reopen it through :func:`proc_fd_path` where the system offers one (*proc* is that
+    path, checked once when the file is made); elsewhere it has no location and its members are parsed in
+    the parent. The file must stay open until every worker is done with it.
+    """
+
+    def __init__(self, fh: io.BufferedRandom, path: str, base: int = 0, size: int | None = None,
+                 lock: threading.Lock | None = None, *, proc: str | None = None) -> None:
+        super().__init__(fh, path, base, size, lock)  # type: ignore[arg-type]
+        self._proc = proc
+        self._rfh = fh
 
     def disk_location(self) -> tuple[str, int] | None:
-        return None
+        return (self._proc, self.base) if self._proc is not None else None
 
     def window(self, start: int, length: int) -> AnonFileSource:
         start = max(0, min(start, self.size))
         length = max(0, min(length, self.size - start))
-        return AnonFileSource(self._fh, self.path, self.base + start, length, self._lock)
+        return AnonFileSource(self._rfh, self.path, self.base + start, length, self._lock, proc=self._proc)
 
 
 class _Spool:
@@ -251,6 +277,7 @@ class _Spool:
     def __init__(self) -> None:
         self.memory = 0
         self._file: io.BufferedRandom | None = None
+        self._proc: str | None = None
         self._end = 0
 
     def keep(self, first: bytes, rest: BinaryIO, size: int) -> tuple[Source, int]:
@@ -266,6 +293,7 @@ class _Spool:
             return MemorySource(bytes(buf)), len(buf)
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="abigate-")  # noqa: SIM115 - closed by close()
+            self._proc = proc_fd_path(self._file.fileno())
         fh = self._file
         fh.seek(self._end)
         fh.write(first)
@@ -279,7 +307,7 @@ class _Spool:
         fh.flush()
         start = self._end
         self._end += done
-        source = AnonFileSource(fh, "<spool>", start, done)  # type: ignore[arg-type]
+        source = AnonFileSource(fh, "<spool>", start, done, proc=self._proc)
         return source, done
 
     def close(self) -> None:
