@@ -183,6 +183,27 @@ def test_from_rootfs_musl_tree(tmp_path: Path) -> None:
     assert "ld-linux-x86-64.so.2" not in data["libraries"]          # a musl tree has no glibc loader
 
 
+def test_from_rootfs_musl_reads_its_path_file_not_ld_so_conf(tmp_path: Path) -> None:
+    """musl searches what /etc/ld-musl-<ARCH>.path lists (Debian's musl: /usr/lib/x86_64-linux-musl), never
+    ld.so.conf; the real-world tier's musl tree came out with only /lib and /usr/lib before."""
+    libc = _host_lib("libc.so.6")
+    if libc is None:
+        pytest.skip("needs a host ELF library to stand in for musl's loader")
+    root = tmp_path / "musl"
+    (root / "lib/apk/db").mkdir(parents=True)
+    (root / "usr/lib/x86_64-linux-musl").mkdir(parents=True)
+    (root / "opt/glibc-only").mkdir(parents=True)
+    (root / "etc").mkdir()
+    shutil.copy(libc, root / "lib/ld-musl-x86_64.so.1")
+    (root / "lib/apk/db/installed").write_text("C:Q1abc\nP:musl\nV:1.2.3-r0\n")
+    (root / "etc/ld-musl-x86_64.path").write_text("/usr/lib/x86_64-linux-musl\n/lib:/usr/lib\n")
+    (root / "etc/ld.so.conf").write_text("/opt/glibc-only\n")
+    data = profile_from_rootfs(str(root))
+    assert data["library_paths"] == ["/usr/lib/x86_64-linux-musl", "/lib", "/usr/lib"]
+    (root / "etc/ld-musl-x86_64.path").unlink()
+    assert profile_from_rootfs(str(root))["library_paths"] == ["/lib", "/usr/lib"]
+
+
 @pytest.mark.parametrize("make", ["missing", "file", "empty"])
 def test_unreadable_rootfs_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], make: str) -> None:
     target = tmp_path / "x"

@@ -141,6 +141,19 @@ def _ld_so_conf(fs: FsView, conf: str = "/etc/ld.so.conf", seen: set[str] | None
     return out
 
 
+def _musl_path(fs: FsView, loader_name: str) -> list[str] | None:
+    """musl's search path from ``/etc/ld-musl-<ARCH>.path`` (entries separated by newlines or colons), which
+    replaces its built-in ``/lib:/usr/local/lib:/usr/lib``; ``None`` when the file is absent. musl never reads
+    ``ld.so.conf``."""
+    m = re.match(r"^ld-musl-(.+)\.so\.1$", loader_name)
+    if m is None:
+        return None
+    text = _read_text(fs, f"/etc/ld-musl-{m[1]}.path")
+    if text is None:
+        return None
+    return [item.rstrip("/") or "/" for item in re.split(r"[:\n]+", text) if item.strip().startswith("/")]
+
+
 def _default_dirs(arch: str | None, family: str) -> list[str]:
     if family == "musl":
         return ["/lib", "/usr/local/lib", "/usr/lib"]
@@ -348,7 +361,7 @@ def profile_from_rootfs(root: str | FsView, *, profile_id: str | None = None,
         source = source or (f"rootfs:{fs.label}", "root filesystem")
     osr = _os_release(fs)
     conf_dirs = _ld_so_conf(fs)
-    family, libc_path, libc_host, _ = _find_libc(fs, [*conf_dirs, *_default_dirs(None, "glibc")])
+    family, libc_path, libc_host, loader_name = _find_libc(fs, [*conf_dirs, *_default_dirs(None, "glibc")])
     libc_info = _read_library(fs, libc_host)
     if libc_info is None:
         raise ProfileError(f"{fs.label}: {libc_path} is not a readable ELF library")
@@ -357,9 +370,12 @@ def profile_from_rootfs(root: str | FsView, *, profile_id: str | None = None,
         version, how = _glibc_version(fs, libc_host, libc_info[2])
     else:
         version, how = _musl_version(fs, libc_host)
+    search = [*conf_dirs, *_default_dirs(arch, family)]
+    if family == "musl":
+        search = _musl_path(fs, loader_name) or _default_dirs(arch, family)
     dirs: list[str] = []
     seen: set[str] = set()
-    for d in [*conf_dirs, *_default_dirs(arch, family)]:
+    for d in search:
         try:
             host = _resolve(fs, d)
         except OSError:
