@@ -991,6 +991,8 @@ def _keep_content(name: str, head: bytes) -> bool:
     parent, _, base = name.rpartition("/")
     if base in ("WHEEL", "METADATA", "RECORD") and parent.endswith(".dist-info"):
         return True
+    if name.startswith("etc/ld-musl-") and name.endswith(".path"):
+        return True  # musl's search path file, which replaces its built-in one
     return name in _PROFILE_TEXTS or name.startswith("etc/ld.so.conf.d/")
 
 
