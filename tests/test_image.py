@@ -585,3 +585,37 @@ def test_standard_input_gives_the_files_verdict(
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(img.read_bytes())))
     facts = scan_path("-", jobs=1)
     assert facts.path == "<stdin>" and facts.read_as == "docker image with 3 layers"
+
+
+def test_profile_image_on_an_alpine_base(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A musl base (the host's libc.so.6 stands in for musl's loader, as in test_rootfs): a musl build of
+    the app passes, a glibc build fails."""
+    host_libc = next(
+        (
+            Path(d) / "libc.so.6"
+            for d in ("/lib/x86_64-linux-gnu", "/lib64")
+            if (Path(d) / "libc.so.6").exists()
+        ),
+        None,
+    )
+    if host_libc is None:
+        pytest.skip("needs a host x86_64 ELF library to stand in for musl's loader")
+    base = [
+        Item("lib/ld-musl-x86_64.so.1", host_libc.resolve().read_bytes()),
+        Item("lib/libc.musl-x86_64.so.1", kind="symlink", target="ld-musl-x86_64.so.1"),
+        Item("lib/apk/db/installed", b"C:Q1abc\nP:musl\nV:1.2.5-r9\n"),
+        Item("etc/os-release", b'ID=alpine\nVERSION_ID=3.21.0\nPRETTY_NAME="Alpine Linux v3.21"\n'),
+    ]
+    musl_app = docker_save(
+        tmp_path / "musl.tar", [base, [Item("app/_x.so", (ELF / "arch/x86_64-musl.so").read_bytes())]]
+    )
+    glibc_app = docker_save(tmp_path / "glibc.tar", [base, [Item("app/_x.so", V217)]])
+    data, _ = profile_from_image(str(musl_app))
+    assert data["id"] == "image-alpine-3.21.0-x86_64" and data["libc"] == {
+        "family": "musl",
+        "version": "1.2.5",
+    }
+    code, out = _check(["--profile", "image", str(musl_app)], capsys)
+    assert code == 0, out
+    code, out = _check(["--profile", "image", str(glibc_app)], capsys)
+    assert code == 1 and "ABG210" in out, out
