@@ -531,8 +531,8 @@ def verify_finding(
             return (
                 "real",
                 (
-                    "readelf -d shows DT_RELR; musl supports it only from 1.2.4 and the policy admits musl 1.2.0 "
-                    "(auditwheel does not check it; today's musllinux_1_2 build image links with it)"
+                    "readelf -d shows DT_RELR; musl supports it only from 1.2.4 and the policy admits musl "
+                    "1.2.0 (auditwheel does not check it; today's musllinux_1_2 build image links with it)"
                 ),
                 evidence,
             )
@@ -933,12 +933,36 @@ def closures(facts: dict[str, Dyn]) -> dict[str, set[str]]:
     return out
 
 
-#: glibc: "libx.so.1: cannot open shared object file"; musl: "Error loading shared library libx.so.1: No such".
+#: glibc: "libx.so.1: cannot open shared object file";
+#: musl: "Error loading shared library libx.so.1: No such".
 _MISSING = re.compile(
     r"(?:Error loading shared library )?(\S+?):? (?:cannot open shared object file|No such file)"
 )
 #: glibc: "undefined symbol: sym"; musl: "Error relocating /path: sym: symbol not found".
 _UNDEF = re.compile(r"(?:undefined symbol: (\S+?)(?:,|$|\s)|Error relocating \S+: (\S+): symbol not found)")
+
+
+def _loads(by_path: dict[str, dict[str, Any]], member: str) -> bool:
+    """Whether the loader run loaded *member*."""
+    return by_path.get(member, {}).get("status") == "ok"
+
+
+def _check_json(
+    abigate: list[str], wheel: Path, profile: str, python: str, args: argparse.Namespace, env: dict[str, str]
+) -> tuple[Run, dict[str, Any] | None, str]:
+    """``abigate check WHEEL -p PROFILE --python X.Y --format json`` under the tier's limits: the run, the
+    parsed report, and ``ok`` / ``hang`` / ``error``."""
+    check = run_limited(
+        [*abigate, "check", str(wheel), "-p", profile, "--python", python, "--format", "json", "--no-config",
+         "-j", "1"],
+        timeout=args.timeout,
+        mem_mb=args.mem_mb,
+        env=env,
+    )
+    report = _json(check.stdout) if not check.timed_out else None
+    ok = report is not None and check.returncode in (0, 1)
+    status = "ok" if ok else ("hang" if check.timed_out else "error")
+    return check, report, status
 
 
 def classify(
@@ -1050,8 +1074,8 @@ def _explain_false_pass(
         if dirs & requires:
             dist = min(dirs & requires)
             return True, (
-                f"{w.get('library')} belongs to {dist}, a declared dependency (Requires-Dist) this tier does not "
-                f"install; abigate warns ({w.get('code')}: expected outside the artifact)"
+                f"{w.get('library')} belongs to {dist}, a declared dependency (Requires-Dist) this tier does "
+                f"not install; abigate warns ({w.get('code')}: expected outside the artifact)"
             )
         return False, f"abigate only warns ({w.get('code')} {text})"
     if m := _MISSING.search(msg):
@@ -1199,32 +1223,8 @@ def loaders_one(
     finally:
         if not args.keep_unpacked:
             shutil.rmtree(where, ignore_errors=True)
-    check = run_limited(
-        [
-            *abigate,
-            "check",
-            str(wheel),
-            "-p",
-            str(profile),
-            "--python",
-            chroot_py or info.python,
-            "--format",
-            "json",
-            "--no-config",
-            "-j",
-            "1",
-        ],
-        timeout=args.timeout,
-        mem_mb=args.mem_mb,
-        env=env,
-    )
+    check, report, status = _check_json(abigate, wheel, str(profile), chroot_py or info.python, args, env)
     res["check_s"] = check.seconds
-    report = _json(check.stdout) if not check.timed_out else None
-    status = (
-        "ok"
-        if report is not None and check.returncode in (0, 1)
-        else ("hang" if check.timed_out else "error")
-    )
     if status == "error":
         res["check_error"] = (
             f"exit {check.returncode}: " + " | ".join(check.stderr.strip().splitlines()[-3:])[:600]
@@ -1238,7 +1238,7 @@ def loaders_one(
     for m in members:
         loader = by_path.get(m, {"status": "missing", "error": "no answer from the loader script"})
         rpath_loaders = sorted(p for p, deps in reach.items() if m in deps and facts[p].rpath)
-        loads_via = sorted(p for p, deps in reach.items() if m in deps and by_path.get(p, {}).get("status") == "ok")
+        loads_via = sorted(p for p, deps in reach.items() if m in deps and _loads(by_path, p))
         # a wheel's .data/scripts/ holds programs (a static-pie has no PT_INTERP to tell)
         program = facts[m].program or (".data/scripts/" in m)
         if program and loader.get("status") in ("crash", "error", "timeout"):
@@ -1324,38 +1324,14 @@ def _builtin_rows(
     """The same loader verdicts against the *built-in* profile of this Debian release: does the shipped
     profile describe a real bare Debian? A library the tree has and the profile lacks is a false reject
     (a profile gap); one the profile lists and the bare tree lacks is a difference by design."""
-    check = run_limited(
-        [
-            *abigate,
-            "check",
-            str(wheel),
-            "-p",
-            builtin,
-            "--python",
-            chroot_py or info.python,
-            "--format",
-            "json",
-            "--no-config",
-            "-j",
-            "1",
-        ],
-        timeout=args.timeout,
-        mem_mb=args.mem_mb,
-        env=env,
-    )
-    report = _json(check.stdout) if not check.timed_out else None
-    status = (
-        "ok"
-        if report is not None and check.returncode in (0, 1)
-        else ("hang" if check.timed_out else "error")
-    )
+    _, report, status = _check_json(abigate, wheel, builtin, chroot_py or info.python, args, env)
     errs_by, warns_by, _, _ = _split_findings(report)
     libs = _builtin_libraries(builtin, abigate, env)
     rows = []
     for m in members:
         loader = by_path.get(m, {"status": "missing", "error": "no answer from the loader script"})
         rpath_loaders = sorted(p for p, deps in reach.items() if m in deps and facts[p].rpath)
-        loads_via = sorted(p for p, deps in reach.items() if m in deps and by_path.get(p, {}).get("status") == "ok")
+        loads_via = sorted(p for p, deps in reach.items() if m in deps and _loads(by_path, p))
         row = classify(
             m,
             loader,
@@ -1578,7 +1554,8 @@ def summarize(policy: list[dict[str, Any]], loaders: list[dict[str, Any]]) -> di
         "agree_load": cls["agree-load"],
         "agree_fail": cls["agree-fail"],
         "agree_as_dependency": sum(
-            r["cls"] == "agree-load" and str(r.get("why", "")).startswith("loads as a dependency") for r in rows
+            r["cls"] == "agree-load" and str(r.get("why", "")).startswith("loads as a dependency")
+            for r in rows
         ),
         "not_comparable": cls["not-comparable"],
         "false_pass": cls["false-pass"],
@@ -1622,7 +1599,7 @@ def table(s: dict[str, Any]) -> str:
         ("loaders: wheel × rootfs runs", "loader_wheels"),
         ("loaders: ELF files dlopened", "files"),
         ("agree: both load", "agree_load"),
-        ("… of them loaded as a dependency of a file that loads (fails when dlopened alone)", "agree_as_dependency"),
+        ("… of them as a dependency of a file that loads (fail dlopened alone)", "agree_as_dependency"),
         ("agree: both fail", "agree_fail"),
         ("not comparable: programs (run, not dlopened), another Python, a declared dependency's library",
          "not_comparable"),
@@ -1820,7 +1797,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--suites",
         nargs="+",
         default=DEFAULT_SUITES,
-        help="Debian trees for the loader part: SUITE (minbase + python3) or SUITE-desktop (+ common libraries)",
+        help="Debian trees for the loader part: SUITE (minbase + python3) or SUITE-desktop "
+        "(+ common libraries)",
     )
     ap.add_argument("--limit", type=int, default=0, help="only the first N wheels (0: all)")
     ap.add_argument("--match", default="", help="only wheels whose file name contains this text")
