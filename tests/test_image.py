@@ -619,3 +619,58 @@ def test_profile_image_on_an_alpine_base(tmp_path: Path, capsys: pytest.CaptureF
     assert code == 0, out
     code, out = _check(["--profile", "image", str(glibc_app)], capsys)
     assert code == 1 and "ABG210" in out, out
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("manifest.json", [{"Config": 7, "RepoTags": "x", "Layers": [None, "../../etc/passwd", "/abs"]}]),
+        ("manifest.json", [{"Config": "c.json", "Layers": {"a": 1}}]),
+        ("config", {"rootfs": "x", "history": [1, "a"], "architecture": ["amd64"]}),
+    ],
+)
+def test_malformed_json_fields_are_findings(
+    name: str, value: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+    import tarfile
+
+    saved = docker_save(tmp_path / "app.tar", [_base(), _app()])
+    with tarfile.open(saved) as tf:
+        members = {m.name: tf.extractfile(m).read() for m in tf.getmembers()}  # type: ignore[union-attr]
+    if name == "config":
+        name = next(n for n in members if n.endswith(".json") and n != "manifest.json")
+    members[name] = json.dumps(value).encode()
+    bad = tmp_path / "bad.tar"
+    with tarfile.open(bad, "w") as tf:
+        for member, data in members.items():
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    facts = scan_path(bad, jobs=1)
+    assert facts.kind == "image" and facts.problems
+    code, out = _check(["-p", LAMBDA, str(bad)], capsys)
+    assert code == 1 and "Traceback" not in out
+
+
+def test_random_damage_never_crashes(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(8)
+    sources = [
+        docker_save(tmp_path / "d.tar", [_base(), _app(), _fix()]),
+        oci_layout(
+            tmp_path / "o.tar", {"linux/amd64": [_base(), _app()], "linux/arm64": [_base()]}, as_tar=True
+        ),
+    ]
+    for source in sources:
+        data = source.read_bytes()
+        for _ in range(25):
+            damaged = bytearray(data)
+            for _ in range(rng.randint(1, 12)):
+                damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+            if rng.random() < 0.3:
+                damaged = damaged[: rng.randrange(len(damaged))]
+            target = tmp_path / "damaged.tar"
+            target.write_bytes(bytes(damaged))
+            scan_path(target, jobs=1)  # a finding or a plain tar, never an exception

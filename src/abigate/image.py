@@ -510,6 +510,13 @@ def _platform_text(p: Any) -> str:
     return "/".join(parts) if parts[1] else ""
 
 
+def _first_tag(tags: Any) -> str:
+    """The first of a manifest.json entry's ``RepoTags``, whatever the JSON holds there."""
+    if isinstance(tags, list) and tags and isinstance(tags[0], str):
+        return tags[0]
+    return "untagged"
+
+
 def _docker_images(image: Image) -> None:
     try:
         manifest = _read_json(image, "manifest.json")
@@ -526,7 +533,7 @@ def _docker_images(image: Image) -> None:
         )
         return
     if len(manifest) > 1:
-        tags = ", ".join(str((m.get("RepoTags") or ["untagged"])[0]) for m in manifest)
+        tags = ", ".join(_first_tag(m.get("RepoTags")) for m in manifest)
         image.notes.append(
             f"{image.display}: the archive holds {len(manifest)} images ({tags}); the first for the target's "
             "platform is judged (--all-platforms: each)"
@@ -540,7 +547,10 @@ def _docker_images(image: Image) -> None:
                 config = loaded if isinstance(loaded, dict) else {}
             except _BlobError as exc:
                 image.problems.append((image.store.where(config_name), exc.kind, exc.message))
-        diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
+        rootfs = config.get("rootfs")
+        diff_ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
+        if not isinstance(diff_ids, list):
+            diff_ids = []
         layers = []
         names = entry.get("Layers")
         if not isinstance(names, list):
@@ -597,10 +607,10 @@ def _oci_images(image: Image, index_name: str, digest: str | None, depth: int, p
                 continue
             _oci_images(image, name, desc["digest"], depth + 1, plat)
             continue
-        _oci_manifest(image, name, desc["digest"], plat)
+        _oci_manifest(image, name, desc["digest"], plat, depth)
 
 
-def _oci_manifest(image: Image, name: str, digest: str, platform: str) -> None:
+def _oci_manifest(image: Image, name: str, digest: str, platform: str, depth: int) -> None:
     try:
         manifest = _read_json(image, name, digest)
     except _BlobError as exc:
@@ -611,7 +621,10 @@ def _oci_manifest(image: Image, name: str, digest: str, platform: str) -> None:
         return
     media = str(manifest.get("mediaType") or "")
     if media in _INDEX_TYPES or (not media and "manifests" in manifest):
-        _oci_images(image, name, digest, 1, platform)
+        if depth >= _MAX_INDEX_DEPTH:
+            image.problems.append((image.store.where(name), "bad-manifest", "indexes nested too deep"))
+            return
+        _oci_images(image, name, digest, depth + 1, platform)
         return
     config: dict[str, Any] = {}
     cdesc = manifest.get("config")
@@ -624,7 +637,11 @@ def _oci_manifest(image: Image, name: str, digest: str, platform: str) -> None:
             except _BlobError as exc:
                 image.problems.append((image.store.where(cname), exc.kind, exc.message))
     layers = []
-    for desc in manifest.get("layers") or []:
+    descriptors = manifest.get("layers")
+    if not isinstance(descriptors, list):
+        image.problems.append((image.store.where(name), "bad-manifest", "the manifest has no layers list"))
+        descriptors = []
+    for desc in descriptors:
         lname = _blob_name(str(desc.get("digest", ""))) if isinstance(desc, dict) else None
         if lname is None:
             image.problems.append(
