@@ -77,7 +77,9 @@ def compress(data: bytes, compression: str) -> bytes:
             from compression import zstd  # type: ignore[import-not-found,unused-ignore]
         except ImportError:
             from backports import zstd  # type: ignore[import-not-found,no-redef,unused-ignore]
-        return zstd.compress(data)  # type: ignore[no-any-return]
+        # With a content checksum, as the zstd command line writes by default.
+        options = {zstd.CompressionParameter.checksum_flag: 1}
+        return zstd.compress(data, options=options)  # type: ignore[no-any-return]
     return data
 
 
@@ -471,18 +473,25 @@ def test_too_many_members_is_reported_and_reading_stops(tmp_path: Path) -> None:
     assert [p.kind for p in art.problems] == ["too-many-members"]
 
 
-def test_garbage_after_a_gzip_magic_is_a_file_not_a_crash(
+def test_garbage_after_a_gzip_magic_is_reported_and_a_lone_gzip_file_is_a_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "noise.tar.gz"
-    path.write_bytes(b"\x1f\x8b" + os.urandom(5000))
-    code, out = check(capsys, str(path), "-p", LAMBDA)
-    assert code == 0 and "Traceback" not in out
-    art = scan_path(path, jobs=1)
-    assert art.kind == "file" and art.read_as.startswith("gzip-compressed file")
+    noise = tmp_path / "noise.tar.gz"
+    noise.write_bytes(b"\x1f\x8b" + os.urandom(5000))
+    code, out = check(capsys, str(noise), "-p", LAMBDA)
+    assert code == 1 and "ABG001" in out and "Traceback" not in out  # never pass what was not read
+    art = scan_path(noise, jobs=1)
+    assert art.kind == "file" and art.read_as == "gzip-compressed data that cannot be decoded"
+    assert [p.kind for p in art.problems] == ["corrupt-archive"]
+    lone = tmp_path / "notes.txt.gz"
+    lone.write_bytes(gzip.compress(b"just text\n" * 100))
+    art = scan_path(lone, jobs=1)
+    assert art.read_as.startswith("gzip-compressed file (not a tar") and art.problems == ()
 
 
-def test_plain_tar_members_are_read_in_place_by_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plain_tar_members_are_read_in_place_by_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from abigate import scan as scan_module
 
     monkeypatch.setattr(scan_module, "PARALLEL_MIN_TOTAL", 0)
@@ -533,3 +542,15 @@ def test_members_spooled_from_a_compressed_tar_are_parsed_by_workers_too(
     assert serial == parallel and serial.problems == ()
     assert [nf.elf.max_glibc for nf in parallel.native_files if nf.elf] == ["GLIBC_2.34"] * 3
     assert len(submitted) == 3 and all(p.startswith("/proc/") for p in submitted)
+
+
+@pytest.mark.parametrize("comp", ["gz", "bz2", "xz", "zst"])
+def test_corrupt_compressed_data_is_a_problem_not_a_traceback(tmp_path: Path, comp: str) -> None:
+    # zlib.error and ZstdError are no OSError: they once escaped the decompressing stream.
+    data = bytearray(make_tar([T("lib/libfoo.so.1", NEW), T("data/blob.bin", os.urandom(200_000))], comp))
+    data[300:364] = bytes(range(64))  # inside the compressed header and library: decoders notice
+    path = tmp_path / f"corrupt.tar.{comp}"
+    path.write_bytes(bytes(data))
+    art = scan_path(path, jobs=1)
+    assert {p.kind for p in art.problems} <= {"corrupt-archive", "truncated"} and art.problems
+    assert "corrupt or truncated" in art.problems[0].message

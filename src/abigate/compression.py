@@ -89,11 +89,11 @@ class _Limited(io.RawIOBase):
             # read1: what the decoder has now, so the bytes before a truncated tail are delivered first.
             read1 = getattr(self._inner, "read1", None)
             data = read1(len(view)) if read1 is not None else self._inner.read(len(view))
-        except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
-            # A truncated or corrupt stream: say so in one line, as an OSError the readers already handle.
-            raise OSError(f"{self._what} stream is corrupt or truncated: {exc}") from None
         except MemoryError:
             raise DecompressionLimit(f"the {self._what} decoder needs more memory than allowed") from None
+        except Exception as exc:  # noqa: BLE001 - zlib.error, ZstdError, LZMAError, EOFError, OSError…
+            # A truncated or corrupt stream: say so in one line, as an OSError the readers already handle.
+            raise OSError(f"{self._what} stream is corrupt or truncated: {exc}") from None
         if not data:
             return 0
         self._done += len(data)

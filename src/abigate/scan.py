@@ -303,6 +303,10 @@ class _Scanner:
             compressed = compression.sniff_compression(head)
             if compressed is not None:
                 builder.read_as = f"{compressed}-compressed file (not a tar archive; not decompressed)"
+                error = tarball.decode_error(source, head)
+                if error is not None:
+                    builder.read_as = f"{compressed}-compressed data that cannot be decoded"
+                    builder.problem(display, "corrupt-archive", f"{error}; its content was not read")
             self._scan_container(single, builder, depth=0)
             return self._freeze(builder)
         kind: ArtifactKind = "wheel" if display.lower().endswith(".whl") else "zip"
@@ -409,6 +413,9 @@ class _Scanner:
         if head and not archive.is_zip_head(head):
             tar = _open_tar_family(source, head, self.limits)
             if tar is None:  # not a tar after all (a lone .gz, or a header that only looked like one)
+                error = tarball.decode_error(source, head)
+                if error is not None and tarball.looks_like_tar_name(entry.name):
+                    builder.problem(display, "corrupt-archive", f"{error}; its content was not read")
                 return
             child = _Builder(display=display, kind="tar", sep="!", zipped_size=entry.size, read_as=tar[1])
             builder.nested.append(child)

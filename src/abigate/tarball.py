@@ -68,7 +68,9 @@ __all__ = [
     "AnonFileSource",
     "TarContainer",
     "TarFormat",
+    "decode_error",
     "detect",
+    "looks_like_tar_name",
     "looks_like_tar_start",
     "may_be_tar",
     "peek_plain",
@@ -160,6 +162,26 @@ def may_be_tar(head: bytes) -> bool:
     return plain is None or is_tar_header(plain[:512])
 
 
+def decode_error(source: Source, head: bytes) -> str | None:
+    """Why the compressed stream *source* (starting with *head*) cannot be decoded at its start, or None when
+    it can (then it is simply not a tar). A stream that cannot be decoded is reported, never taken for an
+    opaque file that holds nothing."""
+    kind = sniff_compression(head)
+    if kind is None:
+        return None
+    try:
+        stream = open_decompressed(io.BufferedReader(source.fileobj()), kind, max_output=1 << 20)
+        try:
+            stream.read(_PEEK)
+        finally:
+            stream.close()
+    except DecompressionLimit:
+        return None
+    except OSError as exc:
+        return str(exc)
+    return None
+
+
 def looks_like_tar_start(probe: bytes) -> bool:
     """Whether the first (64) bytes of a member may begin a tar archive, compressed or not, so that the
     scanner reads 512 bytes to decide. A tar header starts with a NUL-padded name; text rarely has a NUL."""
@@ -168,6 +190,11 @@ def looks_like_tar_start(probe: bytes) -> bool:
     if not probe or probe[0] == 0:
         return False
     return b"\x00" in probe or not any(c in b"\n\r" for c in probe)
+
+
+def looks_like_tar_name(name: str) -> bool:
+    """Whether a member's name says "tar" (or conda package): a failure to decode it is then reported."""
+    return name.lower().endswith((".tar", ".tgz", ".tbz2", ".txz", ".tzst", ".conda")) or ".tar." in name.lower()
 
 
 def sdist_root(names: list[str]) -> str | None:
@@ -390,6 +417,11 @@ class TarContainer(Container):
             # tarfile keeps every TarInfo it reads; only the entries are needed here.
             tf.members.clear()  # type: ignore[attr-defined]
             if info is None:
+                # Read a compressed stream to its end: its checksum (gzip CRC-32, xz CRC-64, bzip2's block
+                # CRCs) is only checked there, and damage inside members nobody re-read shows only then.
+                if self._reader is not None:
+                    while self._reader.read(_COPY_CHUNK):
+                        pass
                 break
             name = _normalise(info.name)
             if name in ("", "."):
