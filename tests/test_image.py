@@ -674,3 +674,17 @@ def test_random_damage_never_crashes(tmp_path: Path) -> None:
             target = tmp_path / "damaged.tar"
             target.write_bytes(bytes(damaged))
             scan_path(target, jobs=1)  # a finding or a plain tar, never an exception
+
+
+def test_a_manifest_listed_under_two_tags_is_judged_once(tmp_path: Path) -> None:
+    root = tmp_path / "oci"
+    root.mkdir()
+    oci_layout(root, {"linux/amd64": [_base(), _app()]})
+    index = json.loads((root / "index.json").read_text())
+    desc = index["manifests"][0]
+    index["manifests"] = [
+        dict(desc, annotations={"org.opencontainers.image.ref.name": t}) for t in ("1.0", "latest")
+    ]
+    (root / "index.json").write_text(json.dumps(index))
+    facts = scan_path(root, jobs=1, image_options=ImageOptions(all_platforms=True))
+    assert facts.nested == () and facts.read_as == "OCI image (layout folder) for linux/amd64 with 2 layers"

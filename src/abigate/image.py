@@ -429,6 +429,8 @@ class Image:
     platforms: list[PlatformImage] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: ``(manifest digest, platform)`` pairs already read.
+    seen: set[tuple[str, str]] = field(default_factory=set)
 
     def describe(self, pimage: PlatformImage) -> str:
         """``docker image with 3 layers`` / ``OCI image for linux/arm64 with 2 layers`` (``read_as``)."""
@@ -611,6 +613,9 @@ def _oci_images(image: Image, index_name: str, digest: str | None, depth: int, p
 
 
 def _oci_manifest(image: Image, name: str, digest: str, platform: str, depth: int) -> None:
+    if (digest, platform) in image.seen:
+        return  # an index may list one manifest under several tags: judge it once
+    image.seen.add((digest, platform))
     try:
         manifest = _read_json(image, name, digest)
     except _BlobError as exc:
