@@ -409,6 +409,7 @@ class TarContainer(Container):
             fileobj = self._reader  # type: ignore[assignment]
         tf = tarfile.TarFile(fileobj=fileobj, mode="r", errorlevel=2)
         by_name: dict[str, int] = {}  # regular member name → entry index (hard-link targets)
+        link_names: set[str] = set()  # symlink member names (duplicates)
         total = 0
         over_total = False
         count = 0
@@ -441,7 +442,7 @@ class TarContainer(Container):
             index = len(self.entries)
             entry = Entry(name=name, index=index, type="file", size=info.size if info.isreg() else 0)
             entry.problems.extend(archive._name_problems(name))
-            if name in by_name or name in self._symlink_names():
+            if name in by_name or name in link_names:
                 entry.problems.append(
                     (
                         "duplicate-name",
@@ -453,6 +454,7 @@ class TarContainer(Container):
             if info.issym():
                 entry.type = "symlink"
                 self._links[index] = info.linkname
+                link_names.add(name)
                 continue
             if info.islnk():
                 self._hard_link(entry, info.linkname, by_name)
@@ -524,9 +526,6 @@ class TarContainer(Container):
                 entry.header_offset = info.offset_data
             else:
                 self._keep(tf, info, entry, limits)
-
-    def _symlink_names(self) -> set[str]:
-        return {self.entries[i].name for i in self._links} if self._links else set()
 
     def _hard_link(self, entry: Entry, linkname: str, by_name: dict[str, int]) -> None:
         target = _normalise(linkname)
