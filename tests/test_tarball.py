@@ -554,3 +554,19 @@ def test_corrupt_compressed_data_is_a_problem_not_a_traceback(tmp_path: Path, co
     art = scan_path(path, jobs=1)
     assert {p.kind for p in art.problems} <= {"corrupt-archive", "truncated"} and art.problems
     assert "corrupt or truncated" in art.problems[0].message
+
+
+@pytest.mark.skipif(not Path("/dev/stdin").exists(), reason="no /dev/stdin here")
+@pytest.mark.parametrize("argument", ["-", "/dev/stdin"])
+def test_a_real_pipe_into_the_command_line(argument: str) -> None:
+    # Before issue 8, `cat x | abigate check /dev/stdin` called the archive corrupt, and "-" did not exist.
+    import subprocess
+
+    pipe_run = subprocess.run(
+        [sys.executable, "-m", "abigate", "check", argument, "-p", LAMBDA],
+        input=make_tar(layer(NEW), "gz"), capture_output=True, check=False,
+    )
+    assert pipe_run.returncode == 1, pipe_run.stderr
+    assert b"GLIBC_2.34" in pipe_run.stdout and b"corrupt" not in pipe_run.stdout
+    name = b"<stdin>" if argument == "-" else b"/dev/stdin"
+    assert pipe_run.stdout.startswith(name + b": FAIL on aws-lambda-python3.11")
