@@ -86,3 +86,7 @@ def test_tar_headers_ustar_gnu_and_v7() -> None:
     assert not is_tar_header(bytes(512))
     assert not is_tar_header(b"x" * 512)
     assert not is_tar_header(b"ustar")
+    # Blanks inside the checksum field (a data file in scipy's wheel): not a header, and no crash.
+    odd = bytearray(b"a" * 512)
+    odd[148:156] = b"1 1 67 7"
+    assert not is_tar_header(bytes(odd))
