@@ -6,7 +6,6 @@ collected and raised once as :class:`abigate.errors.ProfileError` with one line 
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import sys
@@ -108,6 +107,8 @@ def load_document(name: str, *, relative_to: str | None = None) -> Document:
     known = builtin_ids()
     real = _alias(name, known)
     if real is None:
+        import difflib  # only to suggest a name: kept off every run's start-up
+
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see `abigate profile list`"
         raise ProfileError(f"unknown profile {name!r}{hint}")
@@ -230,6 +231,8 @@ def _build(data: Mapping[str, Any], ancestors: tuple[str, ...], doc: Document,
         refs = tuple(entry.get("sources", ()))
         for ref in refs:
             if ref not in sources:
+                import difflib  # only to suggest a name: kept off every run's start-up
+
                 close = difflib.get_close_matches(ref, list(sources), n=1)
                 problems.append(Problem((*path, "sources"), f"cites unknown source {ref!r}",
                                         f"did you mean {close[0]!r}?" if close else "add it under [sources]"))

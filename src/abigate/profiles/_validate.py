@@ -7,7 +7,6 @@ Cross-file checks (``extends``, required fields after merging, source references
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -238,6 +237,8 @@ def _check_table(table: Any, spec: Mapping[str, Any], path: FieldPath, problems:
         sub = spec.get(key)
         here = (*path, key)
         if sub is None:
+            import difflib  # only to suggest a name: kept off every run's start-up
+
             close = difflib.get_close_matches(key, list(spec), n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(spec))}"
             problems.append(Problem(here, "unknown field", hint))
