@@ -581,21 +581,19 @@ def verify_finding(
                 f"{lib} is a library the policy lets every wheel need (always on the system)",
                 evidence,
             )
-        if program:
-            return (
-                "unverified",
-                (
-                    f"a program ({etype}) needs {lib}; auditwheel audits only libraries and extensions, "
-                    "and a "
-                    "wrapper may set LD_LIBRARY_PATH"
-                    + (f"; {lib} is in the wheel at {in_wheel[0]}" if in_wheel else "")
-                ),
-                evidence,
-            )
         if in_wheel:
             return (
                 "unverified",
-                f"{lib} is in the wheel ({in_wheel[0]}) but not on this file's search path",
+                f"{lib} is in the wheel ({in_wheel[0]}) but not on this file's search path"
+                + (f" (a program, {etype}: a wrapper may set LD_LIBRARY_PATH)" if program else ""),
+                evidence,
+            )
+        if program:
+            # No wrapper can provide a library the wheel does not ship and the policy does not allow.
+            return (
+                "real",
+                f"NEEDED {lib}: not in the wheel and not a library the policy allows (a program, {etype}: it "
+                "cannot start on a system with only what the policy allows)",
                 evidence,
             )
         return "real", f"NEEDED {lib}: not in the wheel and not a library the policy allows", evidence
