@@ -570,3 +570,24 @@ def test_a_real_pipe_into_the_command_line(argument: str) -> None:
     assert b"GLIBC_2.34" in pipe_run.stdout and b"corrupt" not in pipe_run.stdout
     name = b"<stdin>" if argument == "-" else b"/dev/stdin"
     assert pipe_run.stdout.startswith(name + b": FAIL on aws-lambda-python3.11")
+
+
+def test_scan_json_of_every_new_format_follows_the_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from importlib import resources
+
+    import jsonschema  # type: ignore[import-untyped,unused-ignore]
+
+    schema = json.loads(resources.files("abigate").joinpath("resources/scan.schema.json").read_text())
+    legacy = tmp_path / "libfoo-1.0-h0_0.tar.bz2"
+    legacy.write_bytes(make_tar([T("info/index.json", _index("linux-64", [])), T("lib/libfoo.so.1", OLD)], "bz2"))
+    sdist = tmp_path / "pkg-1.0.tar.gz"
+    sdist.write_bytes(make_tar([T("pkg-1.0/PKG-INFO", b"Name: pkg\n"), T("pkg-1.0/../x", b"")], "gz"))
+    dot_conda = _dot_conda(tmp_path / "x.conda", NEW, "linux-64", [])
+    main(["scan", str(legacy), str(sdist), str(dot_conda), "--format", "json", "--jobs", "1"])
+    doc = json.loads(capsys.readouterr().out)
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    arts = doc["artifacts"]
+    assert [a["read_as"] for a in arts] == ["conda package (tar.bz2)", "sdist (tar.gz)", "conda package (.conda)"]
+    assert arts[0]["conda"]["subdir"] == "linux-64" and arts[1]["notes"] and arts[1]["problems"]
