@@ -591,3 +591,26 @@ def test_scan_json_of_every_new_format_follows_the_schema(
     arts = doc["artifacts"]
     assert [a["read_as"] for a in arts] == ["conda package (tar.bz2)", "sdist (tar.gz)", "conda package (.conda)"]
     assert arts[0]["conda"]["subdir"] == "linux-64" and arts[1]["notes"] and arts[1]["problems"]
+
+
+def test_a_native_member_expanding_like_a_bomb_is_not_copied_to_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tarball, "_DENSE_CHECK_FROM", 1 << 20)  # judged after 1 MiB instead of 256 MiB
+    spill = tmp_path / "tmp"
+    spill.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spill))
+    bomb = NEW + bytes(40 << 20)  # an ELF header, then 40 MiB of zeros: zstd stores it in a few kB
+    path = tmp_path / "bomb.tar.zst"
+    path.write_bytes(make_tar([T("lib/libbomb.so", bomb), T("lib/libfoo.so.1", NEW)], "zst"))
+    assert path.stat().st_size < 100_000
+    art = scan_path(path, jobs=1)
+    assert {(p.path.rsplit("!", 1)[-1], p.kind) for p in art.problems} == {("lib/libbomb.so", "tar-bomb")}
+    assert [nf.member for nf in art.native_files] == ["lib/libfoo.so.1"]  # the rest is still judged
+    assert list(spill.iterdir()) == []
+    # A real library compresses a few times over, far from the limit: kept and judged.
+    real = tmp_path / "real.tar.zst"
+    real.write_bytes(make_tar([T("lib/libreal.so", NEW + os.urandom(3 << 20))], "zst"))
+    assert [nf.member for nf in scan_path(real, jobs=1).native_files] == ["lib/libreal.so"]

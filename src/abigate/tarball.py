@@ -37,6 +37,7 @@ import tarfile
 import tempfile
 import threading
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
@@ -95,6 +96,8 @@ SPOOL_MEMBER_IN_MEMORY = 8 << 20
 _STUB = 64
 #: bytes copied per step from the decompressed stream into the spool.
 _COPY_CHUNK = 1 << 20
+#: a kept member's expansion ratio is judged once this much of it is copied (decoders read ahead).
+_DENSE_CHECK_FROM = 256 << 20
 #: plain bytes read ahead to recognise a compressed tar (the first header block).
 _PEEK = 512
 
@@ -307,8 +310,13 @@ class _Spool:
         self._proc: str | None = None
         self._end = 0
 
-    def keep(self, first: bytes, rest: BinaryIO, size: int) -> tuple[Source, int]:
-        """Store *first* then the rest of the member (``size`` bytes in all): ``(source, bytes stored)``."""
+    def keep(self, first: bytes, rest: BinaryIO, size: int,
+             too_dense: Callable[[int], bool] | None = None) -> tuple[Source | None, int]:
+        """Store *first* then the rest of the member (``size`` bytes in all): ``(source, bytes stored)``.
+
+        *too_dense* is asked, as the member is copied to the file, whether so many plain bytes from so little
+        input make it a bomb; then nothing is kept (the file is cut back) and the source is ``None``.
+        """
         if size <= SPOOL_MEMBER_IN_MEMORY and self.memory + size <= SPOOL_MEMORY:
             buf = bytearray(first)
             while len(buf) < size:
@@ -331,6 +339,9 @@ class _Spool:
                 break
             fh.write(chunk)
             done += len(chunk)
+            if too_dense is not None and too_dense(done):
+                fh.truncate(self._end)
+                return None, done
         fh.flush()
         start = self._end
         self._end += done
@@ -366,6 +377,7 @@ class TarContainer(Container):
         self._spool = _Spool()
         self._stream: BinaryIO | None = None
         self._reader: _ForwardReader | None = None
+        self._raw: BinaryIO | None = None  # the compressed input, to measure how much was read
         #: where the data of the last regular member ends in the plain stream (to tell a cut member).
         self._last_end = 0
         try:
@@ -404,6 +416,7 @@ class TarContainer(Container):
             fileobj = io.BufferedReader(self.source.fileobj(), buffer_size=64 * 1024)
         else:
             raw = io.BufferedReader(self.source.fileobj(), buffer_size=1 << 20)
+            self._raw = raw
             self._stream = open_decompressed(raw, self.compression, max_output=limits.max_total_size)
             self._reader = _ForwardReader(self._stream)
             fileobj = self._reader  # type: ignore[assignment]
@@ -564,7 +577,23 @@ class TarContainer(Container):
             or (_is_kept_name(entry.name) and info.size <= limits.max_metadata_size)
         )
         if keep:
-            source, stored = self._spool.keep(head, member, info.size)  # type: ignore[arg-type]
+            raw, start = self._raw, self._raw.tell() if self._raw is not None else 0
+
+            def too_dense(done: int) -> bool:
+                # Past 256 MiB, more than Limits.max_ratio plain bytes per compressed byte read meanwhile:
+                # a bomb (gzip cannot exceed 1032:1; real libraries compress 3-10:1), not copied further.
+                if raw is None or done < _DENSE_CHECK_FROM:
+                    return False
+                return done > limits.max_ratio * max(1, raw.tell() - start)
+
+            source, stored = self._spool.keep(head, member, info.size, too_dense)  # type: ignore[arg-type]
+            if source is None:
+                entry.readable = False
+                used = max(1, raw.tell() - start) if raw is not None else 0
+                message = (f"{stored} bytes decompressed from about {used} (ratio above {limits.max_ratio:g}); "
+                           "not kept")
+                entry.problems.append(("tar-bomb", message))
+                return
             if stored < info.size:
                 entry.problems.append(("truncated", f"the data ends after {stored} of {info.size} bytes"))
                 entry.size = stored
