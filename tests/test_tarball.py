@@ -614,3 +614,20 @@ def test_a_native_member_expanding_like_a_bomb_is_not_copied_to_disk(
     real = tmp_path / "real.tar.zst"
     real.write_bytes(make_tar([T("lib/libreal.so", NEW + os.urandom(3 << 20))], "zst"))
     assert [nf.member for nf in scan_path(real, jobs=1).native_files] == ["lib/libreal.so"]
+
+
+@pytest.mark.parametrize("kind", [tarfile.XHDTYPE, tarfile.GNUTYPE_LONGNAME])
+@pytest.mark.parametrize("comp", ["", "gz"])
+def test_an_extended_header_declaring_gigabytes_is_refused_before_it_is_read(
+    tmp_path: Path, kind: bytes, comp: str
+) -> None:
+    good = make_tar([T("lib/libfoo.so.1", NEW)])[: 512 + -(-len(NEW) // 512) * 512]  # header and data only
+    header = tarfile.TarInfo("././@LongLink")
+    header.type, header.size = kind, 3 << 30  # tarfile would read 3 GiB into memory
+    hostile = good + header.tobuf(format=tarfile.USTAR_FORMAT) + b"x" * 8192
+    path = tmp_path / "hostile.tar"
+    path.write_bytes(compress(hostile, comp))
+    art = scan_path(path, jobs=1)
+    assert [nf.member for nf in art.native_files] == ["lib/libfoo.so.1"]
+    (problem,) = art.problems
+    assert problem.kind == "corrupt-archive" and "declares 3221225472 bytes" in problem.message

@@ -224,6 +224,28 @@ def _normalise(name: str) -> str:
     return name.rstrip("/") if name not in ("/", "") else name
 
 
+#: pax and GNU long-name headers are read whole by :mod:`tarfile`; a larger one is refused unread.
+MAX_EXTENDED_HEADER = 1 << 20
+
+
+class _ExtendedHeaderTooLarge(tarfile.TarError):
+    """A pax or GNU long-name header declares more bytes than :data:`MAX_EXTENDED_HEADER`."""
+
+
+class _CheckedTarInfo(tarfile.TarInfo):
+    """Refuses an extended header (pax, GNU long name or link) declaring more than
+    :data:`MAX_EXTENDED_HEADER` bytes before :mod:`tarfile` reads it into memory: a header of a few hundred
+    bytes may declare gigabytes."""
+
+    def _proc_member(self, tf: tarfile.TarFile) -> tarfile.TarInfo:
+        extended = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE, tarfile.GNUTYPE_LONGNAME,
+                    tarfile.GNUTYPE_LONGLINK)
+        if self.type in extended and self.size > MAX_EXTENDED_HEADER:
+            raise _ExtendedHeaderTooLarge(f"an extended (pax or long-name) header declares {self.size} bytes, "
+                                          f"more than the {MAX_EXTENDED_HEADER} read for one")
+        return super()._proc_member(tf)  # type: ignore[misc,no-any-return]
+
+
 class _ForwardReader(io.RawIOBase):
     """A decompressed stream that :mod:`tarfile` may ``seek`` *forward* (by reading and discarding), so the
     archive is walked with the same code as a plain file, without ``tarfile``'s own stream layer."""
@@ -420,7 +442,7 @@ class TarContainer(Container):
             self._stream = open_decompressed(raw, self.compression, max_output=limits.max_total_size)
             self._reader = _ForwardReader(self._stream)
             fileobj = self._reader  # type: ignore[assignment]
-        tf = tarfile.TarFile(fileobj=fileobj, mode="r", errorlevel=2)
+        tf = tarfile.TarFile(fileobj=fileobj, mode="r", errorlevel=2, tarinfo=_CheckedTarInfo)
         by_name: dict[str, int] = {}  # regular member name → entry index (hard-link targets)
         link_names: set[str] = set()  # symlink member names (duplicates)
         total = 0
