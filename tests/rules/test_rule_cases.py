@@ -787,6 +787,13 @@ CASES: list[Case] = [
          profile=_UPLOAD_LIMITED),
     # A profile without an upload limit never fires.
     Case("ABG502", "no-limit", lambda: artifact("function.zip", (ext(),), kind="zip", zipped_size=10**9), False),
+    # A container image or a tar is not a zip package: the zip limits do not apply to it.
+    Case("ABG502", "image-is-not-a-zip-package",
+         lambda: artifact("app.tar", (ext(),), kind="image", zipped_size=61_345_678), False,
+         profile=_UPLOAD_LIMITED),
+    Case("ABG501", "image-is-not-a-zip-package",
+         lambda: replace(artifact("app.tar", (ext(),), kind="image"), total_size=20_000), False,
+         profile=_LIMITED),
 ]
 
 

@@ -8,6 +8,11 @@ from abigate.rules._base import Context, Severity, Violation, rule
 
 __all__ = ["unzipped_size", "zipped_size"]
 
+#: what the platforms' package limits are about: a deployment zip (a wheel is one too), or the folder it is
+#: made from. A tar, an sdist, a conda package or a container image is not uploaded as a zip package, and
+#: images have limits of their own (AWS Lambda: 10 GB uncompressed), which profiles do not state yet.
+_PACKAGE_KINDS = ("wheel", "zip", "directory")
+
 
 def _mb(n: int) -> str:
     """Bytes in MiB: the platforms' "50 MB" and "250 MB" are 52,428,800 and 262,144,000 bytes (binary megabytes)."""
@@ -20,8 +25,9 @@ def unzipped_size(ctx: Context) -> Iterator[Violation]:
 
     What it checks:
     The total uncompressed size of the artifact's members (nested archives counted as stored) against the
-    profile's ``limits.max_unzipped_bytes``. Only top-level artifacts; a warning by default because layers
-    and images change the budget (raise it to an error with ``[tool.abigate] severity``).
+    profile's ``limits.max_unzipped_bytes``. Only top-level wheels, zips and folders (a deployment package or
+    the folder it is made from; a container image has limits of its own); a warning by default because layers
+    change the budget (raise it to an error with ``[tool.abigate] severity``).
 
     Why it matters:
     AWS Lambda rejects the deployment: ``Unzipped size must be smaller than 262144000 bytes`` (250 MB for
@@ -41,6 +47,8 @@ def unzipped_size(ctx: Context) -> Iterator[Violation]:
     limit = ctx.profile.limits.max_unzipped_bytes
     if limit is None or ctx.artifact is not ctx.root or ctx.artifact.total_size <= limit:
         return
+    if ctx.artifact.kind not in _PACKAGE_KINDS:
+        return
     yield Violation(
         message=f"unpacks to {_mb(ctx.artifact.total_size)} ({ctx.artifact.total_size} bytes); {ctx.profile.id} "
         f"allows {_mb(limit)} ({limit} bytes)",
@@ -56,8 +64,9 @@ def zipped_size(ctx: Context) -> Iterator[Violation]:
 
     What it checks:
     The size of the wheel or zip file as given (its bytes on disk, compression included) against the
-    profile's ``limits.max_zipped_bytes``. Only top-level archives: a folder or a single file has no zipped
-    size, and a nested archive is uploaded as part of its container. A warning by default because the limit
+    profile's ``limits.max_zipped_bytes``. Only top-level wheels and zips: a folder or a single file has no
+    zipped size, a nested archive is uploaded as part of its container, and a tar, an sdist, a conda package
+    or a container image is not uploaded as a zip package. A warning by default because the limit
     applies to one way of deploying only (raise it to an error with ``[tool.abigate] severity``).
 
     Why it matters:
@@ -82,6 +91,8 @@ def zipped_size(ctx: Context) -> Iterator[Violation]:
     limit = ctx.profile.limits.max_zipped_bytes
     size = ctx.artifact.zipped_size
     if limit is None or size is None or ctx.artifact is not ctx.root or size <= limit:
+        return
+    if ctx.artifact.kind not in _PACKAGE_KINDS:
         return
     yield Violation(
         message=f"is {_mb(size)} zipped ({size} bytes); {ctx.profile.id} allows {_mb(limit)} ({limit} bytes)",
