@@ -136,24 +136,6 @@ def _abigate_arch(oci: str, variant: str | None) -> str:
 # -- blob stores ----------------------------------------------------------------------------------------
 
 
-class _Reader(io.RawIOBase):
-    """A forward reader over a :class:`Source` (a blob inside an image tar)."""
-
-    def __init__(self, source: Source) -> None:
-        super().__init__()
-        self._source = source
-        self._pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._source.pread(self._pos, len(buffer))
-        buffer[: len(data)] = data
-        self._pos += len(data)
-        return len(data)
-
-
 class _Store:
     """Where an image's files are: an OCI folder on disk or an image tar. Names are ``/``-separated."""
 
@@ -245,7 +227,7 @@ class _TarStore(_Store):
         found = self._find(name)
         if found is None:
             raise OSError(f"{name}: not in the image")
-        return io.BufferedReader(_Reader(self._source.window(*found)), buffer_size=_READ_CHUNK)
+        return io.BufferedReader(self._source.window(*found).fileobj(), buffer_size=_READ_CHUNK)
 
     def close(self) -> None:
         if self._owned is not None:
