@@ -5,7 +5,8 @@ Exit codes (the same for every subcommand):
 * **0** — everything checked is compatible (or the command had nothing to judge);
 * **1** — the gate failed: at least one artifact is incompatible or could not be read;
 * **2** — usage or configuration error: bad option, unknown profile, missing path, invalid config;
-* **3** — internal error in abigate itself (a bug: please report it; ``--debug`` shows the traceback).
+* **3** — internal error in abigate itself (a bug: please report it; ``--debug`` shows the traceback);
+* **130** — interrupted (Ctrl-C), as the shell reports a command killed by SIGINT.
 
 Subcommands live in ``abigate.commands.*`` and are imported only when used, so ``abigate --help`` and
 ``abigate scan`` start fast. A subcommand returns normally for 0, raises :class:`click.exceptions.Exit`
@@ -25,7 +26,7 @@ import click
 from abigate import __version__
 from abigate.errors import AbigateError
 
-__all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "cli", "entry_point", "main"]
+__all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "cli", "entry_point", "main"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -41,8 +42,22 @@ _COMMANDS = {
 }
 
 
+class _Interrupted(Exception):
+    """Ctrl-C, carried past click: click would turn :class:`KeyboardInterrupt` into ``Abort`` (exit 1)."""
+
+
 class _LazyGroup(click.Group):
     """A click group whose subcommands are imported when first needed."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the subcommand; an interrupt leaves as :class:`_Interrupted` so that :func:`main` exits 130.
+
+        Exit 1 means "incompatible" to a CI gate, so an interrupted run must not look like a verdict.
+        """
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted() from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(_COMMANDS)
@@ -92,6 +107,19 @@ def _debug_requested(args: Sequence[str]) -> bool:
     return "--debug" in args or os.environ.get("ABIGATE_DEBUG", "") not in ("", "0")
 
 
+#: the shell's status for a command killed by SIGINT (128 + 2), which scripts test for.
+EXIT_INTERRUPTED = 130
+
+
+def _interrupted() -> int:
+    """One line and status 130 for Ctrl-C (the scan has already stopped its worker processes)."""
+    try:
+        click.echo("abigate: interrupted", err=True)
+    except OSError:
+        pass
+    return EXIT_INTERRUPTED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with *argv* (default ``sys.argv[1:]``) and return the exit status; never raises."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -102,7 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return EXIT_USAGE if exc.exit_code == 2 else int(exc.exit_code)
-    except click.exceptions.Abort:
+    except _Interrupted:
+        return _interrupted()
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # an interrupt while click parsed the options
+            return _interrupted()
         click.echo("abigate: aborted", err=True)
         return EXIT_FAILED
     except AbigateError as exc:
@@ -113,8 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         return exc.exit_code
     except KeyboardInterrupt:
-        click.echo("abigate: interrupted", err=True)
-        return 130
+        return _interrupted()
     except BrokenPipeError:
         # The reader went away (`abigate scan x | head`): not an error of ours.
         try:

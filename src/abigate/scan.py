@@ -130,6 +130,17 @@ def _parse_pyelftools(head: bytes, stream: archive.StoredStream | archive.Inflat
     return read_elf_pyelftools(head + stream.read(size - len(head)))
 
 
+def _worker_ignores_sigint() -> None:
+    """Pool initializer: Ctrl-C reaches the whole process group, but only the parent should handle it.
+
+    A worker that took the interrupt would die printing a traceback of its own; the parent instead
+    terminates its workers and reports one line (``abigate.cli``).
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _read_job(ref: DataRef, engine: str = "abigate") -> tuple[NativeRead | None, list[tuple[str, str]]]:
     """Worker entry point: reopen the member by path, parse it, return the result and stream problems."""
     try:
@@ -228,17 +239,25 @@ class _Scanner:
         if self._pool is None:
             # fork: workers start in ~1 ms and need nothing sent but the DataRef; they reopen the file.
             ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx,
+                                             initializer=_worker_ignores_sigint)
         try:
             return self._pool.submit(_read_job, ref, self.engine)
         except (BrokenProcessPool, RuntimeError):
             self._pool_broken = True
             return None
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def close(self, *, interrupted: bool = False) -> None:
+        """Stop the pool; when *interrupted* (Ctrl-C, an error) kill the workers rather than await their jobs."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        workers = list((getattr(pool, "_processes", None) or {}).values()) if interrupted else []
+        for proc in workers:
+            proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        for proc in workers:
+            proc.join(5)
 
     # -- artifacts -----------------------------------------------------------------------------------
 
@@ -824,9 +843,12 @@ def scan_paths(
     if image_options is not None:
         scanner.image_options = image_options
     try:
-        return tuple(scanner.scan(item) for item in items)
-    finally:
-        scanner.close()
+        result = tuple(scanner.scan(item) for item in items)
+    except BaseException:
+        scanner.close(interrupted=True)
+        raise
+    scanner.close()
+    return result
 
 
 def scan_path(
