@@ -101,14 +101,14 @@ def validate(files: tuple[str, ...]) -> None:
 @profile.command("probe")
 @click.option("-o", "--output", metavar="FILE", help="Write the script to FILE instead of stdout.")
 def probe(output: str | None) -> None:
-    """Print the stdlib-only probe script to run on a target (python3 -I probe.py > target.toml)."""
+    """Print the stdlib-only probe script to run on a target (python3 -E -s probe.py > target.toml)."""
     text = resources.files("abigate").joinpath(_PROBE).read_text(encoding="utf-8")
     _write(text, output)
 
 
 def _run_probe(python: str, profile_id: str | None, as_json: bool) -> str:
     with resources.as_file(resources.files("abigate").joinpath(_PROBE)) as script:
-        cmd = [python, "-I", os.fspath(script)]
+        cmd = [python, "-E", "-s", os.fspath(script)]
         if profile_id:
             cmd += ["--id", profile_id]
         if as_json:

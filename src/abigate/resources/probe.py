@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
+# -*- coding: ascii -*-
 """abigate profile probe: describe THIS machine as an abigate runtime profile (TOML, or JSON with --json).
 
 Run it on the target (a Lambda container, a CI image, a server) with any CPython >= 3.8 and nothing else:
 
-    python3 -I probe.py > target.toml          # then: abigate profile validate target.toml
+    python3 -E -s probe.py > target.toml       # then: abigate profile validate target.toml
 
 It reads, without changing anything: the C library and its version, the CPU architecture, page size and
 x86-64 ISA level, the Python interpreter running it (version, ABI flags, extension suffixes, GIL or
@@ -15,6 +16,24 @@ found under, and the dynamic loader (from the search path, else the PT_INTERP of
 Standard library only: this file is copied to machines where abigate is not installed. Part of abigate
 (``abigate profile probe`` prints it; ``abigate profile capture`` runs it).
 """
+
+# Whoever runs this may hold an old interpreter (a CentOS 7 python is 2.7), and the one answer they should get
+# is the version line below, not "Unknown option: -I" or a SyntaxError. So the command line above avoids -I
+# (new in 3.4; -E and -s date from 2.6), this file is ASCII with a coding cookie (2.7 rejects a non-ASCII
+# byte without one), and all of it parses under Python 2.7: nothing runs before the check below except the
+# compiler, so one f-string or walrus anywhere in the file would take the message's place (a test runs
+# this file under every interpreter pyenv holds).
+import sys
+
+if sys.version_info < (3, 8):
+    sys.stderr.write("probe: needs Python 3.8 or newer; this is Python %s (%s)\n"
+                     % (sys.version.split()[0], sys.executable))
+    sys.exit(2)
+
+if __name__ == "__main__" and not sys.flags.isolated and not getattr(sys.flags, "safe_path", False):
+    # What -I also did: a script's own directory comes first on sys.path, so a json.py or re.py lying next
+    # to the copied probe would shadow the standard library module of that name.
+    del sys.path[0]
 
 import glob
 import json
@@ -53,7 +72,7 @@ def _read_at(fh, offset, size):
 def read_elf_versions(path):
     """Return (machine, soname, [defined version nodes]) of the ELF file at *path*.
 
-    Follows the loader's view: program headers → PT_DYNAMIC → DT_VERDEF, with addresses mapped through the
+    Follows the loader's view: program headers -> PT_DYNAMIC -> DT_VERDEF, with addresses mapped through the
     PT_LOAD segments, so stripped files work. Raises ElfError for anything that is not a readable ELF.
     """
     with open(path, "rb") as fh:
@@ -211,7 +230,7 @@ def detect_libc(arch):
             run = subprocess.run([loader], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
         except (OSError, subprocess.SubprocessError):
             continue
-        m = re.search(rb"Version ([0-9.]+)", run.stderr + run.stdout)
+        m = re.search(br"Version ([0-9.]+)", run.stderr + run.stdout)
         if m:
             return "musl", m.group(1).decode(), loader + " (Version line)"
     raise SystemExit("probe: cannot tell which C library this machine uses")
@@ -225,7 +244,7 @@ _ISA_LEVELS = (
 
 
 def x86_isa_level(cpuinfo_text):
-    """Highest x86-64 micro-architecture level every CPU listed in /proc/cpuinfo supports (1–4)."""
+    """Highest x86-64 micro-architecture level every CPU listed in /proc/cpuinfo supports (1-4)."""
     level_sets = [set(line.split(":", 1)[1].split()) for line in cpuinfo_text.splitlines()
                   if line.startswith("flags")]
     if not level_sets:
