@@ -19,10 +19,27 @@ from abigate.errors import UsageError
 __all__ = ["scan", "write_atomically"]
 
 
+def _report_mode(path: str) -> int:
+    """The permission bits for a report at *path*: those of the file it replaces, else 0666 & ~umask."""
+    import stat
+
+    try:
+        st = os.stat(path)
+        if stat.S_ISREG(st.st_mode):
+            return stat.S_IMODE(st.st_mode)
+    except OSError:
+        pass
+    umask = os.umask(0o022)  # the only portable way to read the umask is to set it, then put it back
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomically(path: str, text: str) -> None:
     """Write *text* to *path* through a temporary file in the same folder and ``os.replace``.
 
-    A reader never sees half a report, and a failed run leaves the previous file in place.
+    A reader never sees half a report, and a failed run leaves the previous file in place. The report gets
+    the mode the shell's ``>`` would give it: an existing file's mode, else 0666 less the umask (mkstemp's
+    private 0600 would hide a CI artifact from the other users and services that read it).
     """
     folder = os.path.dirname(os.path.abspath(path))
     try:
@@ -32,6 +49,8 @@ def write_atomically(path: str, text: str) -> None:
     except OSError as exc:
         raise UsageError(f"--output {path}: {exc.strerror or exc}") from None
     try:
+        if hasattr(os, "fchmod"):  # POSIX; Windows has no mode bits worth setting
+            os.fchmod(fd, _report_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
         os.replace(tmp, path)
