@@ -107,9 +107,9 @@ def load_document(name: str, *, relative_to: str | None = None) -> Document:
     known = builtin_ids()
     real = _alias(name, known)
     if real is None:
-        import difflib  # only to suggest a name: kept off every run's start-up
+        from abigate.profiles._suggest import suggest_profiles
 
-        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        close = suggest_profiles(name, known)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see `abigate profile list`"
         raise ProfileError(f"unknown profile {name!r}{hint}")
     text = _builtin_text(real)
