@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from abigate.cli import main
-from abigate.profilediff import diff_profiles
+from abigate.profilediff import diff_profiles, render_diff_text
 from abigate.profiles import load_profile, parse_profile_text
 
 GOLDEN = Path(__file__).parent / "golden" / "profile"
@@ -54,3 +54,33 @@ def test_diff_of_identical_and_node_loss() -> None:
     d = diff_profiles(a, b)
     assert d["libraries_changed"]["libfoo.so.1"]["nodes_lost"] == ["FOO_2"]
     assert d["libraries_changed"]["libfoo.so.1"]["max"] == {"FOO": {"from": "FOO_2", "to": "FOO_1"}}
+
+
+_BASE = ('kind = "os"\narch = "x86_64"\n[libc]\nfamily = "glibc"\nversion = "2.31"\n'
+         '[libraries."ld-linux-x86-64.so.2"]\nderive = "glibc"\n')
+
+
+def test_a_version_one_side_does_not_record_is_unknown_not_changed() -> None:
+    """A capture records no version for libm; the built-in derives 2.31. That is no downgrade to "None"."""
+    a = parse_profile_text('id = "builtin"\nx86_isa_level = 1\n' + _BASE
+                           + '[libraries."libm.so.6"]\nversions = ["GLIBC_2.2.5"]\nversion = "2.31"\n')
+    b = parse_profile_text('id = "captured"\n' + _BASE + '[libraries."libm.so.6"]\nversions = ["GLIBC_2.2.5"]\n')
+    d = diff_profiles(a, b)
+    assert "libm.so.6" not in d["libraries_changed"]
+    assert d["library_version_unknown"] == {"to": ["libm.so.6"]} and not d["identical"]
+    assert diff_profiles(b, a)["library_version_unknown"] == {"from": ["libm.so.6"]}
+    text = render_diff_text(d)
+    assert "None" not in text
+    assert "  library version not recorded in captured (1): libm.so.6\n" in text
+    assert "  x86_isa_level: 1 -> (not recorded)\n" in text
+
+
+def test_diff_shows_the_other_file_names() -> None:
+    """A DT_NEEDED naming libz.so.1.2.11 loads on A and not on B: the files key is part of the difference."""
+    lib = '[libraries."libz.so.1"]\nversions = ["ZLIB_1.2.9"]\nfiles = [{}]\n'
+    a = parse_profile_text('id = "a"\n' + _BASE + lib.format('"libz.so.1.2.11"'))
+    b = parse_profile_text('id = "b"\n' + _BASE + lib.format('"libz.so.1.3.1", "libz.so"'))
+    d = diff_profiles(a, b)
+    assert d["libraries_changed"]["libz.so.1"] == {"files_lost": ["libz.so.1.2.11"],
+                                                   "files_gained": ["libz.so", "libz.so.1.3.1"]}
+    assert "  libz.so.1: files lost libz.so.1.2.11; files gained libz.so, libz.so.1.3.1\n" in render_diff_text(d)

@@ -35,7 +35,11 @@ def _python_summary(py: PythonRuntime | None) -> dict[str, Any] | None:
 
 
 def diff_profiles(a: Profile, b: Profile) -> dict[str, Any]:
-    """Differences from *a* to *b* as JSON-able data; empty sections are omitted."""
+    """Differences from *a* to *b* as JSON-able data; empty sections are omitted.
+
+    ``library_version_unknown`` names the libraries both profiles list whose version number only one of
+    them records (``from``: unknown in *a*; ``to``: unknown in *b*); their ``version`` is not compared.
+    """
     fields: dict[str, Any] = {}
 
     def scalar(name: str, old: Any, new: Any) -> None:
@@ -63,30 +67,39 @@ def diff_profiles(a: Profile, b: Profile) -> dict[str, Any]:
     lost = sorted(set(a.libraries) - set(b.libraries))
     gained = sorted(set(b.libraries) - set(a.libraries))
     changed: dict[str, Any] = {}
+    # A library version one profile does not record (a capture reads no version numbers but glibc's) is
+    # unknown, not different: "2.31 -> None" would read as a downgrade. Those are listed apart.
+    unknown: dict[str, list[str]] = {"from": [], "to": []}
     for soname in sorted(set(a.libraries) & set(b.libraries)):
         la, lb = a.libraries[soname], b.libraries[soname]
-        nodes_lost = sorted(la.versions - lb.versions, key=node_key)
-        nodes_gained = sorted(lb.versions - la.versions, key=node_key)
-        if not nodes_lost and not nodes_gained and la.version == lb.version:
-            continue
+        if (la.version is None) != (lb.version is None):
+            unknown["from" if la.version is None else "to"].append(soname)
         entry: dict[str, Any] = {}
-        if la.version != lb.version:
+        if la.version is not None and lb.version is not None and la.version != lb.version:
             entry["version"] = {"from": la.version, "to": lb.version}
-        if nodes_lost:
-            entry["nodes_lost"] = nodes_lost
-        if nodes_gained:
-            entry["nodes_gained"] = nodes_gained
+        if la.versions - lb.versions:
+            entry["nodes_lost"] = sorted(la.versions - lb.versions, key=node_key)
+        if lb.versions - la.versions:
+            entry["nodes_gained"] = sorted(lb.versions - la.versions, key=node_key)
+        # Other file names the loader finds the library under: a DT_NEEDED naming one of A's that B lacks
+        # stops loading (a versioned real file such as libc-2.31.so, gone since glibc 2.34).
+        if la.files - lb.files:
+            entry["files_lost"] = sorted(la.files - lb.files)
+        if lb.files - la.files:
+            entry["files_gained"] = sorted(lb.files - la.files)
         ma, mb = _prefix_max(la.versions), _prefix_max(lb.versions)
         tops = {p: {"from": ma.get(p), "to": mb.get(p)} for p in sorted(set(ma) | set(mb)) if ma.get(p) != mb.get(p)}
         if tops:
             entry["max"] = tops
-        changed[soname] = entry
+        if entry:
+            changed[soname] = entry
     out: dict[str, Any] = {"from": a.id, "to": b.id}
     out["fields"] = fields
     out["libraries_lost"] = lost
     out["libraries_gained"] = gained
     out["libraries_changed"] = changed
-    out["identical"] = not (fields or lost or gained or changed)
+    out["library_version_unknown"] = {side: names for side, names in unknown.items() if names}
+    out["identical"] = not (fields or lost or gained or changed or unknown["from"] or unknown["to"])
     return out
 
 
@@ -96,10 +109,16 @@ def _nodes_text(nodes: list[str]) -> str:
     return f"{', '.join(nodes[:3])} … {', '.join(nodes[-2:])} ({len(nodes)} nodes)"
 
 
-def _word(value: Any) -> str:
+#: fields whose ``None`` means "the profile does not say", not "there is none".
+_UNRECORDED_WHEN_NONE = frozenset({"os", "x86_isa_level"})
+
+
+def _word(value: Any, name: str = "") -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "none" if value is None else str(value)
+    if value is None:
+        return "(not recorded)" if name in _UNRECORDED_WHEN_NONE else "none"
+    return str(value)
 
 
 def render_diff_text(diff: dict[str, Any]) -> str:
@@ -112,7 +131,7 @@ def render_diff_text(diff: dict[str, Any]) -> str:
     for name in ("arch", "libc", "os", "page_size", "x86_isa_level", "refuses_exec_stack", "policy_tag",
                  "max_unzipped_bytes", "max_zipped_bytes"):
         if name in fields:
-            lines.append(f"  {name}: {_word(fields[name]['from'])} -> {_word(fields[name]['to'])}")
+            lines.append(f"  {name}: {_word(fields[name]['from'], name)} -> {_word(fields[name]['to'], name)}")
     if "python" in fields:
         old, new = fields["python"]["from"], fields["python"]["to"]
         lines.append(f"  python: {old['version'] if old else 'none'} -> {new['version'] if new else 'none'}")
@@ -135,19 +154,28 @@ def render_diff_text(diff: dict[str, Any]) -> str:
         lines.append(f"  libraries gained ({len(diff['libraries_gained'])}): {', '.join(diff['libraries_gained'])}")
     libc = fields.get("libc")
     for soname, entry in diff["libraries_changed"].items():
-        # glibc's own libraries carry the glibc version: a version-only change repeats the libc line.
-        if libc and set(entry) == {"version"} and f"glibc {entry['version']['to']}" == libc["to"]:
+        # glibc's own libraries carry the glibc version: where nothing but their version and file names
+        # changed, the version repeats the libc line.
+        repeats = (libc is not None and "version" in entry and f"glibc {entry['version']['to']}" == libc["to"]
+                   and set(entry) <= {"version", "files_lost", "files_gained"})
+        if repeats and set(entry) == {"version"}:
             continue
         parts = []
-        if "version" in entry:
+        if "version" in entry and not repeats:
             parts.append(f"version {entry['version']['from']} -> {entry['version']['to']}")
         for prefix, top in entry.get("max", {}).items():
             parts.append(f"max {top['from'] or prefix + ' (none)'} -> {top['to'] or prefix + ' (none)'}")
+        details = [(label, entry[key]) for key, label in (("nodes_lost", "lost"), ("nodes_gained", "gained"),
+                                                          ("files_lost", "files lost"),
+                                                          ("files_gained", "files gained")) if key in entry]
+        if not parts and "nodes_lost" not in entry and "nodes_gained" not in entry:
+            # Only other file names changed: one line says it all.
+            lines.append(f"  {soname}: {'; '.join(f'{label} {_nodes_text(names)}' for label, names in details)}")
+            continue
         lines.append(f"  {soname}: {'; '.join(parts) if parts else 'version nodes changed'}")
-        if "nodes_lost" in entry:
-            lines.append(f"    lost: {_nodes_text(entry['nodes_lost'])}")
-        if "nodes_gained" in entry:
-            lines.append(f"    gained: {_nodes_text(entry['nodes_gained'])}")
+        lines += [f"    {label}: {_nodes_text(names)}" for label, names in details]
+    for side, names in diff["library_version_unknown"].items():
+        lines.append(f"  library version not recorded in {diff[side]} ({len(names)}): {', '.join(names)}")
     return "\n".join(lines) + "\n"
 
 
