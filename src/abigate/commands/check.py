@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from abigate.findings import Report
     from abigate.profile import Profile
 
-__all__ = ["check", "nothing_to_check", "split_selectors", "use_colour", "with_native_counts"]
+__all__ = ["check", "nothing_to_check", "python_choice_notes", "split_selectors", "use_colour",
+           "with_native_counts"]
 
 #: characters a shell expands in a pattern; one left in an argument that names no file matched nothing.
 _GLOB_CHARS = re.compile(r"[*?\[]")
@@ -91,6 +92,23 @@ def own_libc_notes(facts: Sequence[ArtifactFacts]) -> tuple[str, ...]:
             notes.append(f"{art.path}: the image ships its own C library ({libcs[0]}), so its OS files were "
                          "judged against the profile too; to judge the layers above its base against that "
                          "base, use --profile image")
+    return tuple(notes)
+
+
+def python_choice_notes(profiles: Sequence[Profile], chosen: str | None) -> tuple[str, ...]:
+    """A note for each profile that offers several Pythons when none was chosen: which one was judged.
+
+    ``google-22`` runs 3.10 to 3.13; judging against its default (the first it lists) without saying so
+    would let a wheel for 3.11 fail, or a 3.13-only one pass, with no hint that ``--python`` exists.
+    """
+    if chosen is not None:
+        return ()
+    notes = []
+    for prof in profiles:
+        if len(prof.pythons) > 1:
+            versions = ", ".join(py.version_text for py in prof.pythons)
+            notes.append(f"{prof.id} runs Python {versions}: judged against {prof.pythons[0].version_text}, "
+                         "its default; pass --python X.Y to judge another")
     return tuple(notes)
 
 
@@ -316,6 +334,7 @@ def check(
     )
     if not image_options.runtime_split:
         report = replace(report, notes=report.notes + own_libc_notes(facts))
+    report = replace(report, notes=report.notes + python_choice_notes(loaded, target_python))
 
     if fmt == "json":
         from abigate.reporters.check_json import render_json
