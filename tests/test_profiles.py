@@ -177,3 +177,26 @@ def test_json_schema_accepts_builtins_and_rejects_unknown_keys() -> None:
         assert not errors, (pid, errors[0].message)
     assert list(validator.iter_errors({"id": "x", "arhc": "x86_64"}))
     assert list(validator.iter_errors({"libraries": {"libc.so.6": {"derive": "glibc", "versions": []}}}))
+
+
+def test_validate_reports_an_unknown_extends_with_the_other_problems(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """One run lists the misspelt parent, the missing parent file and the bad field, not one after another."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('id = "x"\nkind = "runtim"\nextends = ["debain-12", "base.toml", "debian-11"]\n')
+    assert main(["profile", "validate", str(bad)]) == 2
+    err = capsys.readouterr().err.replace(str(tmp_path), "TMP")
+    assert err.startswith("abigate: error: TMP/bad.toml: invalid profile (3 problems)\n"), err
+    assert "  kind (line 2): must be one of" in err
+    assert "  extends (line 3): 'debain-12': unknown profile 'debain-12'; did you mean debian-12" in err
+    assert "  extends (line 3): 'base.toml': profile file not found (TMP/base.toml)\n" in err
+    assert "debian-11'" not in err  # a known parent is no problem
+
+
+def test_every_unreadable_parent_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('id = "x"\nkind = "runtime"\nextends = ["debain-12", "base.toml"]\n')
+    assert main(["profile", "validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "invalid profile (2 problems)" in err
+    assert "extends 'debain-12': unknown profile" in err and "extends 'base.toml': " in err

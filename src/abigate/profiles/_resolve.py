@@ -87,8 +87,44 @@ def document_from_text(text: str, origin: str, *, key: str | None = None, base_d
     data = parse_toml(text, origin)
     problems = validate_document(data, text)
     if problems:
+        # `extends` is otherwise followed only once the file is valid; an unknown parent is a problem of
+        # this file too, and `profile validate` promises every problem in one run.
+        problems += _unknown_parents(data, text, base_dir)
         raise ProfileError(_summary(origin, len(problems)), tuple(p.render() for p in problems))
     return Document(key=key or origin, data=data, text=text, origin=origin, base_dir=base_dir)
+
+
+def _parent_names(data: Mapping[str, Any]) -> list[str]:
+    """The names ``extends`` lists, or none when the field itself is malformed (reported elsewhere)."""
+    parents = data.get("extends", [])
+    parents = [parents] if isinstance(parents, str) else parents
+    return parents if isinstance(parents, list) and all(isinstance(n, str) for n in parents) else []
+
+
+def _unknown_parents(data: Mapping[str, Any], text: str, base_dir: str | None) -> list[Problem]:
+    """A problem for each ``extends`` name that is neither a built-in profile nor an existing file.
+
+    Only whether the parent exists is checked, not whether it is valid: reading it here could recurse
+    forever through two broken files that extend each other.
+    """
+    out: list[Problem] = []
+    known = builtin_ids()
+    for name in _parent_names(data):
+        if looks_like_path(name):
+            path = name if base_dir is None or os.path.isabs(name) else os.path.join(base_dir, name)
+            if os.path.isfile(path):
+                continue
+            message = f"{name!r}: profile file not found ({path})"
+        elif _alias(name, known) is not None:
+            continue
+        else:
+            try:
+                load_document(name)  # raises for an unknown id, with the same suggestions as everywhere
+                continue
+            except ProfileError as exc:
+                message = f"{name!r}: {exc}"
+        out.append(Problem(("extends",), message, line=find_line(text, ("extends",))))
+    return out
 
 
 def load_document(name: str, *, relative_to: str | None = None) -> Document:
@@ -151,18 +187,24 @@ def _flatten(doc: Document, loader: Callable[[str, str | None], Document],
     if doc.key in stack:
         chain = " -> ".join((*stack[stack.index(doc.key):], doc.key))
         raise ProfileError(f"{doc.origin}: cycle in extends: {chain}")
-    parents = doc.data.get("extends", [])
-    if isinstance(parents, str):
-        parents = [parents]
+    loaded: list[Document] = []
+    failed: list[tuple[str, ProfileError]] = []
+    for name in _parent_names(doc.data):
+        try:
+            loaded.append(loader(name, doc.base_dir))
+        except ProfileError as exc:
+            failed.append((name, exc))
+    if len(failed) == 1:
+        name, error = failed[0]
+        raise ProfileError(f"{doc.origin}: extends {name!r}: {error}", error.problems) from None
+    if failed:
+        # Every parent that cannot be read, not just the first.
+        lines = [line for name, error in failed
+                 for line in (f"extends {name!r}: {error}", *(f"  {p}" for p in error.problems))]
+        raise ProfileError(_summary(doc.origin, len(failed)), tuple(lines))
     merged: dict[str, Any] = {}
     ancestors: list[str] = []
-    for name in parents:
-        try:
-            parent = loader(name, doc.base_dir)
-        except ProfileError as exc:
-            if "cycle in extends" in str(exc):
-                raise
-            raise ProfileError(f"{doc.origin}: extends {name!r}: {exc}", exc.problems) from None
+    for parent in loaded:
         data, above = _flatten(parent, loader, (*stack, doc.key))
         merged = _merge(merged, data) if merged else data
         ancestors += [a for a in (*above, parent.data.get("id", parent.key)) if a not in ancestors]
