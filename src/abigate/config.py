@@ -14,7 +14,7 @@ are errors, and every mistake is reported at once (exit 2)::
 
     [[tool.abigate.waivers]]
     code = "ABG201"
-    path = "*/libfoo.so*"                         # glob on the finding's path or member path
+    path = "torch/lib/libfoo.so*"                # path glob: * within a folder, ** across folders
     reason = "loaded only on the GPU image"       # required
     expires = 2026-12-31                         # optional; expired waivers stop applying and say so
 
@@ -33,6 +33,7 @@ from typing import Any
 
 from abigate.errors import ConfigError
 from abigate.evaluate import Waiver
+from abigate.pathglob import compile_glob
 from abigate.rules import Severity, UnknownRuleError, resolve_selector
 
 if sys.version_info >= (3, 11):
@@ -104,6 +105,12 @@ def _waiver(index: int, raw: Any, problems: list[str]) -> Waiver | None:
     if not isinstance(path, str) or not path:
         problems.append(f"{where}: 'path' must be a non-empty glob")
         ok = False
+    else:
+        try:
+            compile_glob(path)
+        except ValueError as exc:
+            problems.append(f"{where}: path {exc}")
+            ok = False
     expires = raw.get("expires")
     if isinstance(expires, str):
         try:

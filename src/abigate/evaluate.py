@@ -15,7 +15,6 @@ only place that:
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -23,6 +22,7 @@ from types import MappingProxyType
 
 from abigate.facts import ArtifactFacts, NativeFile
 from abigate.findings import Finding, ProfileRef, Report, finding_sort_key
+from abigate.pathglob import glob_matches
 from abigate.profile import Profile
 from abigate.resolve import resolve_artifact
 from abigate.rules import Rule, Severity, resolve_selector, select_rules
@@ -39,7 +39,8 @@ class Waiver:
 
     #: a code, prefix or slug.
     code: str
-    #: a glob matched against the finding's display path and its member path.
+    #: a path glob (:mod:`abigate.pathglob`: ``*`` within one segment, ``**`` across them; a glob without
+    #: ``/`` matches the file name at any depth) tried on the finding's display path and its member path.
     path: str = "*"
     #: why it is accepted; required, printed with the finding.
     reason: str
@@ -55,7 +56,7 @@ class Waiver:
             return False
         if self.profile is not None and self.profile != finding.profile:
             return False
-        return any(fnmatch.fnmatchcase(p, self.path) for p in (finding.path, finding.member) if p)
+        return any(glob_matches(self.path, p) for p in (finding.path, finding.member) if p)
 
     @property
     def label(self) -> str:
