@@ -64,7 +64,7 @@ class Severity(str, enum.Enum):
 
 _RANK = {"error": 3, "warning": 2, "info": 1}
 
-#: family name per hundreds digit of a code (style.md §11): never renumbered.
+#: family name per hundreds digit of a code: never renumbered.
 FAMILIES = {
     "0": "artifact",
     "1": "binary",
@@ -130,7 +130,7 @@ ArtifactCheck = Callable[[Context], Iterable[Violation]]
 CheckFn = FileCheck | ArtifactCheck
 
 
-#: sections every rule docstring has, in this order (style.md §11, after ruff's rule pages).
+#: sections every rule docstring has, in this order (after ruff's rule pages).
 DOC_SECTIONS = ("What it checks", "Why it matters", "Example", "How to fix", "References")
 
 _CODE_RE = re.compile(r"^ABG\d{3}$")

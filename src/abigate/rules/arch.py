@@ -27,7 +27,8 @@ __all__ = [
     "x86_isa_level",
 ]
 
-#: profile arch (``uname -m``) → (e_machine, ELF class, byte order); elf.h and loader.md §2.
+#: profile arch (``uname -m``) → (e_machine, ELF class, byte order); elf.h and
+#: docs/loader.md#not-a-loadable-elf-file.
 _TARGETS: dict[str, tuple[int, int, str]] = {
     "x86_64": (62, 64, "little"),
     "i686": (3, 32, "little"),
@@ -98,7 +99,7 @@ def not_elf(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     --only-binary=:all: --python-version 3.12 --target …``, or build in the target's container image.
 
     References:
-    glibc ``elf/dl-load.c`` ``open_verify``; loader.md §2, §12 (Mach-O, PE headers).
+    glibc ``elf/dl-load.c`` ``open_verify``; docs/loader.md#not-a-loadable-elf-file (Mach-O, PE headers too).
     """
     if nf.kind == "elf":
         return
@@ -136,7 +137,7 @@ def wrong_class(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     Rebuild for the target architecture; download the wheel for the right platform tag.
 
     References:
-    glibc ``elf/dl-load.c`` ``open_verify``; loader.md §2, §13 row 2.
+    glibc ``elf/dl-load.c`` ``open_verify``; docs/loader.md#not-a-loadable-elf-file.
     """
     assert nf.elf is not None
     if format_mismatch(nf.elf, ctx.profile) == "class":
@@ -169,7 +170,8 @@ def wrong_machine(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     in an image of that architecture; check the function's architecture setting.
 
     References:
-    glibc ``elf/dl-load.c`` ``open_verify`` (``elf_machine_matches_host``); loader.md §2.
+    glibc ``elf/dl-load.c`` ``open_verify`` (``elf_machine_matches_host``);
+    docs/loader.md#not-a-loadable-elf-file.
     """
     assert nf.elf is not None
     if format_mismatch(nf.elf, ctx.profile) == "machine":
@@ -197,7 +199,7 @@ def wrong_byte_order(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     Build for the target's byte order (``ppc64le``, not ``ppc64``).
 
     References:
-    glibc ``elf/dl-load.c`` ``open_verify``; loader.md §2.
+    glibc ``elf/dl-load.c`` ``open_verify``; docs/loader.md#not-a-loadable-elf-file.
     """
     assert nf.elf is not None
     if format_mismatch(nf.elf, ctx.profile) == "byte-order":
@@ -229,7 +231,8 @@ def unsupported_osabi(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     Rebuild on Linux for the target.
 
     References:
-    glibc ``elf/dl-load.c`` ``open_verify``, ``VALID_ELF_OSABI``/``VALID_ELF_ABIVERSION``; loader.md §2.
+    glibc ``elf/dl-load.c`` ``open_verify``, ``VALID_ELF_OSABI``/``VALID_ELF_ABIVERSION``;
+    docs/loader.md#not-a-loadable-elf-file.
     """
     elf = nf.elf
     assert elf is not None
@@ -273,7 +276,7 @@ def invalid_elf_ident(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     Rebuild the file; check tools that rewrite ELF headers (patchers, strippers, packers).
 
     References:
-    glibc ``elf/dl-load.c`` ``open_verify``; loader.md §2.
+    glibc ``elf/dl-load.c`` ``open_verify``; docs/loader.md#not-a-loadable-elf-file.
     """
     elf = nf.elf
     assert elf is not None
@@ -330,7 +333,7 @@ def not_dlopenable(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     ``.so``.
 
     References:
-    glibc ``elf/dl-load.c``, ``elf/dl-open.c``; BZ #24323 (PIE, 2.30); loader.md §2.
+    glibc ``elf/dl-load.c``, ``elf/dl-open.c``; BZ #24323 (PIE, 2.30); docs/loader.md#not-a-loadable-elf-file.
     """
     elf = nf.elf
     assert elf is not None
@@ -377,7 +380,8 @@ def exec_stack(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     as a stopgap ``patchelf --clear-execstack`` (or ``execstack -c``) on the file.
 
     References:
-    glibc NEWS 2.41; commits ``0ca8785a28``, ``12a497c716`` (BZ #32653); auditwheel #634; loader.md §3.
+    glibc NEWS 2.41; commits ``0ca8785a28``, ``12a497c716`` (BZ #32653); auditwheel #634;
+    docs/loader.md#executable-stack.
     """
     elf = nf.elf
     assert elf is not None
@@ -431,7 +435,7 @@ def x86_isa_level(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     next to a baseline copy.
 
     References:
-    glibc commit ``ecce11aa07`` (BZ #26717, 2.33), ``sysdeps/x86/dl-prop.h``; loader.md §4.
+    glibc commit ``ecce11aa07`` (BZ #26717, 2.33), ``sysdeps/x86/dl-prop.h``; docs/loader.md#x86-64-isa-level.
     """
     elf = nf.elf
     assert elf is not None
@@ -469,7 +473,7 @@ def load_alignment(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     Link with ``-Wl,-z,max-page-size=0x10000`` (safe everywhere); update patchelf to ≥ 0.12.
 
     References:
-    glibc commit ``163f625cf9`` (BZ #28688, 2.35); NixOS/patchelf#492; loader.md §7.
+    glibc commit ``163f625cf9`` (BZ #28688, 2.35); NixOS/patchelf#492; docs/loader.md#page-alignment.
     """
     elf = nf.elf
     assert elf is not None
@@ -498,7 +502,7 @@ def load_alignment(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
 
 #: glibc's default static TLS surplus for late (dlopen) loads: 1664 bytes (``elf/dl-tls.c``, tunables
-#: ``glibc.rtld.nns`` and ``glibc.rtld.optional_static_tls`` at their defaults; loader.md §12).
+#: ``glibc.rtld.nns`` and ``glibc.rtld.optional_static_tls`` at their defaults; docs/loader.md#static-tls).
 STATIC_TLS_SURPLUS = 1664
 #: above this a single file leaves little of the surplus to other dlopened users of static TLS.
 STATIC_TLS_WARN = 1024
@@ -529,7 +533,7 @@ def static_tls(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     (glibc ≥ 2.32) or preload the library at startup (``LD_PRELOAD``).
 
     References:
-    glibc ``elf/dl-tls.c``, ``manual/tunables.texi``; scikit-learn#17231; loader.md §8, §12.
+    glibc ``elf/dl-tls.c``, ``manual/tunables.texi``; scikit-learn#17231; docs/loader.md#static-tls.
     """
     elf = nf.elf
     assert elf is not None

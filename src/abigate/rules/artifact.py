@@ -84,7 +84,7 @@ def malformed_binary(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     download in the artifact.
 
     References:
-    glibc ``elf/dl-load.c`` (``open_verify``); loader.md §2.
+    glibc ``elf/dl-load.c`` (``open_verify``); docs/loader.md#not-a-loadable-elf-file.
     """
     if nf.error:
         # No loader message is predicted: the reader's limits (a member it cannot seek in) are not the loader's.

@@ -6,12 +6,23 @@ The docstring is the single source: ``abigate rules ABG201`` prints it, ``script
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from abigate.rules import RULES, Rule
 from abigate.rules._base import DOC_SECTIONS
 
 __all__ = ["catalogue_markdown", "catalogue_table", "rule_text"]
+
+#: a citation of a page in ``docs/`` (``docs/loader.md#executable-stack``). Docstrings name it from the
+#: repository root, which reads right in a terminal; ``docs/rules.md`` sits beside the page, so its link drops
+#: the ``docs/`` prefix.
+_DOC_CITATION = re.compile(r"(?<![`\w/])docs/([\w.-]+\.md(?:#[\w-]+)?)")
+
+
+def _link_citations(text: str) -> str:
+    """Turn ``docs/<page>.md#anchor`` citations into Markdown links relative to ``docs/``."""
+    return _DOC_CITATION.sub(lambda m: f"[{m.group(0)}]({m.group(1)})", text)
 
 
 def catalogue_table(rules: Sequence[Rule] = RULES) -> str:
@@ -66,5 +77,6 @@ def catalogue_markdown(rules: Sequence[Rule] = RULES) -> str:
         sections = r.sections()
         for name in DOC_SECTIONS:
             if name in sections:
-                out += ["", f"### {name}", "", sections[name]]
+                body = _link_citations(sections[name]) if name == "References" else sections[name]
+                out += ["", f"### {name}", "", body]
     return "\n".join(out) + "\n"

@@ -94,7 +94,8 @@ def library_not_found(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     Lambda searches); use a "-binary" package that bundles it; or pick a runtime that provides it.
 
     References:
-    glibc ``elf/dl-load.c`` (``_dl_map_object``); PEP 600 (library whitelist); loader.md §9; runtimes.md §7.
+    glibc ``elf/dl-load.c`` (``_dl_map_object``); PEP 600 (library whitelist);
+    docs/loader.md#finding-needed-libraries; docs/runtimes.md#manylinux-and-musllinux-policies.
     """
     for res in _outcomes(ctx, nf, "missing"):
         yield Violation(
@@ -136,7 +137,7 @@ def library_unreachable(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     DT_RPATH on the loading module (``patchelf --force-rpath``), as ``auditwheel repair`` does.
 
     References:
-    glibc ``elf/dl-load.c`` (RUNPATH not inherited); loader.md §9.
+    glibc ``elf/dl-load.c`` (RUNPATH not inherited); docs/loader.md#finding-needed-libraries.
     """
     for res in _outcomes(ctx, nf, "unreachable"):
         extra = None
@@ -187,7 +188,7 @@ def library_outside_artifact(ctx: Context, nf: NativeFile) -> Iterator[Violation
     replace build-machine absolute paths with ``$ORIGIN``-relative ones.
 
     References:
-    loader.md §9.
+    docs/loader.md#finding-needed-libraries.
     """
     for res in _outcomes(ctx, nf, "outside"):
         yield Violation(
@@ -220,7 +221,8 @@ def bundled_not_elf(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     needed name; fetch LFS objects before packaging.
 
     References:
-    glibc ``elf/dl-load.c`` ``open_verify``; loader.md §2, §9.
+    glibc ``elf/dl-load.c`` ``open_verify``; docs/loader.md#finding-needed-libraries,
+    docs/loader.md#not-a-loadable-elf-file.
     """
     for res in _outcomes(ctx, nf, "not-elf"):
         yield Violation(

@@ -42,7 +42,7 @@ def unzipped_size(ctx: Context) -> Iterator[Violation]:
     dependencies to a container image, or split them into layers.
 
     References:
-    AWS Lambda quotas (deployment package size); runtimes.md §2.
+    AWS Lambda quotas (deployment package size); docs/runtimes.md#aws-lambda.
     """
     limit = ctx.profile.limits.max_unzipped_bytes
     if limit is None or ctx.artifact is not ctx.root or ctx.artifact.total_size <= limit:
@@ -85,8 +85,8 @@ def zipped_size(ctx: Context) -> Iterator[Violation]:
     ``__pycache__``, or move large dependencies to a layer or a container image.
 
     References:
-    AWS Lambda quotas, deployment package size (runtimes.md §2, source A4); the error as users meet it:
-    serverless/serverless#10179.
+    AWS Lambda quotas, deployment package size (docs/runtimes.md#aws-lambda, source A4); the error as users
+    meet it: serverless/serverless#10179.
     """
     limit = ctx.profile.limits.max_zipped_bytes
     size = ctx.artifact.zipped_size

@@ -94,7 +94,7 @@ def extension_suffix_rejected(ctx: Context, nf: NativeFile) -> Iterator[Violatio
     build with the target's interpreter; use ``abi3`` wheels to cover several versions.
 
     References:
-    CPython ``Python/dynload_shlib.c``; PEP 3149, PEP 384; loader.md §11.
+    CPython ``Python/dynload_shlib.c``; PEP 3149, PEP 384; docs/loader.md#python-extension-modules.
     """
     py = ctx.profile.python
     ext = nf.extension
@@ -190,7 +190,7 @@ def wheel_tags_rejected(ctx: Context) -> Iterator[Violation]:
     --implementation cp --only-binary=:all:``; build for the oldest platform the target needs.
 
     References:
-    PEP 425, PEP 600, PEP 656; ``packaging.tags``; loader.md §11.
+    PEP 425, PEP 600, PEP 656; ``packaging.tags``; docs/loader.md#python-extension-modules.
     """
     py = ctx.profile.python
     if py is None or not py.tags:
@@ -238,7 +238,7 @@ def abi3_too_new(ctx: Context) -> Iterator[Violation]:
     cp311``), or install the version-specific wheel.
 
     References:
-    PEP 384, PEP 652 (``Misc/stable_abi.toml``); loader.md §11.
+    PEP 384, PEP 652 (``Misc/stable_abi.toml``); docs/loader.md#python-extension-modules.
     """
     py = ctx.profile.python
     if py is None or not py.tags:
@@ -284,7 +284,7 @@ def free_threading_mismatch(ctx: Context, nf: NativeFile) -> Iterator[Violation]
     for free-threaded Python rather than abi3.
 
     References:
-    PEP 703, PEP 803; cpython#120901, gh-137956; loader.md §11.
+    PEP 703, PEP 803; cpython#120901, gh-137956; docs/loader.md#python-extension-modules.
     """
     py = ctx.profile.python
     ext = nf.extension
@@ -336,7 +336,7 @@ def links_libpython(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     check ``python3-config --ldflags --embed`` misuse); ``auditwheel repair`` removes the entry.
 
     References:
-    pypa/manylinux#255; auditwheel ``repair.py``; loader.md §11.
+    pypa/manylinux#255; auditwheel ``repair.py``; docs/loader.md#python-extension-modules.
     """
     elf = nf.elf
     assert elf is not None
@@ -386,7 +386,7 @@ def missing_module_init(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     ``PyMODINIT_FUNC`` so it is exported.
 
     References:
-    PEP 489, PEP 793; CPython ``Python/importdl.c``; loader.md §11.
+    PEP 489, PEP 793; CPython ``Python/importdl.c``; docs/loader.md#python-extension-modules.
     """
     elf = nf.elf
     ext = nf.extension

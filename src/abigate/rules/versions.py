@@ -44,11 +44,12 @@ __all__ = [
 
 Status = Literal["ok", "missing", "unknown", "unversioned"]
 
-#: libraries that glibc's libc provides and musl's single libc.so replaces (loader.md §8).
+#: libraries that glibc's libc provides and musl's single libc.so replaces (docs/loader.md#glibc-or-musl).
 _LIBC_NAMES = re.compile(
     r"^(lib(c|pthread|rt|m|dl|util|xnet|resolv|anl|crypt)\.so(\.\d+)*|ld-linux[-\w.]*\.so\.\d+|ld64\.so\.\d+)$"
 )
-#: (prefix, highest node) → the GCC release that introduced it, for hints (runtimes.md §8).
+#: (prefix, highest node) → the GCC release that introduced it, for hints
+#: (docs/runtimes.md#gcc-runtime-versions).
 _GCC_FOR: dict[str, dict[tuple[int, ...], str]] = {
     "GLIBCXX": {
         (3, 4, 19): "4.8.3",
@@ -83,7 +84,8 @@ _GCC_FOR: dict[str, dict[tuple[int, ...], str]] = {
         (1, 3, 17): "16",
     },
 }
-#: marker nodes whose presence depends on the distribution's patch level (loader.md §5).
+#: marker nodes whose presence depends on the distribution's patch level
+#: (docs/loader.md#marker-version-nodes-and-dt_relr).
 _PATCH_LEVEL_MARKERS = frozenset({"GLIBC_ABI_GNU2_TLS", "GLIBC_ABI_DT_X86_64_PLT", "GLIBC_ABI_GNU_TLS"})
 
 
@@ -256,7 +258,9 @@ def missing_version(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     nodes, build with an older GCC or let ``auditwheel repair`` bundle the runtime.
 
     References:
-    glibc ``elf/dl-version.c``; PEP 600; loader.md §6, §10; runtimes.md §7–8.
+    glibc ``elf/dl-version.c``; PEP 600; docs/loader.md#symbol-versions,
+    docs/loader.md#c-fortran-and-openmp-runtimes; docs/runtimes.md#manylinux-and-musllinux-policies,
+    docs/runtimes.md#gcc-runtime-versions.
     """
     assert nf.elf is not None
     by_lib: dict[str, tuple[_Provider, list[VersionNeed]]] = {}
@@ -307,7 +311,7 @@ def glibc_private(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     taken from the build machine.
 
     References:
-    glibc ``Versions`` files (``GLIBC_PRIVATE``); loader.md §6.
+    glibc ``Versions`` files (``GLIBC_PRIVATE``); docs/loader.md#symbol-versions.
     """
     assert nf.elf is not None
     private = [n for n in nf.elf.version_needs if n.version == "GLIBC_PRIVATE"]
@@ -351,7 +355,7 @@ def missing_marker(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     ``-mtls-dialect=gnu2`` for older targets; build in an image of the target's age.
 
     References:
-    glibc BZ #33129, #33212, #33221; loader.md §5.
+    glibc BZ #33129, #33212, #33221; docs/loader.md#marker-version-nodes-and-dt_relr.
     """
     for prov, need, status in _system_needs(ctx, nf):
         node = need.version
@@ -395,7 +399,7 @@ def unsupported_relr(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     Link without ``-z pack-relative-relocs`` for these targets (``-Wl,-z,nopack-relative-relocs``).
 
     References:
-    musl commit ``d32dadd6`` (1.2.4); glibc 2.36 NEWS; loader.md §5.
+    musl commit ``d32dadd6`` (1.2.4); glibc 2.36 NEWS; docs/loader.md#marker-version-nodes-and-dt_relr.
     """
     elf = nf.elf
     assert elf is not None
@@ -443,7 +447,7 @@ def weak_version_missing(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     Make sure the code checks the weak symbols before use, or build against the target's glibc.
 
     References:
-    glibc ``elf/dl-version.c`` (``VER_FLG_WEAK``); loader.md §6.
+    glibc ``elf/dl-version.c`` (``VER_FLG_WEAK``); docs/loader.md#symbol-versions.
     """
     by_lib: dict[str, tuple[_Provider, list[VersionNeed]]] = {}
     for prov, need, status in _system_needs(ctx, nf):
@@ -483,7 +487,7 @@ def unverifiable_versions(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     or bundle the library.
 
     References:
-    loader.md §14 (profile inputs).
+    docs/loader.md#what-a-profile-must-record.
     """
     by_lib: dict[str, tuple[_Provider, list[VersionNeed]]] = {}
     for prov, need, status in _system_needs(ctx, nf):
@@ -527,8 +531,8 @@ def unversioned_provider(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
 
     References:
     glibc ``elf/dl-version.c`` (``match_symbol``: no ``DT_VERDEF``, no error), ``elf/dl-lookup.c``
-    (``check_match``: the assertion when ``l_versyms`` is unset), commit ``bdaf500353`` (2.41); loader.md
-    §6, §13 row 15.
+    (``check_match``: the assertion when ``l_versyms`` is unset), commit ``bdaf500353`` (2.41);
+    docs/loader.md#unversioned-providers.
     """
     p = ctx.profile
     if p.libc != "glibc" or p.libc_version >= (2, 41):
@@ -589,7 +593,7 @@ def bundled_version_missing(ctx: Context, nf: NativeFile) -> Iterator[Violation]
     Ship the library build the requester was linked against, or relink the requester.
 
     References:
-    glibc ``elf/dl-version.c``; loader.md §9.
+    glibc ``elf/dl-version.c``; docs/loader.md#symbol-versions.
     """
     for prov in _providers(ctx, nf):
         if prov.bundled is None or prov.bundled.elf is None or not prov.bundled.elf.version_defs:
@@ -641,7 +645,7 @@ def wrong_libc(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     (``pip install --platform …``), or build in an image with the target's libc.
 
     References:
-    PEP 600, PEP 656; loader.md §8.
+    PEP 600, PEP 656; docs/loader.md#glibc-or-musl.
     """
     elf = nf.elf
     assert elf is not None
