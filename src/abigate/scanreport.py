@@ -16,19 +16,23 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from abigate import __version__
 from abigate.facts import ArtifactFacts, ElfFacts, MachOFacts, NativeFile, PeFacts, VersionNeed
 from abigate.roles import assign_roles
 from abigate.symver import node_key
 
-__all__ = ["SCHEMA_ID", "SYMBOLS_SHOWN", "has_failures", "render_json", "render_text", "to_document"]
+__all__ = ["SCHEMA_ID", "SYMBOLS_SHOWN", "Verbosity", "has_failures", "render_json", "render_text",
+           "to_document"]
 
 #: the ``schema`` value of the JSON document; bumped only on an incompatible change.
 SCHEMA_ID = "abigate.scan/1"
-#: symbols named per version requirement in the text report.
+#: symbols named per version requirement in the text report (``-v`` names them all).
 SYMBOLS_SHOWN = 5
+
+#: ``-q``: only what could not be read, and the summary; ``-v``: every symbol too.
+Verbosity = Literal["quiet", "normal", "verbose"]
 
 
 # -- JSON -----------------------------------------------------------------------------------------------
@@ -128,7 +132,21 @@ def _symbols(names: Sequence[str], shown: int = SYMBOLS_SHOWN) -> str:
     return f"{', '.join(names[:shown])} and {len(names) - shown} more"
 
 
-def _requirements(needs: Sequence[VersionNeed]) -> list[str]:
+class _Style:
+    """ANSI styling for the text report when colour is on (``--color``); the identity otherwise."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, **kw: Any) -> str:
+        if not self.color:
+            return text
+        import click  # styling only: the module stays free of the CLI otherwise
+
+        return click.style(text, **kw)
+
+
+def _requirements(needs: Sequence[VersionNeed], shown: int = SYMBOLS_SHOWN) -> list[str]:
     """Version requirements grouped by library, highest version first, each with what forces it."""
     by_lib: dict[str, list[VersionNeed]] = {}
     for need in needs:
@@ -138,7 +156,7 @@ def _requirements(needs: Sequence[VersionNeed]) -> list[str]:
         lines.append(f"      {lib}:")
         for need in sorted(by_lib[lib], key=lambda n: node_key(n.version), reverse=True):
             weak = " (weak)" if need.weak else ""
-            forced = f": {_symbols(need.symbols)}" if need.symbols else ": (no symbol; marker node)"
+            forced = f": {_symbols(need.symbols, shown)}" if need.symbols else ": (no symbol; marker node)"
             lines.append(f"        {need.version}{weak}{forced}")
     return lines
 
@@ -150,7 +168,7 @@ def _isa(elf: ElfFacts) -> str:
     return f"x86-64-v{level}" if level > 1 else "x86-64 baseline"
 
 
-def _elf_lines(elf: ElfFacts) -> list[str]:
+def _elf_lines(elf: ElfFacts, shown: int = SYMBOLS_SHOWN) -> list[str]:
     libc = elf.libc if not elf.libc_evidence else f"{elf.libc} ({'; '.join(elf.libc_evidence)})"
     lines = [f"    ELF{elf.elf_class} {elf.byte_order}-endian {elf.type}, {elf.arch}, libc {libc}"]
     if elf.soname:
@@ -164,7 +182,7 @@ def _elf_lines(elf: ElfFacts) -> list[str]:
         lines.append(f"    runpath: {':'.join(elf.runpath)}")
     if elf.version_needs:
         lines.append("    version requirements:")
-        lines.extend(_requirements(elf.version_needs))
+        lines.extend(_requirements(elf.version_needs, shown))
     align = elf.min_load_alignment
     lines.append(
         f"    exec stack: {'yes' if elf.exec_stack else 'no'}"
@@ -175,7 +193,9 @@ def _elf_lines(elf: ElfFacts) -> list[str]:
     )
     if elf.python_init_exports:
         lines.append(f"    exports: {_symbols(elf.python_init_exports)}")
-    if elf.unversioned_imports:
+    if elf.unversioned_imports and shown > SYMBOLS_SHOWN:
+        lines.append(f"    unversioned imports: {', '.join(elf.unversioned_imports)}")
+    elif elf.unversioned_imports:
         lines.append(f"    unversioned imports: {len(elf.unversioned_imports)}")
     lines.extend(f"    anomaly: {a}" for a in elf.anomalies)
     return lines
@@ -205,8 +225,10 @@ _ROLE_TEXT = {
 }
 
 
-def _native_lines(nf: NativeFile, role: str | None = None) -> list[str]:
-    lines = [f"  {nf.member}  [{nf.kind}, {_size(nf.size)}]"]
+def _native_lines(nf: NativeFile, role: str | None = None, *, shown: int = SYMBOLS_SHOWN,
+                  style: _Style | None = None) -> list[str]:
+    style = style or _Style(False)
+    lines = [f"  {style(nf.member, bold=True)}  [{nf.kind}, {_size(nf.size)}]"]
     if role is not None:
         lines.append(f"    role: {_ROLE_TEXT.get(role, role)}")
     if nf.distribution:
@@ -220,19 +242,35 @@ def _native_lines(nf: NativeFile, role: str | None = None) -> list[str]:
             detail.append(ext.platform)
         lines.append(f"    extension suffix: {ext.suffix} ({', '.join(detail)})")
     if nf.elf is not None:
-        lines.extend(_elf_lines(nf.elf))
+        lines.extend(_elf_lines(nf.elf, shown))
     if nf.macho is not None:
         lines.extend(_macho_lines(nf.macho))
     if nf.pe is not None:
         lines.extend(_pe_lines(nf.pe))
     if nf.error:
-        lines.append(f"    error: {nf.error}")
+        lines.append(f"    {style('error', fg='red', bold=True)}: {nf.error}")
     return lines
 
 
-def _artifact_lines(art: ArtifactFacts) -> list[str]:
+def _problem_line(problem: Any, style: _Style) -> str:
+    return f"  {style('problem', fg='red', bold=True)} [{problem.kind}] {problem.path}: {problem.message}"
+
+
+def _quiet_lines(art: ArtifactFacts, style: _Style) -> list[str]:
+    """``-q``: the artifact's name with what could not be read in it, or nothing when all was read."""
+    errors = [nf for nf in art.native_files if nf.error]
+    if not art.problems and not errors:
+        return []
+    lines = [style(art.path, bold=True)]
+    lines.extend(_problem_line(problem, style) for problem in art.problems)
+    lines.extend(f"  {nf.member}: {style('error', fg='red', bold=True)}: {nf.error}" for nf in errors)
+    return lines
+
+
+def _artifact_lines(art: ArtifactFacts, *, shown: int = SYMBOLS_SHOWN, style: _Style | None = None) -> list[str]:
+    style = style or _Style(False)
     lines = [
-        art.path,
+        style(art.path, bold=True),
         f"  read as {art.read_as or art.kind}, {_plural(art.member_count, 'member')}, {_size(art.total_size)} uncompressed, "
         f"{_plural(len(art.native_files), 'native file')}"
         + (f", {_plural(len(art.nested), 'nested archive')}" if art.nested else ""),
@@ -257,16 +295,23 @@ def _artifact_lines(art: ArtifactFacts) -> list[str]:
         where = link.resolved if link.resolved is not None else "outside the artifact"
         lines.append(f"  link: {link.member} -> {link.target} ({where})")
     for problem in art.problems:
-        lines.append(f"  problem [{problem.kind}] {problem.path}: {problem.message}")
+        lines.append(_problem_line(problem, style))
     roles = assign_roles(art)
     for nf in art.native_files:
         lines.append("")
-        lines.extend(_native_lines(nf, roles.get(nf.member)))
+        lines.extend(_native_lines(nf, roles.get(nf.member), shown=shown, style=style))
     return lines
 
 
-def render_text(artifacts: Iterable[ArtifactFacts]) -> str:
-    """The text report: one block per artifact (nested ones after their parent), blank lines between."""
+def render_text(artifacts: Iterable[ArtifactFacts], *, color: bool = False,
+                verbosity: Verbosity = "normal") -> str:
+    """The text report: one block per artifact (nested ones after their parent), blank lines between.
+
+    *verbosity* ``quiet`` keeps only the artifacts with something unreadable (and the summary), for a CI
+    log; ``verbose`` names every symbol and unversioned import instead of the first few.
+    """
+    style = _Style(color)
+    shown = 1 << 30 if verbosity == "verbose" else SYMBOLS_SHOWN
     blocks = []
     count = 0
     failures = 0
@@ -274,7 +319,11 @@ def render_text(artifacts: Iterable[ArtifactFacts]) -> str:
         for art in top.walk():
             count += 1
             failures += len(art.problems) + sum(1 for nf in art.native_files if nf.error)
-            blocks.append("\n".join(_artifact_lines(art)))
+            lines = _quiet_lines(art, style) if verbosity == "quiet" else _artifact_lines(art, shown=shown,
+                                                                                            style=style)
+            if lines:
+                blocks.append("\n".join(lines))
     summary = (f"{_plural(count, 'artifact')} scanned; "
-               + ("everything was read" if not failures else f"{_plural(failures, 'problem')} reading them"))
+               + (style("everything was read", fg="green") if not failures
+                  else style(f"{_plural(failures, 'problem')} reading them", fg="red", bold=True)))
     return "\n\n".join([*blocks, summary]) + "\n"

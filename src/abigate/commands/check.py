@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from abigate.commands.scan import use_colour
 from abigate.errors import UsageError
 
 if TYPE_CHECKING:
@@ -128,15 +128,6 @@ def _image_runtime(profile_ids: Sequence[str], artifacts: Sequence[str]) -> Prof
         raise UsageError("--profile image judges one container image at a time")
     data, _ = profile_from_image(artifacts[0])
     return parse_profile_text(dumps_toml(data), f"image:{artifacts[0]}")
-
-
-def use_colour(choice: str, *, to_file: bool) -> bool:
-    """Colour on a terminal unless ``NO_COLOR`` is set (https://no-color.org); ``always``/``never`` win."""
-    if choice == "always":
-        return True
-    if choice == "never" or to_file:
-        return False
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 @click.command()

@@ -39,14 +39,29 @@ def _python_cell(p: Profile) -> str:
 
 @click.group("profile")
 def profile() -> None:
-    """Runtime profiles: what a target machine provides (libc, libraries, Python, limits)."""
+    """Runtime profiles: what a target machine provides (libc, libraries, Python, limits).
+
+    \b
+    Examples:
+      abigate profile list --kind runtime
+      abigate profile show aws-lambda-python3.12-arm64
+      abigate profile diff debian-12 debian-13
+      abigate profile capture -o this-host.toml
+    """
 
 
 @profile.command("list")
 @click.option("--kind", type=click.Choice(["runtime", "os", "policy"]), help="Only profiles of this kind.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def list_cmd(kind: str | None, fmt: str) -> None:
-    """List the built-in profiles."""
+    """List the built-in profiles.
+
+    \b
+    Examples:
+      abigate profile list
+      abigate profile list --kind runtime
+      abigate profile list --format json
+    """
     from abigate.profiles import list_profiles
 
     rows = [p for p in list_profiles() if kind is None or p.kind == kind]
@@ -69,7 +84,14 @@ def list_cmd(kind: str | None, fmt: str) -> None:
 @click.option("--python", "python", metavar="X.Y", help="Use this CPython (e.g. 3.12, 3.13t) as the interpreter.")
 @click.option("--format", "fmt", type=click.Choice(["toml", "json"]), default="toml", show_default=True)
 def show(profile_id: str, python: str | None, fmt: str) -> None:
-    """Print a resolved profile (extends applied, version sets spelled out)."""
+    """Print a resolved profile (extends applied, version sets spelled out).
+
+    \b
+    Examples:
+      abigate profile show debian-12
+      abigate profile show google-22 --python 3.11
+      abigate profile show my-runtime.toml --format json
+    """
     from abigate.profiles import load_profile, profile_to_json, profile_to_toml
 
     p = load_profile(profile_id, python=python)
@@ -79,7 +101,13 @@ def show(profile_id: str, python: str | None, fmt: str) -> None:
 @profile.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(files: tuple[str, ...]) -> None:
-    """Check profile files; every problem is listed with its field, line and a hint (exit 2 if any)."""
+    """Check profile files; every problem is listed with its field, line and a hint (exit 2 if any).
+
+    \b
+    Examples:
+      abigate profile validate my-runtime.toml
+      abigate profile validate profiles/*.toml
+    """
     from abigate.profiles import validate_file
 
     failed = 0
@@ -101,7 +129,14 @@ def validate(files: tuple[str, ...]) -> None:
 @profile.command("probe")
 @click.option("-o", "--output", metavar="FILE", help="Write the script to FILE instead of stdout.")
 def probe(output: str | None) -> None:
-    """Print the stdlib-only probe script to run on a target (python3 -E -s probe.py > target.toml)."""
+    """Print the stdlib-only probe script to run on a target (python3 -E -s probe.py > target.toml).
+
+    \b
+    Examples:
+      abigate profile probe -o probe.py
+      python3 -E -s probe.py --id my-runtime > my-runtime.toml
+      abigate profile validate my-runtime.toml
+    """
     text = resources.files("abigate").joinpath(_PROBE).read_text(encoding="utf-8")
     _write(text, output)
 
@@ -130,7 +165,13 @@ def _run_probe(python: str, profile_id: str | None, as_json: bool) -> str:
               help="Interpreter to describe (default: the one running abigate).")
 @click.option("--format", "fmt", type=click.Choice(["toml", "json"]), default="toml", show_default=True)
 def capture(output: str | None, profile_id: str | None, python: str | None, fmt: str) -> None:
-    """Describe THIS machine as a profile (runs the probe script here, then validates its output)."""
+    """Describe THIS machine as a profile (runs the probe script here, then validates its output).
+
+    \b
+    Examples:
+      abigate profile capture -o this-host.toml
+      abigate profile capture --id build-box --python /usr/bin/python3.12
+    """
     from abigate.profiles import parse_profile_text, profile_to_json
     from abigate.profiles._resolve import parse_toml
 
@@ -149,7 +190,13 @@ def capture(output: str | None, profile_id: str | None, python: str | None, fmt:
 @click.option("--id", "profile_id", metavar="ID", help="Id of the new profile (default: rootfs-<os>-<arch>).")
 @click.option("--format", "fmt", type=click.Choice(["toml", "json"]), default="toml", show_default=True)
 def from_rootfs(root: str, output: str | None, profile_id: str | None, fmt: str) -> None:
-    """Build a profile from an unpacked OS tree (docker export, debootstrap, image layer); runs nothing."""
+    """Build a profile from an unpacked OS tree (docker export, debootstrap, image layer); runs nothing.
+
+    \b
+    Examples:
+      mkdir root && docker export $(docker create debian:12) | tar -x -C root
+      abigate profile from-rootfs root --id my-debian -o my-debian.toml
+    """
     from abigate.profiles import parse_profile_text, profile_to_json
     from abigate.profiles._render import dumps_toml
     from abigate.rootfs import profile_from_rootfs
@@ -171,6 +218,12 @@ def from_image(image: str, output: str | None, profile_id: str | None, arch: str
 
     The base is what `check --profile image` uses: the layers up to the base image's last CMD/ENTRYPOINT
     in the config history, else every layer but the top one. Nothing is extracted.
+
+    \b
+    Examples:
+      docker save myapp:latest -o app.tar
+      abigate profile from-image app.tar -o app-base.toml
+      abigate profile from-image oci-layout/ --arch aarch64
     """
     from abigate.image import profile_from_image
     from abigate.profiles import parse_profile_text, profile_to_json
@@ -188,7 +241,13 @@ def from_image(image: str, output: str | None, profile_id: str | None, arch: str
 @click.option("--python", "python", metavar="X.Y", help="Use this CPython in both profiles.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def diff(a: str, b: str, python: str | None, fmt: str) -> None:
-    """What changes from profile A to profile B (libc, libraries lost and gained, version nodes, Python)."""
+    """What changes from profile A to profile B (libc, libraries lost and gained, version nodes, Python).
+
+    \b
+    Examples:
+      abigate profile diff debian-12 debian-13
+      abigate profile diff ubuntu-22.04 my-runtime.toml --format json
+    """
     from abigate.profilediff import diff_profiles, render_diff_json, render_diff_text
     from abigate.profiles import load_profile
 

@@ -23,6 +23,13 @@ def rules(code: str | None, fmt: str) -> None:
     """List every rule (code, slug, default severity, family, title), or explain CODE in full.
 
     CODE is a rule code (ABG201) or slug (missing-symbol-version). An unknown code is a usage error (exit 2).
+
+    \b
+    Examples:
+      abigate rules
+      abigate rules ABG201
+      abigate rules missing-symbol-version
+      abigate rules --format markdown > rules.md
     """
     from abigate.rules import RULES, UnknownRuleError, by_code
     from abigate.rules.docs import catalogue_markdown, catalogue_table, rule_text

@@ -16,7 +16,16 @@ import click
 
 from abigate.errors import UsageError
 
-__all__ = ["scan", "write_atomically"]
+__all__ = ["scan", "use_colour", "write_atomically"]
+
+
+def use_colour(choice: str, *, to_file: bool) -> bool:
+    """Colour on a terminal unless ``NO_COLOR`` is set (https://no-color.org); ``always``/``never`` win."""
+    if choice == "always":
+        return True
+    if choice == "never" or to_file:
+        return False
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _report_mode(path: str) -> int:
@@ -97,26 +106,56 @@ class _Progress:
 @click.option("--engine", type=click.Choice(["abigate", "pyelftools"]), default="abigate", show_default=True,
               help="ELF reader: abigate's streaming one, or pyelftools to cross-check (slower; holds "
                    "compressed members in memory).")
+@click.option("--quiet", "-q", is_flag=True, help="Only what could not be read, and the summary.")
+@click.option("--verbose", "-v", is_flag=True, help="Every symbol and unversioned import, not the first few.")
+@click.option(
+    "--color",
+    "colour",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).",
+)
 @click.option("--debug", is_flag=True, help="Show the Python traceback of an internal error.")
-def scan(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None, engine: str, debug: bool) -> None:
+def scan(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None, engine: str, quiet: bool,
+         verbose: bool, colour: str, debug: bool) -> None:
     """Read every native file (ELF, Mach-O, PE) in wheels, zips, tars, conda packages, folders or files, and
     print its facts and what each input was read as. PATH "-" reads standard input.
 
     Files are recognised by content, never by name; nested wheels, zips and tars are opened too; nothing is
-    extracted. Exit status: 0 all read, 1 something could not be read, 2 usage error.
+    extracted.
+
+    \b
+    Examples:
+      abigate scan dist/*.whl
+      abigate scan function.zip -v                    every symbol each file needs
+      abigate scan build/ -q                          only what could not be read
+      abigate scan dist/*.whl --format json -o facts.json
+      docker save app | abigate scan -
+
+    Exit status: 0 all read, 1 something could not be read, 2 usage error.
     """
     from abigate import scanreport
     from abigate.scan import scan_paths
+
+    if quiet and verbose:
+        raise UsageError("--quiet and --verbose cannot be used together")
 
     progress = _Progress()
     try:
         artifacts = scan_paths(paths, jobs=jobs, progress=progress if progress.enabled else None, engine=engine)
     finally:
         progress.clear()
-    text = scanreport.render_json(artifacts) if fmt == "json" else scanreport.render_text(artifacts)
+    coloured = fmt == "text" and use_colour(colour, to_file=bool(output))
+    if fmt == "json":
+        text = scanreport.render_json(artifacts)
+    else:
+        text = scanreport.render_text(artifacts, color=coloured,
+                                      verbosity="quiet" if quiet else "verbose" if verbose else "normal")
     if output:
         write_atomically(output, text)
     else:
-        click.echo(text, nl=False)
+        # click strips ANSI codes when stdout is not a terminal unless told otherwise (--color always).
+        click.echo(text, nl=False, color=coloured)
     if scanreport.has_failures(artifacts):
         raise click.exceptions.Exit(1)
