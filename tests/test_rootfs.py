@@ -200,6 +200,11 @@ def test_from_rootfs_musl_reads_its_path_file_not_ld_so_conf(tmp_path: Path) -> 
     (root / "etc/ld.so.conf").write_text("/opt/glibc-only\n")
     data = profile_from_rootfs(str(root))
     assert data["library_paths"] == ["/usr/lib/x86_64-linux-musl", "/lib", "/usr/lib"]
+    # A path file without /lib (Debian's musl package): the loader is still recorded, and the profile loads.
+    (root / "etc/ld-musl-x86_64.path").write_text("/usr/lib/x86_64-linux-musl\n")
+    data = profile_from_rootfs(str(root))
+    assert data["library_paths"] == ["/usr/lib/x86_64-linux-musl"]
+    assert "ld-musl-x86_64.so.1" in data["libraries"]
     (root / "etc/ld-musl-x86_64.path").unlink()
     assert profile_from_rootfs(str(root))["library_paths"] == ["/lib", "/usr/lib"]
 

@@ -387,8 +387,12 @@ def profile_from_rootfs(root: str | FsView, *, profile_id: str | None = None,
     by_name = set(dirs) if family == "musl" else set(_default_dirs(arch, family)) & set(dirs)
     libraries = _scan_libraries(fs, dirs, arch, by_name)
     derived_notes: dict[str, str] = {}
-    if family == "musl" and "libc.so" not in libraries:
-        libraries["libc.so"] = {"path": libc_path, "versions": []}
+    if family == "musl":
+        if "libc.so" not in libraries:
+            libraries["libc.so"] = {"path": libc_path, "versions": []}
+        # The loader is the process's interpreter, there whatever the search path lists (a path file may
+        # leave out /lib, where it lives).
+        libraries.setdefault(loader_name, {"path": libc_path, "versions": []})
     if family == "glibc":
         _add_loader(fs, arch, version, libraries, derived_notes)
     pid = profile_id or f"rootfs-{osr.get('ID', 'linux')}-{osr.get('VERSION_ID', 'unknown')}-{arch}"
