@@ -151,7 +151,8 @@ def test_rule_citations_name_files_in_the_repository() -> None:
 
 def test_every_rule_cites_its_sources() -> None:
     """A rule whose loader behaviour is documented in docs/loader.md links the section explaining it."""
-    loader_rules = [r for r in RULES if r.code[3] in "1234" and r.code not in {"ABG302", "ABG303", "ABG307"}]
+    # ABG1xx–4xx mirror a loader or import check; ABG307 is conda's installer refusing a package, no loader.
+    loader_rules = [r for r in RULES if r.code[3] in "1234" and r.code != "ABG307"]
     missing = [r.code for r in loader_rules if "docs/loader.md#" not in r.sections().get("References", "")]
     assert not missing, f"rules without a docs/loader.md section in References: {missing}"
 
