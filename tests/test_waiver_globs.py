@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import warnings
+from dataclasses import replace
 
 import pytest
 
@@ -97,3 +98,12 @@ def test_config_rejects_a_double_star_inside_a_name() -> None:
     problems = info.value.problems  # type: ignore[attr-defined]
     assert problems == ("waivers[0]: path 'numpy**': '**' must be a whole path segment, as in 'numpy/**' or "
                         "'**/libfoo.so' (use '*' within a name)",)
+
+
+def test_a_waiver_for_a_short_profile_name_applies_to_that_profile() -> None:
+    """-p accepts aws-lambda-python3.11 and findings carry ...-x86_64: the waiver must say the same."""
+    (waiver,) = parse_config({"waivers": [{"code": "ABG201", "reason": "r",
+                                           "profile": "aws-lambda-python3.11"}]}).waivers
+    assert waiver.matches(replace(_finding(TOP), profile="aws-lambda-python3.11-x86_64"))
+    (other,) = parse_config({"waivers": [{"code": "ABG201", "reason": "r", "profile": "my-own"}]}).waivers
+    assert other.profile == "my-own"

@@ -125,6 +125,8 @@ def _waiver(index: int, raw: Any, problems: list[str]) -> Waiver | None:
     if profile is not None and not isinstance(profile, str):
         problems.append(f"{where}: 'profile' must be a profile id")
         ok = False
+    elif profile is not None:
+        profile = _canonical_profile_id(profile)
     if not ok or not isinstance(code, str) or not isinstance(reason, str) or not isinstance(path, str):
         return None
     return Waiver(
@@ -134,6 +136,19 @@ def _waiver(index: int, raw: Any, problems: list[str]) -> Waiver | None:
         expires=expires if isinstance(expires, date) else None,
         profile=profile,
     )
+
+
+def _canonical_profile_id(name: str) -> str:
+    """The built-in id *name* stands for (``aws-lambda-python3.11`` → ``…-x86_64``), else *name* itself.
+
+    Findings carry the id of the profile that was loaded, and ``-p`` accepts the same short spellings: a
+    waiver written with one must not silently match nothing.
+    """
+    from abigate.profiles._resolve import _alias, builtin_ids, looks_like_path
+
+    if looks_like_path(name):
+        return name
+    return _alias(name, builtin_ids()) or name
 
 
 def parse_config(table: Mapping[str, Any], source: str | None = None) -> Config:
