@@ -241,6 +241,8 @@ def check(
       cat layer.tar.gz | abigate check - -p aws-lambda-python3.11
 
     Exit status: 0 compatible, 1 incompatible or unreadable, 2 usage or configuration error, 3 internal error.
+
+    Defaults come from [tool.abigate] in pyproject.toml; every key is described in docs/configuration.md.
     """
     from abigate.config import Config, load_config
     from abigate.evaluate import Selection
