@@ -35,7 +35,7 @@ def _children(pid: int) -> list[int]:
 
 
 def _alive(pid: int) -> bool:
-    """Whether *pid* still runs (a zombie nobody reaped does not count: it holds no memory and runs nothing)."""
+    """Whether *pid* still runs (a zombie nobody reaped counts as gone: it runs nothing)."""
     try:
         os.kill(pid, 0)
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]

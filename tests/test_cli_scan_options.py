@@ -1,4 +1,4 @@
-"""``abigate scan -q/-v/--color`` (consistent with ``check``) and the examples in every ``--help`` (issue 12)."""
+"""``abigate scan -q/-v/--color`` (as ``check`` has them) and the examples in every ``--help`` (issue 12)."""
 
 from __future__ import annotations
 
@@ -29,14 +29,14 @@ def broken(tmp_path: Path) -> Path:
 
 
 def _rich() -> ArtifactFacts:
-    elf = ElfFacts(elf_class=64, byte_order="little", machine=62, arch="x86_64", flags=0, osabi=0, abi_version=0,
-                   ident_version=1, version=1, nonzero_padding=False, type="shared", e_type=3, has_dynamic=True,
-                   needed=("libc.so.6",), version_needs=(VersionNeed(library="libc.so.6", version="GLIBC_2.34",
-                                                                     hash=1, weak=False, index=2,
-                                                                     symbols=tuple(f"s{i}" for i in range(9))),),
+    need = VersionNeed(library="libc.so.6", version="GLIBC_2.34", hash=1, weak=False, index=2,
+                       symbols=tuple(f"s{i}" for i in range(9)))
+    elf = ElfFacts(elf_class=64, byte_order="little", machine=62, arch="x86_64", flags=0, osabi=0,
+                   abi_version=0, ident_version=1, version=1, nonzero_padding=False, type="shared", e_type=3,
+                   has_dynamic=True, needed=("libc.so.6",), version_needs=(need,),
                    unversioned_imports=("u1", "u2"), gnu_stack_flags=6)
-    return ArtifactFacts(path="a", kind="zip", native_files=(NativeFile(path="a!b", member="b", size=1, kind="elf",
-                                                                        elf=elf),))
+    native = NativeFile(path="a!b", member="b", size=1, kind="elf", elf=elf)
+    return ArtifactFacts(path="a", kind="zip", native_files=(native,))
 
 
 def test_quiet_shows_only_what_could_not_be_read(wheel: Path, broken: Path,
@@ -90,7 +90,8 @@ def test_color_always_never_auto(wheel: Path, broken: Path, monkeypatch: pytest.
 
 
 def test_color_auto_is_off_in_a_file_and_json_is_never_coloured(
-        wheel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        wheel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     out = tmp_path / "r.txt"

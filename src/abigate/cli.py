@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -26,7 +27,8 @@ import click
 from abigate import __version__
 from abigate.errors import AbigateError
 
-__all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "cli", "entry_point", "main"]
+__all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "cli", "entry_point",
+           "main", "usage_line"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -76,6 +78,71 @@ class _LazyGroup(click.Group):
         command = getattr(module, attr)
         assert isinstance(command, click.Command)
         return command
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
+                                                                           list[str]]:
+        """As click's, but an unknown name is compared with the lazily imported names for a suggestion."""
+        name = args[0] if args else ""
+        if (name and not name.startswith("-") and not ctx.resilient_parsing
+                and self.get_command(ctx, name) is None):
+            raise _Usage(f"no such command: {name}", _close(name, self.list_commands(ctx)), ctx)
+        return super().resolve_command(ctx, args)
+
+
+class _Usage(click.UsageError):
+    """A usage error whose one-line text and suggestions are already in abigate's words."""
+
+    def __init__(self, message: str, suggestions: Sequence[str], ctx: click.Context | None) -> None:
+        super().__init__(message, ctx)
+        self.suggestions = list(suggestions)
+
+
+def _close(word: str, choices: Sequence[str]) -> list[str]:
+    """The *choices* a mistyped *word* probably meant: those it starts (``--p`` → ``--profile, --python``),
+    else the closest spellings."""
+    import difflib  # only on a usage error
+
+    starts = [c for c in choices if c.startswith(word) and len(word) > 2]
+    return starts[:3] if starts else difflib.get_close_matches(word, choices, n=2, cutoff=0.6)
+
+
+def _option_names(ctx: click.Context | None) -> list[str]:
+    """Every spelling of every option of the command being parsed (``-p``, ``--profile``…)."""
+    if ctx is None:
+        return []
+    return [name for param in ctx.command.get_params(ctx) if isinstance(param, click.Option)
+            for name in (*param.opts, *param.secondary_opts)]
+
+
+#: click's own suggestion at the end of a message ("… Did you mean 'show'?"), replaced by ours.
+_CLICK_HINT = re.compile(r"\s*(Did you mean .*\?|\(Possible options: .*\))$")
+
+
+def usage_line(exc: click.ClickException) -> str:
+    """One line for a usage error: ``abigate: error: no such option: --pythn (did you mean --python?)``.
+
+    click prints four lines (usage, "Try … --help", a blank, the error); in a CI log the error is what
+    matters, and the hint is either the likely spelling or the command whose ``--help`` explains it.
+    """
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, _Usage):
+        text, close = exc.message, exc.suggestions
+    elif isinstance(exc, click.NoSuchOption):
+        text = f"no such option: {exc.option_name}"
+        close = _close(exc.option_name, _option_names(ctx)) or list(exc.possibilities or ())
+    else:
+        text = _CLICK_HINT.sub("", exc.format_message()).rstrip(".")
+        if text[:1].isupper() and text[1:2].islower():
+            text = text[0].lower() + text[1:]
+        name = getattr(exc, "command_name", None)  # click >= 8.4 raises NoSuchCommand for a subgroup
+        if name:
+            text = f"no such command: {name}"
+        close = list(getattr(exc, "possibilities", None) or ()) if name else []
+    if close:
+        text += f" (did you mean {' or '.join(close)}?)"
+    elif isinstance(exc, click.UsageError):
+        text += f" (see '{ctx.command_path if ctx else 'abigate'} --help')"
+    return f"abigate: error: {text}"
 
 
 _EPILOG = """\b
@@ -128,7 +195,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        no_args_help = getattr(click.exceptions, "NoArgsIsHelpError", ())
+        if isinstance(exc, no_args_help):  # `abigate` or `abigate profile` alone: the help is the answer
+            exc.show()
+        else:
+            click.echo(usage_line(exc), err=True)
         return EXIT_USAGE if exc.exit_code == 2 else int(exc.exit_code)
     except _Interrupted:
         return _interrupted()

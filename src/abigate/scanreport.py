@@ -267,7 +267,8 @@ def _quiet_lines(art: ArtifactFacts, style: _Style) -> list[str]:
     return lines
 
 
-def _artifact_lines(art: ArtifactFacts, *, shown: int = SYMBOLS_SHOWN, style: _Style | None = None) -> list[str]:
+def _artifact_lines(art: ArtifactFacts, *, shown: int = SYMBOLS_SHOWN,
+                    style: _Style | None = None) -> list[str]:
     style = style or _Style(False)
     lines = [
         style(art.path, bold=True),
