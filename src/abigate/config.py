@@ -18,6 +18,9 @@ are errors, and every mistake is reported at once (exit 2)::
     reason = "loaded only on the GPU image"       # required
     expires = 2026-12-31                         # optional; expired waivers stop applying and say so
 
+Every key, with its type, default and meaning, is described in ``docs/configuration.md``
+(``tests/test_configuration_doc.py`` keeps that page and ``_KEYS`` / ``_WAIVER_KEYS`` in step).
+
 Reading the file is the only I/O here; :func:`parse_config` is pure.
 """
 
