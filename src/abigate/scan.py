@@ -141,6 +141,25 @@ def _worker_ignores_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+@contextmanager
+def _sigint_held(hold: bool) -> Iterator[None]:
+    """Block SIGINT while the pool forks its workers, and deliver it afterwards.
+
+    A Ctrl-C landing inside ``fork``'s at-fork hooks is swallowed as an "Exception ignored" message (the
+    scan then runs on), and a worker taking it before its initializer ignores SIGINT dies with a traceback.
+    """
+    import signal
+
+    if not hold or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _read_job(ref: DataRef, engine: str = "abigate") -> tuple[NativeRead | None, list[tuple[str, str]]]:
     """Worker entry point: reopen the member by path, parse it, return the result and stream problems."""
     try:
@@ -236,13 +255,15 @@ class _Scanner:
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
+        starting = self._pool is None
         if self._pool is None:
             # fork: workers start in ~1 ms and need nothing sent but the DataRef; they reopen the file.
             ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx,
                                              initializer=_worker_ignores_sigint)
         try:
-            return self._pool.submit(_read_job, ref, self.engine)
+            with _sigint_held(starting):  # the first submit forks every worker
+                return self._pool.submit(_read_job, ref, self.engine)
         except (BrokenProcessPool, RuntimeError):
             self._pool_broken = True
             return None
