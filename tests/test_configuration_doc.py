@@ -37,13 +37,13 @@ def _sections(heading: str) -> dict[str, str]:
     """``### `key` `` sections under the ``##`` *heading*: key → its text."""
     text = PAGE.read_text(encoding="utf-8")
     assert heading in text, f"{PAGE.name} lost its heading {heading!r}"
-    body = re.split(r"^## ", text.split(heading, 1)[1], flags=re.M)[0]
-    parts = re.split(r"^### `([^`]+)`\s*$", body, flags=re.M)
+    body = re.split(r"^## ", text.split(heading, 1)[1], flags=re.MULTILINE)[0]
+    parts = re.split(r"^### `([^`]+)`\s*$", body, flags=re.MULTILINE)
     return dict(zip(parts[1::2], parts[2::2], strict=True))
 
 
 def _toml_blocks(text: str) -> list[str]:
-    return re.findall(r"^```toml\n(.*?)^```", text, flags=re.M | re.S)
+    return re.findall(r"^```toml\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL)
 
 
 def _table(block: str) -> dict[str, Any]:
@@ -66,10 +66,10 @@ def test_the_waiver_keys_are_the_waiver_fields() -> None:
                          + [(WAIVER, k) for k in sorted(config._WAIVER_KEYS)])
 def test_each_key_has_type_default_meaning_and_an_example_using_it(heading: str, key: str) -> None:
     text = _sections(heading)[key]
-    assert re.search(r"^- \*\*Type\*\*: \S", text, flags=re.M), key
-    assert re.search(r"^- \*\*Default\*\*: \S", text, flags=re.M), key
+    assert re.search(r"^- \*\*Type\*\*: \S", text, flags=re.MULTILINE), key
+    assert re.search(r"^- \*\*Default\*\*: \S", text, flags=re.MULTILINE), key
     if heading == TOP:
-        assert re.search(r"^- \*\*Command line\*\*: \S", text, flags=re.M), key
+        assert re.search(r"^- \*\*Command line\*\*: \S", text, flags=re.MULTILINE), key
     prose = [ln for ln in text.splitlines() if ln and not ln.startswith(("- **", "```"))]
     assert len(" ".join(prose)) > 80, f"{key}: say what it means"
     blocks = _toml_blocks(text)

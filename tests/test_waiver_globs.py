@@ -96,8 +96,8 @@ def test_config_rejects_a_double_star_inside_a_name() -> None:
     with pytest.raises(ConfigError) as info:
         parse_config({"waivers": [{"code": "ABG201", "path": "numpy**", "reason": "r"}]})
     problems = info.value.problems  # type: ignore[attr-defined]
-    assert problems == ("waivers[0]: path 'numpy**': '**' must be a whole path segment, as in 'numpy/**' or "
-                        "'**/libfoo.so' (use '*' within a name)",)
+    assert problems == (("waivers[0]: path 'numpy**': '**' must be a whole path segment, as in 'numpy/**' or "
+                         "'**/libfoo.so' (use '*' within a name)"),)
 
 
 def test_a_waiver_for_a_short_profile_name_applies_to_that_profile() -> None:
