@@ -61,3 +61,17 @@ def test_cli_output_option_uses_the_umask(tmp_path: Path, umask: None, command: 
     assert out.read_text()
     assert _mode(out) == 0o644
     assert capsys.readouterr().out == ""
+
+
+def test_interrupted_write_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "report.txt"
+    target.write_text("previous")
+
+    def interrupted(src: str, dst: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(str(target), "new")
+    assert [p.name for p in tmp_path.iterdir()] == ["report.txt"]
+    assert target.read_text() == "previous"

@@ -153,7 +153,8 @@ Examples:
   abigate profile list                           the built-in target runtimes
   abigate rules ABG201                           what one rule checks and how to fix it
 
-Exit codes: 0 compatible, 1 incompatible or unreadable, 2 usage error, 3 internal error.
+Exit codes: 0 compatible, 1 incompatible or unreadable, 2 usage error, 3 internal error,
+130 interrupted (Ctrl-C).
 """
 
 

@@ -58,17 +58,19 @@ def write_atomically(path: str, text: str) -> None:
     except OSError as exc:
         raise UsageError(f"--output {path}: {exc.strerror or exc}") from None
     try:
-        if hasattr(os, "fchmod"):  # POSIX; Windows has no mode bits worth setting
-            os.fchmod(fd, _report_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            if hasattr(os, "fchmod"):  # POSIX; Windows has no mode bits worth setting
+                os.fchmod(fh.fileno(), _report_mode(path))
             fh.write(text)
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:  # Ctrl-C too: no .abigate-*.tmp may be left behind
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise UsageError(f"--output {path}: {exc.strerror or exc}") from None
+        if isinstance(exc, OSError):
+            raise UsageError(f"--output {path}: {exc.strerror or exc}") from None
+        raise
 
 
 class _Progress:
