@@ -193,6 +193,17 @@ def test_validate_reports_an_unknown_extends_with_the_other_problems(tmp_path: P
     assert "debian-11'" not in err  # a known parent is no problem
 
 
+def test_validate_reports_a_broken_parent_file_with_the_other_problems(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "base.toml").write_text('id = "b"\nkind = "os"\narhc = "x86_64"\n')
+    (tmp_path / "bad.toml").write_text('id = "x"\nkind = "runtim"\nextends = "base.toml"\n')
+    assert main(["profile", "validate", str(tmp_path / "bad.toml")]) == 2
+    err = capsys.readouterr().err.replace(str(tmp_path), "TMP")
+    assert "invalid profile (2 problems)" in err and "  kind (line 2): must be one of" in err
+    assert ("  extends (line 3): 'base.toml': TMP/base.toml: invalid profile (1 problem); "
+            "`abigate profile validate TMP/base.toml` lists each\n") in err
+
+
 def test_every_unreadable_parent_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('id = "x"\nkind = "runtime"\nextends = ["debain-12", "base.toml"]\n')

@@ -102,19 +102,32 @@ def _parent_names(data: Mapping[str, Any]) -> list[str]:
 
 
 def _unknown_parents(data: Mapping[str, Any], text: str, base_dir: str | None) -> list[Problem]:
-    """A problem for each ``extends`` name that is neither a built-in profile nor an existing file.
+    """A problem for each ``extends`` name that is neither a built-in profile nor a valid profile file.
 
-    Only whether the parent exists is checked, not whether it is valid: reading it here could recurse
-    forever through two broken files that extend each other.
+    A parent file is checked on its own (TOML and fields), not through its own ``extends``: following those
+    here could recurse forever through two broken files that extend each other.
     """
     out: list[Problem] = []
     known = builtin_ids()
     for name in _parent_names(data):
         if looks_like_path(name):
             path = name if base_dir is None or os.path.isabs(name) else os.path.join(base_dir, name)
-            if os.path.isfile(path):
-                continue
-            message = f"{name!r}: profile file not found ({path})"
+            if not os.path.isfile(path):
+                message = f"{name!r}: profile file not found ({path})"
+            else:
+                try:
+                    with open(path, encoding="utf-8") as fh:
+                        parent_text = fh.read()
+                    count = len(validate_document(parse_toml(parent_text, path), parent_text))
+                except ProfileError as exc:
+                    message = f"{name!r}: {exc}"
+                except (OSError, UnicodeDecodeError) as exc:
+                    message = f"{name!r}: cannot read profile: {exc}"
+                else:
+                    if not count:
+                        continue
+                    message = (f"{name!r}: {_summary(path, count)}; "
+                               f"`abigate profile validate {path}` lists each")
         elif _alias(name, known) is not None:
             continue
         else:
