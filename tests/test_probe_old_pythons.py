@@ -72,7 +72,7 @@ def test_capture_with_an_old_python_reports_the_version_needed(capsys: pytest.Ca
 
 
 def test_the_probe_is_ascii_and_checks_the_version_first() -> None:
-    """What lets Python 2.7 reach the check at all: no non-ASCII byte, and nothing but ``import sys`` before."""
+    """What lets Python 2.7 reach the check: no non-ASCII byte, and nothing but ``import sys`` before it."""
     raw = PROBE.read_bytes()
     raw.decode("ascii")
     code = [ln for ln in raw.decode().splitlines() if ln and not ln.startswith("#")]

@@ -64,7 +64,8 @@ def test_a_version_one_side_does_not_record_is_unknown_not_changed() -> None:
     """A capture records no version for libm; the built-in derives 2.31. That is no downgrade to "None"."""
     a = parse_profile_text('id = "builtin"\nx86_isa_level = 1\n' + _BASE
                            + '[libraries."libm.so.6"]\nversions = ["GLIBC_2.2.5"]\nversion = "2.31"\n')
-    b = parse_profile_text('id = "captured"\n' + _BASE + '[libraries."libm.so.6"]\nversions = ["GLIBC_2.2.5"]\n')
+    b = parse_profile_text('id = "captured"\n' + _BASE
+                           + '[libraries."libm.so.6"]\nversions = ["GLIBC_2.2.5"]\n')
     d = diff_profiles(a, b)
     assert "libm.so.6" not in d["libraries_changed"]
     assert d["library_version_unknown"] == {"to": ["libm.so.6"]} and not d["identical"]
@@ -83,4 +84,5 @@ def test_diff_shows_the_other_file_names() -> None:
     d = diff_profiles(a, b)
     assert d["libraries_changed"]["libz.so.1"] == {"files_lost": ["libz.so.1.2.11"],
                                                    "files_gained": ["libz.so", "libz.so.1.3.1"]}
-    assert "  libz.so.1: files lost libz.so.1.2.11; files gained libz.so, libz.so.1.3.1\n" in render_diff_text(d)
+    text = render_diff_text(d)
+    assert "  libz.so.1: files lost libz.so.1.2.11; files gained libz.so, libz.so.1.3.1\n" in text

@@ -193,8 +193,8 @@ def test_validate_reports_an_unknown_extends_with_the_other_problems(tmp_path: P
     assert "debian-11'" not in err  # a known parent is no problem
 
 
-def test_validate_reports_a_broken_parent_file_with_the_other_problems(tmp_path: Path,
-                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_reports_a_broken_parent_file_with_the_other_problems(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "base.toml").write_text('id = "b"\nkind = "os"\narhc = "x86_64"\n')
     (tmp_path / "bad.toml").write_text('id = "x"\nkind = "runtim"\nextends = "base.toml"\n')
     assert main(["profile", "validate", str(tmp_path / "bad.toml")]) == 2

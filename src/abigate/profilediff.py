@@ -131,7 +131,8 @@ def render_diff_text(diff: dict[str, Any]) -> str:
     for name in ("arch", "libc", "os", "page_size", "x86_isa_level", "refuses_exec_stack", "policy_tag",
                  "max_unzipped_bytes", "max_zipped_bytes"):
         if name in fields:
-            lines.append(f"  {name}: {_word(fields[name]['from'], name)} -> {_word(fields[name]['to'], name)}")
+            old_word, new_word = _word(fields[name]["from"], name), _word(fields[name]["to"], name)
+            lines.append(f"  {name}: {old_word} -> {new_word}")
     if "python" in fields:
         old, new = fields["python"]["from"], fields["python"]["to"]
         lines.append(f"  python: {old['version'] if old else 'none'} -> {new['version'] if new else 'none'}")
@@ -170,7 +171,8 @@ def render_diff_text(diff: dict[str, Any]) -> str:
                                                           ("files_gained", "files gained")) if key in entry]
         if not parts and "nodes_lost" not in entry and "nodes_gained" not in entry:
             # Only other file names changed: one line says it all.
-            lines.append(f"  {soname}: {'; '.join(f'{label} {_nodes_text(names)}' for label, names in details)}")
+            said = "; ".join(f"{label} {_nodes_text(names)}" for label, names in details)
+            lines.append(f"  {soname}: {said}")
             continue
         lines.append(f"  {soname}: {'; '.join(parts) if parts else 'version nodes changed'}")
         lines += [f"    {label}: {_nodes_text(names)}" for label, names in details]
