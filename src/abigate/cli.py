@@ -27,8 +27,10 @@ import click
 from abigate import __version__
 from abigate.errors import AbigateError
 
-__all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "cli", "entry_point",
-           "main", "usage_line"]
+__all__ = [
+    "EXIT_FAILED", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "SuggestingGroup", "cli",
+    "entry_point", "main", "usage_line",
+]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -48,7 +50,23 @@ class _Interrupted(Exception):
     """Ctrl-C, carried past click: click would turn :class:`KeyboardInterrupt` into ``Abort`` (exit 1)."""
 
 
-class _LazyGroup(click.Group):
+class SuggestingGroup(click.Group):
+    """A click group that names the likely command for a mistyped one, in abigate's one-line form.
+
+    click suggests only from the commands it holds (none for the lazy group below) and, before 8.4, not at
+    all; ``abigate profile`` uses this class too.
+    """
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
+                                                                           list[str]]:
+        name = args[0] if args else ""
+        if (name and not name.startswith("-") and not ctx.resilient_parsing
+                and self.get_command(ctx, name) is None):
+            raise _Usage(f"no such command: {name}", _close(name, self.list_commands(ctx)), ctx)
+        return super().resolve_command(ctx, args)
+
+
+class _LazyGroup(SuggestingGroup):
     """A click group whose subcommands are imported when first needed."""
 
     def invoke(self, ctx: click.Context) -> object:
@@ -78,15 +96,6 @@ class _LazyGroup(click.Group):
         command = getattr(module, attr)
         assert isinstance(command, click.Command)
         return command
-
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
-                                                                           list[str]]:
-        """As click's, but an unknown name is compared with the lazily imported names for a suggestion."""
-        name = args[0] if args else ""
-        if (name and not name.startswith("-") and not ctx.resilient_parsing
-                and self.get_command(ctx, name) is None):
-            raise _Usage(f"no such command: {name}", _close(name, self.list_commands(ctx)), ctx)
-        return super().resolve_command(ctx, args)
 
 
 class _Usage(click.UsageError):

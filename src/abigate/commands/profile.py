@@ -13,6 +13,7 @@ from importlib import resources
 
 import click
 
+from abigate.cli import SuggestingGroup
 from abigate.errors import ProfileError, UsageError
 from abigate.profile import Profile
 
@@ -37,7 +38,7 @@ def _python_cell(p: Profile) -> str:
     return ", ".join(py.version_text for py in p.pythons) or "-"
 
 
-@click.group("profile")
+@click.group("profile", cls=SuggestingGroup)
 def profile() -> None:
     """Runtime profiles: what a target machine provides (libc, libraries, Python, limits).
 
