@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,24 @@ def test_a_module_next_to_the_copied_probe_does_not_shadow_the_stdlib(tmp_path: 
     (tmp_path / "json.py").write_text("raise SystemExit('json.py next to the probe was imported')\n")
     run = _run(Path(sys.executable), script, tmp_path, "--help")
     assert run.returncode == 0, run.stderr
+
+
+def _system_pythons() -> list[Path]:
+    return sorted(p for p in Path("/usr/bin").glob("python3.*") if re.fullmatch(r"python3\.\d+", p.name))
+
+
+@pytest.mark.parametrize("python", [*_system_pythons(), *(PYENV.glob("3.1[0-3].*/bin/python"))],
+                         ids=lambda p: str(p))
+def test_shared_libpython_is_what_the_interpreter_links(python: Path, tmp_path: Path) -> None:
+    """Debian's /usr/bin/python3.X says Py_ENABLE_SHARED = 1 (it ships libpython3.X.so for embedding) but is
+    linked statically; a pyenv build with --enable-shared links libpython. The probe must tell them apart."""
+    readelf = shutil.which("readelf")
+    if readelf is None or not sys.platform.startswith("linux"):
+        pytest.skip("needs Linux and readelf")
+    dynamic = subprocess.run([readelf, "-d", str(python.resolve())], capture_output=True, text=True, check=True)
+    linked = "[libpython" in dynamic.stdout
+    code = ("import runpy, sys; m = runpy.run_path(sys.argv[1], run_name='probe'); "
+            "print(m['python_info']()['shared_libpython'])")
+    run = subprocess.run([str(python), "-E", "-s", "-c", code, str(PROBE)], capture_output=True, text=True,
+                         check=True, cwd=tmp_path)
+    assert run.stdout.strip() == str(linked)

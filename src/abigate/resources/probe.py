@@ -50,7 +50,7 @@ PROBE_VERSION = 1
 # ELF: just enough to read DT_SONAME and the version definitions of a shared library.
 
 _PT_LOAD, _PT_DYNAMIC, _PT_INTERP = 1, 2, 3
-_DT_NULL, _DT_STRTAB, _DT_STRSZ, _DT_SONAME = 0, 5, 10, 14
+_DT_NULL, _DT_NEEDED, _DT_STRTAB, _DT_STRSZ, _DT_SONAME = 0, 1, 5, 10, 14
 _DT_VERDEF, _DT_VERDEFNUM = 0x6FFFFFFC, 0x6FFFFFFD
 _VER_FLG_BASE = 1
 _MACHINES = {3: "i686", 62: "x86_64", 183: "aarch64", 40: "armv7l", 21: "ppc64", 22: "s390x",
@@ -69,11 +69,12 @@ def _read_at(fh, offset, size):
     return data
 
 
-def read_elf_versions(path):
+def read_elf_versions(path, needed_out=None):
     """Return (machine, soname, [defined version nodes]) of the ELF file at *path*.
 
     Follows the loader's view: program headers -> PT_DYNAMIC -> DT_VERDEF, with addresses mapped through the
     PT_LOAD segments, so stripped files work. Raises ElfError for anything that is not a readable ELF.
+    The DT_NEEDED names are appended to the list *needed_out* when one is given.
     """
     with open(path, "rb") as fh:
         ident = fh.read(64)
@@ -119,11 +120,13 @@ def read_elf_versions(path):
 
         entry = struct.calcsize(dyn_fmt)
         raw_dyn = _read_at(fh, dynamic[0], min(dynamic[1], entry * 4096))
-        tags = {}
+        tags, needed = {}, []
         for i in range(len(raw_dyn) // entry):
             tag, value = struct.unpack(dyn_fmt, raw_dyn[i * entry:(i + 1) * entry])
             if tag == _DT_NULL:
                 break
+            if tag == _DT_NEEDED:
+                needed.append(value)
             tags.setdefault(tag, value)
         if _DT_STRTAB not in tags:
             return machine, None, []
@@ -136,6 +139,8 @@ def read_elf_versions(path):
             return strings[offset:stop if stop >= 0 else len(strings)].decode("utf-8", "replace")
 
         soname = string(tags[_DT_SONAME]) if _DT_SONAME in tags else None
+        if needed_out is not None:
+            needed_out.extend(string(offset) for offset in needed)
         versions = []
         if _DT_VERDEF in tags:
             pos = to_offset(tags[_DT_VERDEF])
@@ -401,6 +406,24 @@ def _node_key(name):
     return (m.group(1), 0, tuple(int(x) for x in m.group(2).split(".")))
 
 
+def links_libpython(executable):
+    """Whether the interpreter at *executable* loads libpython3.X.so.
+
+    Py_ENABLE_SHARED alone is not the answer: Debian and Ubuntu build libpython3.X.so (for embedding) with
+    Py_ENABLE_SHARED = 1 but link /usr/bin/python3.X statically. The executable's DT_NEEDED is; when it
+    cannot be read (not ELF, unreadable), the build flag is the best there is.
+    """
+    shared = bool(sysconfig.get_config_var("Py_ENABLE_SHARED"))
+    if not shared or not executable:
+        return shared
+    needed = []
+    try:
+        read_elf_versions(os.path.realpath(executable), needed)
+    except (ElfError, OSError, struct.error, UnicodeDecodeError):
+        return shared
+    return any(name.startswith("libpython") for name in needed)
+
+
 def python_info():
     import importlib.machinery
 
@@ -411,7 +434,7 @@ def python_info():
         "free_threaded": gil_disabled,
         "debug": hasattr(sys, "gettotalrefcount"),
         "executable": sys.executable,
-        "shared_libpython": bool(sysconfig.get_config_var("Py_ENABLE_SHARED")),
+        "shared_libpython": links_libpython(sys.executable),
         "extension_suffixes": list(importlib.machinery.EXTENSION_SUFFIXES),
         "full_version": platform.python_version(),
         "abiflags": getattr(sys, "abiflags", ""),
