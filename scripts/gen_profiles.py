@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Generate the built-in runtime profiles (``src/abigate/profiles/*.toml``) from the tables below.
 
-Every value comes from ``shared/reference/runtimes.md`` (and loader.md for the executable-stack rule) and
-keeps that file's confidence tag: V → verified, D → documented, I → inferred, U → unknown. Version *sets*
+Every value is a runtime fact with its public source and confidence (``docs/runtimes.md`` lists them, and
+``docs/loader.md`` the loader behaviour behind the executable-stack rule): V → verified, D → documented,
+I → inferred, U → unknown. Version *sets*
 are not written out: the files say ``derive = "glibc"`` / ``"gcc 12.2"`` / ``"zlib 1.2.13"`` and abigate
 computes the node names for the profile's architecture (``abigate.glibc_versions``), marked not exact.
 
@@ -274,8 +275,8 @@ def glibc_libraries(spec: dict[str, Any], arch: str) -> dict[str, Any]:
 
 
 def libstdcxx_file(gcc: str, arch: str) -> str:
-    """``libstdc++.so.6.0.<n>``: the real file is named after the top GLIBCXX_3.4.<n> node (runtimes.md
-    §8)."""
+    """``libstdc++.so.6.0.<n>``: the real file is named after the top GLIBCXX_3.4.<n> node
+    (docs/runtimes.md#gcc-runtime-versions)."""
     top = max_node(gcc_libstdcxx_nodes(release(gcc), arch) or frozenset(), "GLIBCXX")
     assert top is not None
     return f"libstdc++.so.6.0.{top.rsplit('.', 1)[1]}"
@@ -289,7 +290,7 @@ def os_profile(spec: dict[str, Any], arch: str) -> dict[str, Any]:
     zlib, zconf, zrefs = spec["zlib"]
     arm = arch == "aarch64"
     libs = glibc_libraries(spec, arch)
-    libs["libstdc++.so.6"] = lib(gcc_conf, gcc_refs, f"libstdc++6 from GCC {gcc}; nodes per runtimes.md §8",
+    libs["libstdc++.so.6"] = lib(gcc_conf, gcc_refs, f"libstdc++6 from GCC {gcc}; nodes per docs/runtimes.md#gcc-runtime-versions",
                                  derive=f"gcc {gcc}", files=[libstdcxx_file(gcc, arch)])
     libs["libgcc_s.so.1"] = lib(gcc_conf if not arm else I, gcc_refs, f"libgcc-s1 from GCC {gcc}",
                                 derive=f"gcc {gcc}")
@@ -318,7 +319,7 @@ def os_profile(spec: dict[str, Any], arch: str) -> dict[str, Any]:
         "arch": prov(D, grefs or ["MR"], "the distribution ships this architecture"),
         "libc": prov(gconf, grefs, f"glibc {glibc}"),
         "page_size": prov(D, ["PG"], "x86 pages are always 4 KiB") if not arm else
-        prov(I, [], "4 KiB kernels are the default; 16K/64K kernels exist (loader.md §7)"),
+        prov(I, [], "4 KiB kernels are the default; 16K/64K kernels exist (docs/loader.md#page-alignment)"),
         "library_paths": prov(I, [], "the distribution's default ld.so.conf layout"),
     }
     if arch == "x86_64":
@@ -374,7 +375,7 @@ def alpine_profile(ver: str, musl: str, conf: str, refs: list[str], gcc: str, gc
         out["x86_isa_level"] = 1
         prov_table["x86_isa_level"] = prov(I, [], "x86-64 baseline")
     out["refuses_exec_stack"] = False
-    prov_table["refuses_exec_stack"] = prov(D, ["GL"], "musl ignores PF_X on PT_GNU_STACK (loader.md §3)")
+    prov_table["refuses_exec_stack"] = prov(D, ["GL"], "musl ignores PF_X on PT_GNU_STACK (docs/loader.md#executable-stack)")
     out["library_paths"] = base_paths("musl", arch)
     out["os"] = {"id": "alpine", "version": ver, "name": f"Alpine Linux v{ver}"}
     out["libc"] = {"family": "musl", "version": musl}
@@ -395,7 +396,7 @@ LAMBDA = {
 }
 LAMBDA_PATHS = ["/var/lang/lib", "/lib64", "/usr/lib64", "/var/runtime", "/var/runtime/lib", "/var/task",
                 "/var/task/lib", "/opt/lib"]
-#: where Lambda unpacks what is deployed: function code in /var/task, layers under /opt (runtimes.md §2), so a
+#: where Lambda unpacks what is deployed: function code in /var/task, layers under /opt (docs/runtimes.md#aws-lambda), so a
 #: deploy zip's lib/ is /var/task/lib (or /opt/lib for a layer), both on LAMBDA_PATHS.
 LAMBDA_ROOTS = ["/var/task", "/opt"]
 
@@ -511,7 +512,7 @@ def heroku_profile(stack: str, arch: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Policies (runtimes.md §7, auditwheel policy JSON)
+# Policies (docs/runtimes.md#manylinux-and-musllinux-policies, auditwheel policy JSON)
 
 
 WHITELIST_2_5 = ["libgcc_s.so.1", "libstdc++.so.6", "libm.so.6", "libdl.so.2", "librt.so.1", "libc.so.6",
@@ -580,7 +581,7 @@ def policy_profile(name: str, arch: str) -> dict[str, Any]:
             "arch": prov(V, ["AW"]),
             "libc": prov(V, ["AW", "MR"], f"the tag's glibc; highest allowed GLIBC node {ceiling}"),
             "page_size": prov(I, [], "policies say nothing about page size; 4 KiB assumed"),
-            "refuses_exec_stack": prov(V, ["AW"], "auditwheel has no exec-stack check (loader.md §3)"),
+            "refuses_exec_stack": prov(V, ["AW"], "auditwheel has no exec-stack check (docs/loader.md#executable-stack)"),
         },
     }
 
@@ -666,7 +667,7 @@ def all_profiles() -> list[dict[str, Any]]:
     return [with_sources(p) for p in out]
 
 
-HEADER = ("# Built-in abigate profile. GENERATED by scripts/gen_profiles.py from shared/reference/runtimes.md;\n"
+HEADER = ("# Built-in abigate profile. GENERATED by scripts/gen_profiles.py (facts and sources: docs/runtimes.md);\n"
           "# edit the script, not this file. Confidence: verified (read in the real files), documented (vendor\n"
           "# docs), inferred (derived; confirm by scanning the real image), unknown.\n")
 

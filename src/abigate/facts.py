@@ -263,7 +263,7 @@ class ElfFacts:
         return bool(self.dt_flags & 0x10)
 
 
-#: architectures whose default (no ``PT_GNU_STACK``) is a non-executable stack (loader.md §3).
+#: architectures whose default (no ``PT_GNU_STACK``) is a non-executable stack (docs/loader.md#executable-stack).
 _NOEXEC_STACK_DEFAULT = frozenset({"aarch64", "aarch64_be", "riscv64", "riscv32", "loongarch64", "ppc64", "ppc64le"})
 
 

@@ -8,11 +8,11 @@ architecture (``GLIBC_2.16`` exists on x86_64 but not on aarch64, whose first no
   ``scripts/gen_glibc_versions.py``) for libc, libm, libpthread, libdl, librt, libutil, libresolv and the
   loader; ``abigate._glibc_libs`` (``scripts/gen_glibc_libs.py``, glibc's own abilists) for libmvec, libanl,
   libnsl, libBrokenLocale, libthread_db, libc_malloc_debug, the NSS modules and libcrypt, each only in the
-  releases that build it; plus the ``GLIBC_ABI_DT_RELR`` marker of glibc >= 2.36 (loader.md §5) and the
+  releases that build it; plus the ``GLIBC_ABI_DT_RELR`` marker of glibc >= 2.36 (docs/loader.md#marker-version-nodes-and-dt_relr) and the
   nodes measured on real files that the lists lack (``_EMPTY_NODES``, ``_MERGE_NODES``).
   ``GLIBC_PRIVATE`` is left out on purpose: its contents change with every build, so a derived profile cannot
-  promise it (loader.md §6).
-* libstdc++ / libgcc_s: GCC release → highest ``GLIBCXX``/``CXXABI``/``GCC`` node (runtimes.md §8).
+  promise it (docs/loader.md#symbol-versions).
+* libstdc++ / libgcc_s: GCC release → highest ``GLIBCXX``/``CXXABI``/``GCC`` node (docs/runtimes.md#gcc-runtime-versions).
 * zlib: the ``ZLIB_*`` nodes by zlib release (read from Debian 12's ``libz.so.1`` 1.2.13).
 
 Sets derived here are marked ``exact=False`` in the profile: rules may say "derived" in their findings.
@@ -48,7 +48,7 @@ GLIBC_FAMILY = (
 
 #: releases a library exists in, where that is not "always": glibc 2.34 split the malloc debugging hooks
 #: into libc_malloc_debug (NEWS 2.34); 2.38 stopped building libcrypt by default and 2.39 deleted it
-#: (loader.md §10). libmvec starts with its first node on each arch (x86_64 2.22, aarch64 2.38).
+#: (docs/loader.md#c-fortran-and-openmp-runtimes). libmvec starts with its first node on each arch (x86_64 2.22, aarch64 2.38).
 _SINCE: dict[str, tuple[int, int]] = {"libc_malloc_debug.so.0": (2, 34)}
 _UNTIL: dict[str, tuple[int, int]] = {"libcrypt.so.1": (2, 38)}
 
@@ -74,17 +74,17 @@ def _supplement(arch: str, soname: str, release: tuple[int, ...]) -> set[str]:
         rows += _MERGE_NODES
     return {node for name, node, since in rows if name == key and release >= since}
 
-# GCC (major, minor) → (max GLIBCXX 3.4.x patch, max CXXABI 1.3.x patch); runtimes.md §8 (abi.xml, measured).
+# GCC (major, minor) → (max GLIBCXX 3.4.x patch, max CXXABI 1.3.x patch); docs/runtimes.md#gcc-runtime-versions (abi.xml, measured).
 _GCC_LIBSTDCXX: tuple[tuple[tuple[int, int], int, int], ...] = (
     ((4, 8), 18, 7), ((4, 9), 20, 8), ((5, 1), 21, 9), ((6, 1), 22, 10), ((7, 1), 23, 11), ((7, 2), 24, 11),
     ((8, 1), 25, 11), ((9, 1), 26, 12), ((9, 2), 27, 12), ((9, 3), 28, 12), ((10, 1), 28, 12), ((11, 1), 29, 13),
     ((12, 1), 30, 13), ((13, 1), 31, 14), ((13, 2), 32, 14), ((14, 1), 33, 15), ((15, 1), 34, 15), ((16, 1), 36, 17),
 )
-# CXXABI_1.3.16 was never defined on amd64 (GCC 16.2 measured, runtimes.md §1.1).
+# CXXABI_1.3.16 was never defined on amd64 (GCC 16.2 measured, docs/runtimes.md#gcc-runtime-versions).
 _CXXABI_SKIPPED = frozenset({16})
 
 # libgcc_s nodes with the GCC major that introduced them; x86_64 measured on Debian 12 (GCC 12.2) plus
-# GCC_13.0.0 / GCC_14.0.0 from GCC 14.2 (runtimes.md §8). aarch64: GCC_11.0 and GCC_14.0 measured by name only.
+# GCC_13.0.0 / GCC_14.0.0 from GCC 14.2 (docs/runtimes.md#gcc-runtime-versions). aarch64: GCC_11.0 and GCC_14.0 measured by name only.
 _LIBGCC_COMMON: tuple[tuple[str, int], ...] = (
     ("GCC_3.0", 3), ("GCC_3.3", 3), ("GCC_3.3.1", 3), ("GCC_3.4", 3), ("GCC_3.4.2", 3), ("GCC_3.4.4", 3),
     ("GCC_4.0.0", 4), ("GCC_4.2.0", 4), ("GCC_4.3.0", 4), ("GCC_4.7.0", 4), ("GCC_7.0.0", 7),

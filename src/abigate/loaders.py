@@ -6,7 +6,7 @@ glibc's ``libc.so.6`` itself needs it (``__tls_get_addr``, ``_dl_find_object``�
 ld-linux-x86-64.so.2``), so validation demands it (``abigate.profiles._validate.loader_problems``), the
 generator writes it into every built-in, and ``profile capture`` / ``from-rootfs`` record it.
 
-Names (loader.md §8, the ``PT_INTERP`` of each arch's programs, and glibc's ``shlib-versions`` files):
+Names (docs/loader.md#glibc-or-musl, the ``PT_INTERP`` of each arch's programs, and glibc's ``shlib-versions`` files):
 
 * glibc: ``ld-linux-x86-64.so.2`` (x86_64), ``ld-linux-aarch64.so.1`` (aarch64), ``ld-linux.so.2`` (i686),
   ``ld-linux-armhf.so.3`` (armv7 hard-float), ``ld64.so.2`` (ppc64le), ``ld64.so.1`` (s390x and big-endian
@@ -34,7 +34,7 @@ GLIBC_LOADERS: dict[str, str] = {
     "loongarch64": "ld-linux-loongarch-lp64d.so.1",
 }
 
-#: where glibc programs expect their loader (``PT_INTERP``; loader.md §8), for trees read from disk.
+#: where glibc programs expect their loader (``PT_INTERP``; docs/loader.md#glibc-or-musl), for trees read from disk.
 GLIBC_LOADER_PATHS: dict[str, str] = {
     "x86_64": "/lib64/ld-linux-x86-64.so.2",
     "aarch64": "/lib/ld-linux-aarch64.so.1",

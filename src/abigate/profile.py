@@ -25,7 +25,7 @@ __all__ = [
     "Source",
 ]
 
-#: how sure a fact is, as tagged in ``shared/reference/runtimes.md``: verified (read in the real files or
+#: how sure a fact is, as ``docs/runtimes.md#confidence`` defines it: verified (read in the real files or
 #: measured), documented (vendor docs), inferred (derived, to be confirmed), unknown.
 Confidence = Literal["verified", "documented", "inferred", "unknown"]
 

@@ -76,7 +76,7 @@ _CHAIN_SHOWN = 64
 
 #: musl's loader answers every name that starts with one of these with itself, before any search and whatever
 #: files exist (``ldso/dynlink.c``, the "reserved" names): ``libc.musl-x86_64.so.1``, ``libpthread.so.0``,
-#: ``libm.so.6`` all are musl's one libc (loader.md §8).
+#: ``libm.so.6`` all are musl's one libc (docs/loader.md#glibc-or-musl).
 _MUSL_RESERVED = re.compile(r"^lib(c|pthread|rt|m|dl|util|xnet)\.")
 
 
@@ -107,7 +107,7 @@ class Resolved:
     #: when the requester has a RUNPATH-less loader chain whose RUNPATH would have found it: that loader.
     runpath_of_loader: str | None = None
     #: glibc, not found: the ELF class (32 or 64) of a file of that name the search met and skipped for
-    #: its class. glibc then says ``<needed>: wrong ELF class: ELFCLASS<n>`` (loader.md §2).
+    #: its class. glibc then says ``<needed>: wrong ELF class: ELFCLASS<n>`` (docs/loader.md#not-a-loadable-elf-file).
     other_class: int | None = None
     #: the role of the chain's root (``program`` when the failure is met only on the way to a program).
     root_role: Role | None = None

@@ -314,7 +314,7 @@ def _build(data: Mapping[str, Any], ancestors: tuple[str, ...], doc: Document,
     limits = data.get("limits", {})
     refuses = data.get("refuses_exec_stack")
     if refuses is None:
-        # glibc 2.41 stopped making the stack executable for dlopen (loader.md §3).
+        # glibc 2.41 stopped making the stack executable for dlopen (docs/loader.md#executable-stack).
         refuses = family == "glibc" and libc_version >= (2, 41)
     return Profile(
         id=profile_id,
