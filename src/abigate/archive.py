@@ -44,6 +44,21 @@ from typing import Literal
 
 from packaging.tags import parse_tag
 
+from abigate.limits import (
+    DEFAULT_LIMITS,
+    MAX_LINK_SIZE,
+    MAX_MEMBER_SIZE,
+    MAX_MEMBERS,
+    MAX_METADATA_SIZE,
+    MAX_NESTED_IN_MEMORY,
+    MAX_NESTING_DEPTH,
+    MAX_RATIO,
+    MAX_SYMLINK_HOPS,
+    MAX_TOTAL_SIZE,
+    RATIO_MIN_SIZE,
+    Limits,
+)
+
 __all__ = [
     "DEFAULT_LIMITS",
     "MAX_LINK_SIZE",
@@ -80,32 +95,7 @@ __all__ = [
 ]
 
 # -- limits ---------------------------------------------------------------------------------------------
-
-#: nested archives deeper than this (the artifact itself is depth 0) are reported, not opened.
-MAX_NESTING_DEPTH = 4
-#: more entries than this in one central directory (or folder) is reported as ``too-many-members``; the
-#: directory is then not parsed at all, because :mod:`zipfile` would hold one object per entry.
-MAX_MEMBERS = 250_000
-#: a member declaring more uncompressed bytes than this is a ``zip-bomb`` and is not inflated.
-MAX_MEMBER_SIZE = 4 << 30
-#: members are not inflated once the declared sizes of one archive add up to more than this.
-MAX_TOTAL_SIZE = 16 << 30
-#: uncompressed/compressed ratio above which a member (of at least :data:`RATIO_MIN_SIZE`) is a bomb.
-#: Deflate's ceiling: a 258-byte match costs at least 2 bits, so no deflate stream inflates beyond 1032:1,
-#: and a deflate member declaring more lies about its size. Real wheels reach 1016:1 (onnx 1.23.1 ships
-#: 2.5 MB of zeros as test data), so any lower limit flags valid members (bzip2 and lzma go beyond it).
-MAX_RATIO = 1032
-#: the ratio check is meaningless for tiny members (a 2 KiB run of zeros compresses 200:1).
-RATIO_MIN_SIZE = 1 << 20
-#: a *compressed* nested archive must be inflated into memory to be read; larger ones are reported.
-#: Stored nested archives are read through a window on the outer file and are not limited.
-MAX_NESTED_IN_MEMORY = 256 << 20
-#: ``WHEEL``, ``METADATA`` and ``RECORD`` files are read whole; beyond this they are reported and skipped.
-MAX_METADATA_SIZE = 64 << 20
-#: a zip symlink member stores its target as content; PATH_MAX bounds a sane one.
-MAX_LINK_SIZE = 4096
-#: symlinks followed while resolving one link before it is called a loop (Linux's MAXSYMLINKS).
-MAX_SYMLINK_HOPS = 40
+# Stated once in abigate.limits; re-exported here for the callers that import them from this module.
 
 #: compressed bytes read per step while inflating: large enough that a 100 MB member takes few syscalls,
 #: small enough that the input buffer stays well under the memory budget.
@@ -129,21 +119,6 @@ _METHOD_NAMES = {1: "shrink", 6: "implode", 9: "deflate64", 93: "zstandard", 95:
 _ARCHIVE_SUFFIXES = (".whl", ".zip", ".egg", ".jar")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Limits:
-    """Every safety limit of one scan, each defaulting to the module constant of the same name."""
-
-    max_nesting_depth: int = MAX_NESTING_DEPTH
-    max_members: int = MAX_MEMBERS
-    max_member_size: int = MAX_MEMBER_SIZE
-    max_total_size: int = MAX_TOTAL_SIZE
-    max_ratio: float = MAX_RATIO
-    ratio_min_size: int = RATIO_MIN_SIZE
-    max_nested_in_memory: int = MAX_NESTED_IN_MEMORY
-    max_metadata_size: int = MAX_METADATA_SIZE
-
-
-DEFAULT_LIMITS = Limits()
 
 
 class MemberError(Exception):

@@ -21,6 +21,8 @@ import io
 import lzma
 from typing import BinaryIO, Literal
 
+from abigate.limits import MAX_DECODER_MEMORY
+
 __all__ = [
     "MAX_DECODER_MEMORY",
     "Compression",
@@ -32,9 +34,7 @@ __all__ = [
 
 Compression = Literal["gzip", "bzip2", "xz", "zstd"]
 
-#: the most memory a decoder may use for its dictionary or window (xz, zstandard): 128 MiB is above what
-#: ``xz -9`` (64 MiB) and ``zstd --long`` defaults need, far below what a hostile header may claim.
-MAX_DECODER_MEMORY = 128 * 1024 * 1024
+# The most memory a decoder may use for its dictionary or window (xz, zstandard): see abigate.limits.
 
 _MAGIC: tuple[tuple[bytes, Compression], ...] = (
     (b"\x1f\x8b", "gzip"),
