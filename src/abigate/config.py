@@ -6,6 +6,7 @@ are errors, and every mistake is reported at once (exit 2)::
 
     [tool.abigate]
     profiles = ["aws-lambda-python3.12-arm64"]   # or profile = "…"
+    artifacts = ["dist/*.whl"]                   # what `abigate check` with no argument checks
     python = "3.12"
     select = ["ABG"]                             # codes, prefixes or slugs
     ignore = ["ABG5"]
@@ -46,7 +47,8 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 __all__ = ["Config", "find_config", "load_config", "parse_config"]
 
-_KEYS = frozenset({"profile", "profiles", "python", "select", "ignore", "fail-on", "severity", "waivers"})
+_KEYS = frozenset({"artifacts", "profile", "profiles", "python", "select", "ignore", "fail-on", "severity",
+                   "waivers"})
 _WAIVER_KEYS = frozenset({"code", "path", "reason", "expires", "profile"})
 
 
@@ -63,6 +65,8 @@ class Config:
     waivers: tuple[Waiver, ...] = ()
     #: the file it came from (``None`` when no configuration was used).
     source: str | None = None
+    #: path globs of what ``abigate check`` checks when given no argument, relative to the file's folder.
+    artifacts: tuple[str, ...] = ()
 
 
 def _strings(value: Any, key: str, problems: list[str]) -> tuple[str, ...]:
@@ -162,6 +166,9 @@ def parse_config(table: Mapping[str, Any], source: str | None = None) -> Config:
     if "profile" in table and "profiles" in table:
         problems.append("use either 'profile' or 'profiles', not both")
     profiles = _strings(table.get("profiles", table.get("profile", [])), "profiles", problems)
+    artifacts = _strings(table.get("artifacts", []), "artifacts", problems)
+    if any(not a.strip() for a in artifacts):
+        problems.append("artifacts: a glob must not be empty")
     python = table.get("python")
     if python is not None and not isinstance(python, str):
         problems.append('python: expected a version string such as "3.12"')
@@ -211,6 +218,7 @@ def parse_config(table: Mapping[str, Any], source: str | None = None) -> Config:
         severity=MappingProxyType(severity),
         waivers=tuple(waivers),
         source=source,
+        artifacts=artifacts,
     )
 
 

@@ -131,7 +131,7 @@ def _image_runtime(profile_ids: Sequence[str], artifacts: Sequence[str]) -> Prof
 
 
 @click.command()
-@click.argument("artifacts", nargs=-1, required=True, metavar="ARTIFACT...")
+@click.argument("artifacts", nargs=-1, metavar="[ARTIFACT]...")
 @click.option(
     "--profile",
     "-p",
@@ -229,6 +229,9 @@ def check(
     """Check that every native file in ARTIFACT (wheel, zip, tar, conda package, folder or file) will load
     on the target runtime. ARTIFACT "-" reads standard input (as do /dev/stdin and other pipes).
 
+    Without ARTIFACT, checks what artifacts = ["dist/*.whl", ...] in [tool.abigate] names (globs taken
+    from the folder of pyproject.toml): the form for a pre-commit hook.
+
     A container image (docker save tarball, OCI layout folder or tar) is judged as the files a container
     sees. --profile image takes the runtime from the image itself: its base layers become the profile and
     the layers above them are judged ("will my app layer load on this image's base?").
@@ -273,6 +276,11 @@ def check(
         ign = tuple(resolve_selector(s) for s in split_selectors(ignore)) if ignore else config.ignore
     except UnknownRuleError as exc:
         raise UsageError(str(exc)) from None
+    configured_notes: tuple[str, ...] = ()
+    if not artifacts:
+        from abigate.commands._configured import configured_artifacts
+
+        artifacts, configured_notes = configured_artifacts(config)
     threshold = Severity(fail_on) if fail_on else (config.fail_on or Severity.ERROR)
     selection = Selection(
         select=sel, ignore=ign, severity=config.severity, waivers=config.waivers, today=date.today()
@@ -327,7 +335,7 @@ def check(
     )
     if not image_options.runtime_split:
         report = replace(report, notes=report.notes + own_libc_notes(facts))
-    report = replace(report, notes=report.notes + python_choice_notes(loaded, target_python))
+    report = replace(report, notes=report.notes + python_choice_notes(loaded, target_python) + configured_notes)
 
     if fmt == "json":
         from abigate.reporters.check_json import render_json
