@@ -55,7 +55,7 @@ def test_json_output_is_valid_deterministic_and_complete(wheel: Path, tmp_path: 
     assert capsys.readouterr().out == first
     doc = json.loads(first)
     _validate(doc)
-    assert doc["schema"] == "abigate.scan/1"
+    assert doc["schema"] == "abigate.scan/2"
     assert [a["path"] for a in doc["artifacts"]] == [str(bundle), str(wheel)]
     nested = doc["artifacts"][0]["nested"][0]
     assert nested["native_files"][0]["path"] == f"{bundle}!{wheel.name}!demo/_x.cpython-312-x86_64-linux-gnu.so"

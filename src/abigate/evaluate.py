@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
 
+from abigate.digests import profile_digest
 from abigate.facts import ArtifactFacts, NativeFile
 from abigate.findings import Finding, ProfileRef, Report, finding_sort_key
 from abigate.pathglob import glob_matches
@@ -180,6 +181,7 @@ def profile_ref(profile: Profile) -> ProfileRef:
         libc_version=profile.libc_version_text,
         python=py.version_text if py else None,
         origin=profile.origin,
+        sha256=profile_digest(profile),
     )
 
 

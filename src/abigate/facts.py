@@ -440,6 +440,9 @@ class ArtifactFacts:
     members: tuple[str, ...] = field(default=(), repr=False)
     #: remarks about the artifact as a whole that are not problems, e.g. that an sdist is built on the target.
     notes: tuple[str, ...] = ()
+    #: lower-case hex sha256 of the artifact's bytes as read (``sha256sum``'s digest; for standard input the
+    #: bytes read from it); ``None`` for folders and nested artifacts (see :mod:`abigate.digests`).
+    sha256: str | None = None
 
     def walk(self) -> Iterator[ArtifactFacts]:
         """This artifact, then every nested one, depth first."""

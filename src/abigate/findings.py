@@ -53,7 +53,7 @@ class Finding:
         return self.waived is None and self.severity.rank >= fail_on.rank
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready mapping (schema ``abigate.check/1``, ``finding``)."""
+        """JSON-ready mapping (schema ``abigate.check/2``, ``finding``)."""
         return {
             "code": self.code,
             "slug": self.slug,
@@ -99,6 +99,8 @@ class ProfileRef:
     libc_version: str
     python: str | None = None
     origin: str | None = None
+    #: sha256 of the resolved profile (:func:`abigate.digests.profile_digest`).
+    sha256: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -109,6 +111,7 @@ class ProfileRef:
             "libc_version": self.libc_version,
             "python": self.python,
             "origin": self.origin,
+            "sha256": self.sha256,
         }
 
 
@@ -124,6 +127,8 @@ class ArtifactResult:
     #: ELF, Mach-O and PE files found, nested archives included (``None`` when the report was built without
     #: the scan, e.g. from findings alone); 0 means the artifact passes because nothing in it is loaded.
     native_files: int | None = None
+    #: sha256 of the artifact's bytes (:attr:`abigate.facts.ArtifactFacts.sha256`); ``None`` for a folder.
+    sha256: str | None = None
 
     @property
     def failed(self) -> bool:

@@ -14,6 +14,7 @@ Public API: :func:`scan_path` and :func:`scan_paths`. A path that does not exist
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import posixpath
@@ -22,7 +23,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
@@ -40,8 +41,8 @@ from abigate.archive import (
     ProgressCallback,
     ZipContainer,
 )
+from abigate.digests import file_sha256
 from abigate.errors import UsageError
-from abigate.image import ImageOptions
 from abigate.facts import (
     ArtifactFacts,
     ArtifactKind,
@@ -52,6 +53,7 @@ from abigate.facts import (
     Problem,
     WheelInfo,
 )
+from abigate.image import ImageOptions
 from abigate.native import HEAD_SIZE, NativeRead, read_native, sniff
 from abigate.pyabi import parse_extension_name
 
@@ -283,14 +285,32 @@ class _Scanner:
     # -- artifacts -----------------------------------------------------------------------------------
 
     def scan(self, path: str) -> ArtifactFacts:
+        """Scan one artifact and record the sha256 of its bytes (:mod:`abigate.digests`; none for a folder)."""
         display = os.fspath(path)
         if display == STDIN:
-            with _spool_stream(sys.stdin.buffer, STDIN_DISPLAY) as source:
-                return _scan_image(self, STDIN_DISPLAY, source) or self._scan_source(STDIN_DISPLAY, source)
+            hashed = hashlib.sha256()
+            with _spool_stream(sys.stdin.buffer, STDIN_DISPLAY, hashed) as source:
+                facts = _scan_image(self, STDIN_DISPLAY, source) or self._scan_source(STDIN_DISPLAY, source)
+            return replace(facts, sha256=hashed.hexdigest())
         try:
             st = os.stat(display)
         except OSError as exc:
             raise UsageError(f"{display}: {exc.strerror or 'cannot be read'}") from None
+        if not stat.S_ISREG(st.st_mode):
+            return self._scan_path(display, st)
+        try:
+            pinned = open(display, "rb")  # noqa: SIM115 - closed below; the digest is of the file judged
+        except OSError as exc:
+            raise UsageError(f"{display}: {exc.strerror or 'cannot be read'}") from None
+        with pinned:
+            facts = self._scan_path(display, st)
+            try:
+                digest = file_sha256(pinned)
+            except OSError as exc:
+                raise UsageError(f"{display}: {exc.strerror or 'cannot be read'}") from None
+        return replace(facts, sha256=digest)
+
+    def _scan_path(self, display: str, st: os.stat_result) -> ArtifactFacts:
         # docker save / OCI layout: before folders and tars (a pipe or FIFO is read once, below, instead).
         regular = stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)
         as_image = _scan_image(self, display) if regular else None
@@ -311,8 +331,10 @@ class _Scanner:
         with fh:
             if not stat.S_ISREG(st.st_mode):
                 # /dev/stdin, a FIFO, a character device: read once, forward, like standard input.
-                with _spool_stream(fh, display) as source:
-                    return _scan_image(self, display, source) or self._scan_source(display, source)
+                hashed = hashlib.sha256()
+                with _spool_stream(fh, display, hashed) as source:
+                    facts = _scan_image(self, display, source) or self._scan_source(display, source)
+                return replace(facts, sha256=hashed.hexdigest())
             return self._scan_source(display, FileSource(fh, os.path.abspath(display), 0, st.st_size))
 
     def _scan_source(self, display: str, source: archive.Source) -> ArtifactFacts:
@@ -625,11 +647,13 @@ def _conda_info(builder: _Builder) -> CondaInfo | None:
 
 
 @contextmanager
-def _spool_stream(stream: BinaryIO, display: str) -> Iterator[archive.Source]:
+def _spool_stream(stream: BinaryIO, display: str,
+                  digest: hashlib._Hash | None = None) -> Iterator[archive.Source]:
     """The bytes of a non-seekable stream (standard input, a FIFO) as a :class:`~abigate.archive.Source`.
 
     Read once to its end: into memory up to :data:`STDIN_IN_MEMORY`, then into an anonymous temporary file
-    (unlinked on creation where the system allows, and closed — so gone — when the scan ends).
+    (unlinked on creation where the system allows, and closed — so gone — when the scan ends). *digest* is
+    fed every chunk as it is read: the stream's sha256 without a second pass over the spooled copy.
     """
     read = stream.read
     buf = bytearray()
@@ -642,6 +666,8 @@ def _spool_stream(stream: BinaryIO, display: str) -> Iterator[archive.Source]:
                 raise UsageError(f"{display}: {exc.strerror or exc}") from None
             if not chunk:
                 break
+            if digest is not None:
+                digest.update(chunk)
             if spill is None:
                 buf += chunk
                 if len(buf) > STDIN_IN_MEMORY:

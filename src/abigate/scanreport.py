@@ -1,6 +1,6 @@
 """Render scan facts for ``abigate scan``: a JSON-able document and a text report. Pure: no I/O.
 
-The JSON document is ``{"schema": "abigate.scan/1", "abigate_version": …, "artifacts": […]}``; each
+The JSON document is ``{"schema": "abigate.scan/2", "abigate_version": …, "artifacts": […]}``; each
 artifact carries every field of :class:`abigate.facts.ArtifactFacts` (nested artifacts inside it), plus a few
 derived values the facts compute (``max_glibc``, ``exec_stack``, ``x86_isa_level``, ``min_load_alignment``…)
 so that a consumer does not have to re-implement them. ``resources/scan.schema.json`` documents it and the
@@ -26,8 +26,8 @@ from abigate.symver import node_key
 __all__ = ["SCHEMA_ID", "SYMBOLS_SHOWN", "Verbosity", "has_failures", "render_json", "render_text",
            "to_document"]
 
-#: the ``schema`` value of the JSON document; bumped only on an incompatible change.
-SCHEMA_ID = "abigate.scan/1"
+#: the ``schema`` value of the JSON document; bumped only on an incompatible change (/2 added ``sha256``).
+SCHEMA_ID = "abigate.scan/2"
 #: symbols named per version requirement in the text report (``-v`` names them all).
 SYMBOLS_SHOWN = 5
 

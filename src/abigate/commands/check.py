@@ -58,7 +58,7 @@ def nothing_to_check(art: ArtifactFacts) -> str | None:
 
 
 def with_native_counts(report: Report, facts: Sequence[ArtifactFacts]) -> Report:
-    """*report* with each artifact's native file count, and a note for each that has none to load.
+    """*report* with each artifact's native file count and digest, and a note for each that has none to load.
 
     Such an artifact passes (nothing in it is loaded), but silently passing a folder of Python sources
     given by mistake for the build output would hide the mistake, so the text report says so.
@@ -67,7 +67,7 @@ def with_native_counts(report: Report, facts: Sequence[ArtifactFacts]) -> Report
     notes = list(report.notes)
     for result, art in zip(report.artifacts, facts, strict=True):
         count = sum(len(a.native_files) for a in art.walk())
-        results.append(replace(result, native_files=count))
+        results.append(replace(result, native_files=count, sha256=art.sha256))
         notes.extend(note for a in art.walk() for note in a.notes)
         if count == 0 and not any(a.problems for a in art.walk()):
             notes.append(f"{art.path}: no native files: nothing to load")
@@ -153,7 +153,7 @@ def _image_runtime(profile_ids: Sequence[str], artifacts: Sequence[str]) -> Prof
     type=click.Choice(["text", "json", "github"]),
     default="text",
     show_default=True,
-    help="text for people, json for tools (schema abigate.check/1), github for GitHub Actions annotations.",
+    help="text for people, json for tools (schema abigate.check/2), github for GitHub Actions annotations.",
 )
 @click.option(
     "--output", "-o", metavar="FILE", help="Write the report to FILE (atomically) instead of stdout."

@@ -101,7 +101,7 @@ class _Progress:
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people, json for tools (schema abigate.scan/1).")
+              help="text for people, json for tools (schema abigate.scan/2).")
 @click.option("--output", "-o", metavar="FILE", help="Write the report to FILE (atomically) instead of stdout.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for large native files (default: CPU count, at most 4; 1 = none).")

@@ -1,4 +1,4 @@
-"""``abigate check --format json``: the report as one JSON document, schema ``abigate.check/1``. Pure.
+"""``abigate check --format json``: the report as one JSON document, schema ``abigate.check/2``. Pure.
 
 The document is built whole and dumped once (never stitched by hand), with sorted keys, so two runs on the
 same inputs give the same bytes. ``resources/check.schema.json`` documents it; tests validate against it.
@@ -14,8 +14,9 @@ from abigate.findings import Report
 
 __all__ = ["SCHEMA_ID", "render_json", "to_document"]
 
-#: bumped only on an incompatible change of the document.
-SCHEMA_ID = "abigate.check/1"
+#: bumped only on an incompatible change of the document (the JSON Schema allows no unknown keys, so a new
+#: key is one). /2 added the sha256 of each artifact and each resolved profile.
+SCHEMA_ID = "abigate.check/2"
 
 
 def to_document(report: Report) -> dict[str, Any]:
@@ -38,6 +39,7 @@ def to_document(report: Report) -> dict[str, Any]:
                 "verdicts": dict(a.verdicts),
                 "findings": [f.to_dict() for f in a.findings],
                 "native_files": a.native_files,
+                "sha256": a.sha256,
             }
             for a in report.artifacts
         ],

@@ -6,7 +6,8 @@ report with the counts and the verdict per profile. Colour only when asked (the 
 and no ``NO_COLOR``).
 
 Verbosity: ``quiet`` shows errors and the summary only; ``normal`` every finding that is not waived;
-``verbose`` adds waived findings with their reason, every symbol, and passing artifacts' profile details.
+``verbose`` adds waived findings with their reason, every symbol, and passing artifacts' profile details,
+and the sha256 of each profile and artifact (:mod:`abigate.digests`).
 
 Without ``verbose``, a finding repeated on many files of one artifact (the same rule, profile and texts but
 for the file's own name, e.g. one ABG103 per file of a wheel built for the wrong architecture) is shown for
@@ -133,6 +134,8 @@ def _artifact_lines(res: ArtifactResult, style: _Styler, verbosity: Verbosity, m
     if not shown and verbosity == "quiet":
         return []
     lines = [f"{style(res.path, bold=True)}: {_verdict_text(res, style)}"]
+    if verbosity == "verbose" and res.sha256:
+        lines.append(f"  sha256: {res.sha256}")
     by_dist: dict[str, list[Finding]] = {}
     for f in shown:
         key = f.distribution or (_ARTIFACT_LEVEL if not f.member else _NO_DIST)
@@ -213,6 +216,8 @@ def render_text(report: Report, *, color: bool = False, verbosity: Verbosity = "
             lines.append(
                 f"profile {prof.id}: {prof.title} ({prof.arch}, {prof.libc} {prof.libc_version}{py})"
             )
+            if prof.sha256:
+                lines.append(f"  sha256: {prof.sha256}")
     for res in report.artifacts:
         block = _artifact_lines(res, style, verbosity, multi)
         if block:
