@@ -44,6 +44,7 @@ from typing import Literal
 
 from packaging.tags import parse_tag
 
+from abigate import inflate
 from abigate.limits import (
     DEFAULT_LIMITS,
     MAX_LINK_SIZE,
@@ -298,7 +299,7 @@ class _StreamBase:
 
     def _account(self, data: bytes) -> None:
         if self._expected_crc is not None and self._crc_pos == self._pos:
-            self._crc = zlib.crc32(data, self._crc)
+            self._crc = inflate.crc32(data, self._crc)
             self._crc_pos += len(data)
         self._pos += len(data)
 
@@ -360,9 +361,9 @@ class StoredStream(_StreamBase):
 class _Decompressor:
     """One interface over zlib (raw deflate), bz2 and zip's LZMA framing, always with an output cap."""
 
-    def __init__(self, method: int) -> None:
+    def __init__(self, method: int, pread: Callable[[int, int], bytes] | None = None, size: int = -1) -> None:
         self.method = method
-        self._zlib = zlib.decompressobj(-15) if method == METHOD_DEFLATED else None
+        self._zlib = inflate.RawInflater(pread, size) if method == METHOD_DEFLATED else None
         self._other: bz2.BZ2Decompressor | lzma.LZMADecompressor | None = (
             bz2.BZ2Decompressor() if method == METHOD_BZIP2 else None)
         self._lzma_header = b""
@@ -427,7 +428,7 @@ class InflateStream(_StreamBase):
         self._source = source
         self._in_pos = 0  # compressed bytes consumed from source
         self._prefetched = prefetched
-        self._dec = _Decompressor(method)
+        self._dec = _Decompressor(method, source.pread, size)
         self._dead = False
         self._buf = b""  # output produced but not yet delivered
 

@@ -154,6 +154,16 @@ def usage_line(exc: click.ClickException) -> str:
     return f"abigate: error: {text}"
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``abigate, version X (inflate: isal 1.9.1)``: the inflate library decides much of a scan's speed."""
+    if not value or ctx.resilient_parsing:
+        return
+    from abigate import inflate
+
+    click.echo(f"abigate, version {__version__} (inflate: {inflate.describe()})")
+    ctx.exit()
+
+
 _EPILOG = """\b
 Examples:
   abigate scan dist/*.whl                       what every native file needs
@@ -169,7 +179,8 @@ Exit codes: 0 compatible, 1 incompatible or unreadable, 2 usage error, 3 interna
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              epilog=_EPILOG)
-@click.version_option(__version__, "-V", "--version", prog_name="abigate")
+@click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version (and the library that inflates zip members) and exit.")
 @click.option("--debug", is_flag=True, help="Show the Python traceback of an internal error.")
 def cli(debug: bool) -> None:
     """Check that the native binaries in a wheel, deploy zip or folder will load on the target runtime.

@@ -154,6 +154,10 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None,
     else:
         text = scanreport.render_text(artifacts, color=coloured,
                                       verbosity="quiet" if quiet else "verbose" if verbose else "normal")
+    if verbose:  # on stderr: the report itself stays the same on every machine
+        from abigate import inflate
+
+        click.echo(f"abigate: zip members inflated with {inflate.describe()}", err=True)
     if output:
         write_atomically(output, text)
     else:
