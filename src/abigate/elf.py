@@ -26,6 +26,7 @@ from array import array
 from collections.abc import Callable
 
 from abigate.facts import ElfFacts, GnuProperty, LoadSegment, VersionDef, VersionNeed
+from abigate.limits import DEFAULT_LIMITS, BudgetExceeded, Limits
 from abigate.native import NativeRead, Readable
 
 __all__ = ["ARCH_NAMES", "PREFIX_CAP", "arch_name", "read_elf", "read_elf_bytes"]
@@ -164,10 +165,12 @@ class _Source:
                     # A whole table kept by the second pass: hand it over without a copy (never mutated).
                     return w.buf  # type: ignore[return-value]
                 return bytes(w.buf[off - w.lo:end - w.lo])
-        for start, data in self.served:
-            if start <= off and end <= start + len(data):
-                return data[off - start:end - start]
         if off < self.pos:
+            # Only what lies behind can have been served; reads ahead (the common case) skip the search, so
+            # thousands of small reads of a hostile table cost no more than one each.
+            for start, data in self.served:
+                if start <= off and end <= start + len(data):
+                    return data[off - start:end - start]
             # Partly behind us: still fine when a window holds everything from *off* up to now.
             for w in self.windows:
                 if w.lo <= off and w.lo + w.filled == self.pos and end <= w.hi:
@@ -220,9 +223,56 @@ def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def read_elf_bytes(data: bytes) -> NativeRead:
+def read_elf_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS) -> NativeRead:
     """Read an ELF file held in memory (tests and small files)."""
-    return read_elf(data[:4096], _SeekableBytes(data, min(4096, len(data))), len(data))
+    return read_elf(data[:4096], _SeekableBytes(data, min(4096, len(data))), len(data), limits=limits)
+
+
+class _Strings:
+    """The strings of ``.dynstr`` a file's facts keep, under the file's string budget.
+
+    Each offset is decoded once and the same ``str`` is handed out again (60,000 DT_NEEDED entries naming
+    one 20 KB string keep 20 KB, not 1.2 GB); every reference counts against
+    ``Limits.max_strings_per_file`` and every distinct string's bytes against
+    ``Limits.max_string_bytes_per_file``. Past either, :class:`BudgetExceeded` ends the reading.
+    """
+
+    __slots__ = ("_bytes", "_cache", "_count", "_max_bytes", "_max_count", "_paths", "table")
+
+    def __init__(self, table: bytes, limits: Limits) -> None:
+        self.table = table
+        self._cache: dict[int, str] = {}
+        self._paths: dict[int, tuple[str, ...]] = {}
+        self._count = 0
+        self._bytes = 0
+        self._max_count = limits.max_strings_per_file
+        self._max_bytes = limits.max_string_bytes_per_file
+
+    def __call__(self, off: int) -> str:
+        self._count += 1
+        if self._count > self._max_count:
+            raise BudgetExceeded(f"the file names more than {self._max_count} strings (the budget of strings "
+                                 "kept per file)")
+        got = self._cache.get(off)
+        if got is None:
+            got = _cstr(self.table, off)
+            self._bytes += len(got)
+            if self._bytes > self._max_bytes:
+                raise BudgetExceeded(f"the file's strings take more than {self._max_bytes} bytes (the budget of "
+                                     "string bytes kept per file)")
+            self._cache[off] = got
+        return got
+
+    def paths(self, off: int) -> tuple[str, ...]:
+        """The non-empty ``:``-separated parts of the string at *off* (an RPATH/RUNPATH), split once."""
+        got = self._paths.get(off)
+        if got is None:
+            got = tuple(p for p in self(off).split(":") if p)
+            self._count += len(got)
+            self._paths[off] = got
+        else:
+            self._count += 1
+        return got
 
 
 class _SeekableBytes:
@@ -252,17 +302,20 @@ def read_elf(
     size: int,
     *,
     reopen: Callable[[], Readable] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> NativeRead:
     """Read the ELF file whose first bytes are *head*; see the module docstring.
 
     :param reopen: returns a fresh stream positioned at byte 0, for the rare file whose dynamic tables lie
         beyond the prefix kept during the first pass. Without it such a file is reported as unreadable.
+    :param limits: the budgets of strings kept and table entries walked; past one, the result carries
+        ``budget`` (and ``error``) and the facts read before it.
     """
     partial: dict[str, object] = {}
     try:
         ranges: tuple[tuple[int, int], ...] | None = None
         try:
-            facts = _parse(_Source(head, rest, size), partial)
+            facts = _parse(_Source(head, rest, size), partial, limits)
         except _Rewind as rw:
             # Leave the except block before the second pass: the traceback would keep the first pass's
             # window alive.
@@ -280,10 +333,13 @@ def read_elf(
             head2 = _read_upto(stream, len(head))
             partial.clear()
             try:
-                facts = _parse(_Source(head2, stream, size, keep=[(0, len(head2)), *ranges]), partial)
+                facts = _parse(_Source(head2, stream, size, keep=[(0, len(head2)), *ranges]), partial, limits)
             except _Rewind:
                 raise _Truncated("the dynamic-linking tables could not be read in two passes") from None
         return NativeRead(kind="elf", elf=facts)
+    except BudgetExceeded as exc:
+        return NativeRead(kind="elf", elf=_partial_facts(partial), error=f"budget exceeded: {exc.message}",
+                          budget=exc.message)
     except _Truncated as exc:
         return NativeRead(kind="elf", elf=_partial_facts(partial), error=f"truncated or malformed ELF: {exc}")
     except (struct.error, ValueError, IndexError, OverflowError, UnicodeError, MemoryError, KeyError) as exc:
@@ -309,7 +365,7 @@ def _partial_facts(partial: dict[str, object]) -> ElfFacts | None:
     return ElfFacts(**fields)
 
 
-def _parse(src: _Source, partial: dict[str, object]) -> ElfFacts:
+def _parse(src: _Source, partial: dict[str, object], limits: Limits) -> ElfFacts:
     ident = src.read_at(0, 16) if src.size >= 16 else b""
     if len(ident) < 16:
         raise _Truncated(f"file too short for an ELF header ({src.size} bytes)")
@@ -494,17 +550,15 @@ def _parse(src: _Source, partial: dict[str, object]) -> ElfFacts:
     except _Rewind as rw:
         raise _Rewind(rw.off, table_ranges) from None
 
-    def s(off: int) -> str:
-        return _cstr(strtab, off)
-
+    s = _Strings(strtab, limits)
     try:
         facts = _read_tables(src, strtab, s, tags, bo, is64, symtab_off, versym_off, verneed_off,
-                             verdef_off, hash_off, gnu_hash_off, next_bound, anomalies)
+                             verdef_off, hash_off, gnu_hash_off, next_bound, anomalies, limits)
     except _Rewind as rw:
         raise _Rewind(rw.off, table_ranges) from None
     needed = tuple(s(o) for o in needed_off)
-    rpath = tuple(p for o in rpath_off for p in s(o).split(":") if p)
-    runpath = tuple(p for o in runpath_off for p in s(o).split(":") if p)
+    rpath = tuple(p for o in rpath_off for p in s.paths(o))
+    runpath = tuple(p for o in runpath_off for p in s.paths(o))
     version_needs = facts["version_needs"]
     assert isinstance(version_needs, tuple)
     libc, evidence = _libc_flavour(interp, needed, tuple(n.version for n in version_needs))
@@ -520,7 +574,7 @@ def _read_tables(
     src: _Source, strtab: bytes, s: Callable[[int], str], tags: dict[int, int],
     bo: str, is64: bool, symtab_off: int | None, versym_off: int | None, verneed_off: int | None,
     verdef_off: int | None, hash_off: int | None, gnu_hash_off: int | None,
-    next_bound: Callable[[int], int], anomalies: list[str],
+    next_bound: Callable[[int], int], anomalies: list[str], limits: Limits,
 ) -> dict[str, object]:
     """Read the symbol and version tables, in file order.
 
@@ -585,7 +639,7 @@ def _read_tables(
         if hash_off is not None:
             _nbucket, nsyms = struct.unpack(bo + "II", src.read_at(hash_off, 8))
         elif gnu_hash_off is not None:
-            nsyms = _gnu_hash_count(src, gnu_hash_off, bo, word)
+            nsyms = _gnu_hash_count(src, gnu_hash_off, bo, word, limits.max_table_entries)
         else:
             anomalies.append("no DT_HASH or DT_GNU_HASH: dynamic symbols not counted")
         syment = 24 if is64 else 16
@@ -705,8 +759,13 @@ def _plausible_symbols(raw: bytes, start: int, strsz: int, bo: str, is64: bool) 
     return max(start, min(count, last_real))
 
 
-def _gnu_hash_count(src: _Source, off: int, bo: str, word: int) -> int:
-    """Number of dynamic symbols, from the end of the longest ``DT_GNU_HASH`` chain."""
+def _gnu_hash_count(src: _Source, off: int, bo: str, word: int, max_entries: int) -> int:
+    """Number of dynamic symbols, from the end of the longest ``DT_GNU_HASH`` chain.
+
+    The chain is read in growing blocks and searched in C for the first word with its low bit set (the
+    chain's end): a hostile chain that never ends costs a few block reads up to the file's end or
+    ``Limits.max_table_entries``, not one Python-level read per entry.
+    """
     nbuckets: int
     symoffset: int
     nbuckets, symoffset, bloom_size, _shift = struct.unpack(bo + "IIII", src.read_at(off, 16))
@@ -721,14 +780,26 @@ def _gnu_hash_count(src: _Source, off: int, bo: str, word: int) -> int:
     if last < symoffset:
         return symoffset
     chains_off = buckets_off + nbuckets * 4
+    low_byte = 0 if bo == "<" else 3
     idx = last
+    block = 256
     while True:
-        (h,) = struct.unpack(bo + "I", src.read_at(chains_off + (idx - symoffset) * 4, 4))
-        if h & 1:
-            return idx + 1
-        idx += 1
-        if idx - last > (1 << 24):
-            raise ValueError("DT_GNU_HASH chain does not end")
+        start = chains_off + (idx - symoffset) * 4
+        n = min(block, (src.size - start) // 4)
+        if n <= 0:
+            raise _Truncated(f"the DT_GNU_HASH chain at {start:#x} runs past the end of the file")
+        end = src.read_at(start, n * 4)[low_byte::4].translate(_ODD).find(1)
+        if end >= 0:
+            return idx + end + 1
+        idx += n
+        if idx - last > max_entries:
+            raise BudgetExceeded(f"a DT_GNU_HASH chain runs over more than {max_entries} entries (the budget "
+                                 "of table entries walked)")
+        block = min(block * 4, 1 << 16)
+
+
+#: byte → 1 when odd, 0 when even: finds a word whose low bit is set with ``bytes.translate`` + ``find``.
+_ODD = bytes(i & 1 for i in range(256))
 
 
 def _parse_notes(data: bytes, bo: str, align: int, is64: bool, props: dict[int, int | None]) -> None:

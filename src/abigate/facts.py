@@ -327,6 +327,9 @@ class NativeFile:
     distribution: str | None = None
     #: why the content could not be read past its magic (truncated, malformed); ``None`` when read fine.
     error: str | None = None
+    #: the budget (``abigate.limits``) the reading stopped at, when one did: ``error`` is set too, and the
+    #: file is reported as ABG005 rather than as malformed (ABG002).
+    budget: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -389,7 +392,8 @@ class Problem:
     path: str
     #: stable kind, e.g. ``corrupt-archive``, ``encrypted``, ``zip-bomb``, ``path-traversal``,
     #: ``symlink-escape``, ``duplicate-name``, ``nesting-too-deep``, ``unsupported-compression``,
-    #: ``truncated``, ``malformed-elf``, ``unreadable``, ``too-many-members``, ``nested-too-large``; in tars
+    #: ``truncated``, ``malformed-elf``, ``unreadable``, ``too-many-members``, ``nested-too-large``,
+    #: ``budget-exceeded`` (a budget of ``abigate.limits`` was hit: reported as ABG005); in tars
     #: also ``tar-bomb`` (a declared size or the stream's expansion over the limits), ``special-file`` (device
     #: or FIFO), ``link-target-missing`` (a hard link to no earlier member).
     kind: str

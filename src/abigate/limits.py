@@ -40,6 +40,8 @@ __all__ = [
     "MAX_TABLE_ENTRIES",
     "MAX_TOTAL_SIZE",
     "RATIO_MIN_SIZE",
+    "BUDGET_EXCEEDED",
+    "BudgetExceeded",
     "Limits",
 ]
 
@@ -134,6 +136,20 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+#: the problem kind (``abigate.facts.Problem.kind``) of a budget that was hit; rule ABG005 reports it.
+BUDGET_EXCEEDED = "budget-exceeded"
+
+
+class BudgetExceeded(Exception):
+    """A reader hit one of its budgets: what it read so far is partial, and says so.
+
+    ``message`` is one line for a person naming the budget and its value ("more than 1048576 strings…").
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 # ============================================================================================================

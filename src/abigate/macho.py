@@ -11,6 +11,7 @@ import struct
 
 from abigate.elf import _Rewind, _Source, _Truncated
 from abigate.facts import MachOArch, MachOFacts
+from abigate.limits import DEFAULT_LIMITS, BudgetExceeded, Limits
 from abigate.native import NativeRead, Readable
 
 __all__ = ["read_macho"]
@@ -22,7 +23,7 @@ _PLATFORMS = {1: "macos", 2: "ios", 3: "tvos", 4: "watchos", 5: "bridgeos", 6: "
               7: "ios-simulator", 8: "tvos-simulator", 9: "watchos-simulator", 10: "driverkit", 11: "visionos"}
 LC_LOAD_DYLIB, LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB = 0xC, 0x80000018, 0x8000001F
 LC_VERSION_MIN_MACOSX, LC_VERSION_MIN_IPHONEOS, LC_BUILD_VERSION = 0x24, 0x25, 0x32
-_MAX_SLICES = 30
+#: load-command bytes read from one file, all slices together (a real slice has a few KB of them).
 _MAX_CMDS_BYTES = 16 << 20
 
 
@@ -32,15 +33,20 @@ def _version(v: int) -> str:
     return f"{x}.{y}.{z}" if z else f"{x}.{y}"
 
 
-def read_macho(head: bytes, rest: Readable, size: int) -> NativeRead:
-    """Read a Mach-O file whose first bytes are *head*; see :func:`abigate.native.read_native`."""
+def read_macho(head: bytes, rest: Readable, size: int, *, limits: Limits = DEFAULT_LIMITS) -> NativeRead:
+    """Read a Mach-O file whose first bytes are *head*; see :func:`abigate.native.read_native`.
+
+    A fat file's slices are read once per distinct offset (30 entries naming one offset are one slice), and
+    the load commands of all slices together are read up to 16 MiB; past it the result carries ``budget``.
+    """
     src = _Source(head, rest, size)
+    budget = [_MAX_CMDS_BYTES]
     try:
         magic = head[:4]
         if magic in (b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf"):
             is64 = magic == b"\xca\xfe\xba\xbf"
             (nfat,) = struct.unpack(">I", src.read_at(4, 4))
-            if not 0 < nfat <= _MAX_SLICES:
+            if not 0 < nfat <= limits.max_fat_slices:
                 raise ValueError(f"fat header declares {nfat} architectures")
             entsize = 32 if is64 else 20
             raw = src.read_at(8, nfat * entsize)
@@ -51,16 +57,23 @@ def read_macho(head: bytes, rest: Readable, size: int) -> NativeRead:
                 else:
                     _ct, _cs, offset, _sz, _al = struct.unpack_from(">iiIII", raw, i * entsize)
                 slices.append(offset)
-            arches = tuple(_read_thin(src, off) for off in sorted(slices))
+            read: dict[int, MachOArch] = {}
+            for off in sorted(slices):
+                if off not in read:
+                    read[off] = _read_thin(src, off, budget)
+            arches = tuple(read[off] for off in sorted(slices))
             return NativeRead(kind="macho", macho=MachOFacts(fat=True, arches=arches))
-        return NativeRead(kind="macho", macho=MachOFacts(fat=False, arches=(_read_thin(src, 0),)))
+        return NativeRead(kind="macho", macho=MachOFacts(fat=False, arches=(_read_thin(src, 0, budget),)))
+    except BudgetExceeded as exc:
+        return NativeRead(kind="macho", error=f"budget exceeded: {exc.message}", budget=exc.message)
     except (_Truncated, _Rewind) as exc:
         return NativeRead(kind="macho", error=f"truncated or malformed Mach-O: {exc}")
     except (struct.error, ValueError, IndexError, OverflowError) as exc:
         return NativeRead(kind="macho", error=f"malformed Mach-O: {exc}")
 
 
-def _read_thin(src: _Source, base: int) -> MachOArch:
+def _read_thin(src: _Source, base: int, budget: list[int]) -> MachOArch:
+    """One thin Mach-O at *base*; its load commands are taken from ``budget[0]`` (bytes left to read)."""
     magic = src.read_at(base, 4)
     if magic in (b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe"):
         bo = "<"
@@ -74,6 +87,9 @@ def _read_thin(src: _Source, base: int) -> MachOArch:
         bo + "iiIIII", src.read_at(base + 4, 24))
     if sizeofcmds > _MAX_CMDS_BYTES or ncmds > sizeofcmds // 8 + 1:
         raise ValueError(f"{ncmds} load commands in {sizeofcmds} bytes")
+    budget[0] -= sizeofcmds
+    if budget[0] < 0:
+        raise BudgetExceeded(f"the slices' load commands take more than {_MAX_CMDS_BYTES} bytes in all")
     cmds = src.read_at(base + hdr_size, sizeofcmds)
     min_os: str | None = None
     platform: str | None = None

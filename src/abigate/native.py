@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from abigate.facts import ElfFacts, MachOFacts, NativeKind, PeFacts
+from abigate.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["HEAD_SIZE", "NativeRead", "Readable", "read_native", "read_native_file", "sniff"]
 
@@ -56,6 +57,8 @@ class NativeRead:
     pe: PeFacts | None = None
     #: one line saying why the file could not be read past its magic; ``None`` on success.
     error: str | None = None
+    #: the budget (``abigate.limits``) whose exhaustion stopped the reading, when one did; ``error`` says so too.
+    budget: str | None = None
 
 
 def sniff(head: bytes) -> NativeKind | None:
@@ -89,7 +92,8 @@ def sniff(head: bytes) -> NativeKind | None:
 
 
 def read_native(
-    head: bytes, rest: Readable, size: int, *, reopen: Callable[[], Readable] | None = None
+    head: bytes, rest: Readable, size: int, *, reopen: Callable[[], Readable] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> NativeRead:
     """Parse the native file whose first bytes are *head* and whose remaining bytes follow in *rest*.
 
@@ -98,20 +102,21 @@ def read_native(
     :param size: the total size of the file in bytes (from the zip directory or ``stat``).
     :param reopen: returns a new stream over the same file from byte 0; the ELF reader uses it for the
         rare file whose dynamic tables lie beyond the prefix it keeps (see :mod:`abigate.elf`).
+    :param limits: the budgets the parsers work under (strings kept, table entries walked, fat slices).
     """
     kind = sniff(head)
     if kind == "elf":
         from abigate import elf
 
-        return elf.read_elf(head, rest, size, reopen=reopen)
+        return elf.read_elf(head, rest, size, reopen=reopen, limits=limits)
     if kind == "macho":
         from abigate import macho
 
-        return macho.read_macho(head, rest, size)
+        return macho.read_macho(head, rest, size, limits=limits)
     if kind == "pe":
         from abigate import pe
 
-        return pe.read_pe(head, rest, size)
+        return pe.read_pe(head, rest, size, limits=limits)
     raise ValueError("read_native() called on bytes that sniff() does not recognise")
 
 

@@ -10,6 +10,7 @@ import struct
 
 from abigate.elf import _Rewind, _Source, _Truncated
 from abigate.facts import PeFacts
+from abigate.limits import DEFAULT_LIMITS, Limits
 from abigate.native import NativeRead, Readable
 
 __all__ = ["read_pe"]
@@ -19,8 +20,13 @@ _MAX_SECTIONS = 96
 _MAX_IMPORTS = 4096
 
 
-def read_pe(head: bytes, rest: Readable, size: int) -> NativeRead:
-    """Read a PE file whose first bytes are *head*; see :func:`abigate.native.read_native`."""
+def read_pe(head: bytes, rest: Readable, size: int, *, limits: Limits = DEFAULT_LIMITS) -> NativeRead:
+    """Read a PE file whose first bytes are *head*; see :func:`abigate.native.read_native`.
+
+    Its tables are small and capped here (96 sections, 4,096 imports of at most 256 bytes each), far below
+    *limits*; the parameter keeps the readers' signatures alike.
+    """
+    del limits
     src = _Source(head, rest, size)
     try:
         (pe_off,) = struct.unpack("<I", src.read_at(0x3C, 4))

@@ -103,14 +103,15 @@ def default_jobs() -> int:
 
 def _parse(head: bytes, stream: archive.StoredStream | archive.InflateStream, size: int,
            engine: str = "abigate",
-           reopen: Callable[[], archive.StoredStream | archive.InflateStream] | None = None) -> NativeRead:
+           reopen: Callable[[], archive.StoredStream | archive.InflateStream] | None = None,
+           limits: Limits = archive.DEFAULT_LIMITS) -> NativeRead:
     """Run the binary parser; a parser bug on hostile bytes becomes the file's error, not a traceback."""
     kind = sniff(head)
     assert kind is not None
     try:
         if engine == "pyelftools" and kind == "elf":
             return _parse_pyelftools(head, stream, size)
-        return read_native(head, stream, size, reopen=reopen)
+        return read_native(head, stream, size, reopen=reopen, limits=limits)
     except MemberError as exc:
         return NativeRead(kind=kind, error=exc.message)
     except OSError as exc:
@@ -162,7 +163,8 @@ def _sigint_held(hold: bool) -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _read_job(ref: DataRef, engine: str = "abigate") -> tuple[NativeRead | None, list[tuple[str, str]]]:
+def _read_job(ref: DataRef, engine: str = "abigate",
+              limits: Limits = archive.DEFAULT_LIMITS) -> tuple[NativeRead | None, list[tuple[str, str]]]:
     """Worker entry point: reopen the member by path, parse it, return the result and stream problems."""
     try:
         fh, stream = archive.open_ref(ref)
@@ -183,7 +185,7 @@ def _read_job(ref: DataRef, engine: str = "abigate") -> tuple[NativeRead | None,
             return stream2
 
         try:
-            result = _parse(head, stream, ref.size, engine, reopen)
+            result = _parse(head, stream, ref.size, engine, reopen, limits)
         finally:
             for extra in reopened:
                 extra.close()
@@ -265,7 +267,7 @@ class _Scanner:
                                              initializer=_worker_ignores_sigint)
         try:
             with _sigint_held(starting):  # the first submit forks every worker
-                return self._pool.submit(_read_job, ref, self.engine)
+                return self._pool.submit(_read_job, ref, self.engine, self.limits)
         except (BrokenProcessPool, RuntimeError):
             self._pool_broken = True
             return None
@@ -454,7 +456,7 @@ class _Scanner:
                         pending.result, pending.ref = future, ref
                         return
                 pending.result = _parse(head, stream, entry.size, self.engine,
-                                        lambda: container.open(entry, display))
+                                        lambda: container.open(entry, display), self.limits)
             elif archive.is_zip_head(head):
                 _close(stream)
                 self._scan_nested(container, builder, entry, display, depth)
@@ -548,7 +550,7 @@ class _Scanner:
             except (BrokenProcessPool, OSError, RuntimeError):
                 # A worker died (killed, out of memory): read this member here instead.
                 assert pending.ref is not None
-                result, problems = _read_job(pending.ref, self.engine)
+                result, problems = _read_job(pending.ref, self.engine, self.limits)
             for kind, message in problems:
                 builder.problem(pending.display, kind, message)
             pending.result = result
@@ -579,6 +581,7 @@ class _Scanner:
             extension=parse_extension_name(entry.name),
             distribution=owner.get(posixpath.normpath(entry.name)),
             error=error or result.error,
+            budget=result.budget,
         )
 
 

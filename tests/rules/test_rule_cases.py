@@ -194,6 +194,44 @@ CASES: list[Case] = [
         False,
     ),
     Case("ABG004", "clean", lambda: artifact("app.tar", (ext(),), kind="image"), False),
+    Case(
+        "ABG005",
+        "string-budget",
+        lambda: wheel(native(EXT, None, kind="elf", elf=None, error="budget exceeded: too many strings",
+                             budget="the file names more than 1048576 strings")),
+        True,
+        text="more than 1048576 strings",
+    ),
+    Case(
+        "ABG005",
+        "inflate-budget",
+        lambda: wheel(
+            ext(),
+            problems=(
+                Problem(path=f"{WHEEL}!pkg/big.bin", kind="budget-exceeded",
+                        message="more than 17179869184 bytes inflated for this artifact"),
+            ),
+        ),
+        True,
+        text="bytes inflated",
+    ),
+    Case("ABG005", "clean", lambda: wheel(ext()), False),
+    Case(
+        "ABG002",
+        "a-budget-is-abg005",
+        lambda: wheel(native(EXT, None, kind="elf", elf=None, error="budget exceeded: too many strings",
+                             budget="the file names more than 1048576 strings")),
+        False,
+    ),
+    Case(
+        "ABG001",
+        "a-budget-is-abg005",
+        lambda: wheel(
+            ext(),
+            problems=(Problem(path=f"{WHEEL}!pkg/big.bin", kind="budget-exceeded", message="too much"),),
+        ),
+        False,
+    ),
     # -- ABG1xx binary format and loader requirements
     Case(
         "ABG101",

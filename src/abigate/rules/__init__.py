@@ -32,6 +32,7 @@ RULES: tuple[Rule, ...] = (
     artifact.malformed_binary,
     artifact.unsafe_archive,
     artifact.digest_mismatch,
+    artifact.budget_exceeded,
     arch.not_elf,
     arch.wrong_class,
     arch.wrong_machine,

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from abigate.facts import NativeFile, Problem
+from abigate.limits import BUDGET_EXCEEDED
 from abigate.rules._base import Context, Severity, Violation, rule
 
-__all__ = ["digest_mismatch", "malformed_binary", "unreadable_artifact", "unsafe_archive"]
+__all__ = ["budget_exceeded", "digest_mismatch", "malformed_binary", "unreadable_artifact", "unsafe_archive"]
 
 #: Problem kinds that describe a container one must not unpack as is (as opposed to one that cannot be read).
 _UNSAFE = frozenset({"path-traversal", "symlink-escape", "duplicate-name", "hardlink-outside"})
 #: Problem kinds of a blob whose bytes are not the ones its digest names (ABG004 owns them).
 _DIGEST = frozenset({"digest-mismatch"})
+#: Problem kinds of a budget of ``abigate.limits`` that was hit (ABG005 owns them).
+_BUDGET = frozenset({BUDGET_EXCEEDED})
 
 
 def _member_of(ctx: Context, path: str) -> str:
@@ -24,7 +27,7 @@ def _problems(ctx: Context, unsafe: bool) -> Iterator[Problem]:
     # A malformed native file may be reported both as a Problem and as NativeFile.error; ABG002 owns it then.
     errored = {nf.path for nf in ctx.artifact.native_files if nf.error}
     for problem in sorted(ctx.artifact.problems, key=lambda p: (p.path, p.kind, p.message)):
-        if problem.kind in _DIGEST:
+        if problem.kind in _DIGEST or problem.kind in _BUDGET:
             continue
         if (problem.kind in _UNSAFE) == unsafe and problem.path not in errored:
             yield problem
@@ -86,7 +89,7 @@ def malformed_binary(ctx: Context, nf: NativeFile) -> Iterator[Violation]:
     References:
     glibc ``elf/dl-load.c`` (``open_verify``); docs/loader.md#not-a-loadable-elf-file.
     """
-    if nf.error:
+    if nf.error and not nf.budget:  # a budget hit is ABG005's
         # No loader message is predicted: the reader's limits (a member it cannot seek in) are not the loader's.
         yield Violation(
             message=f"cannot be read: {nf.error}",
@@ -159,6 +162,52 @@ def digest_mismatch(ctx: Context) -> Iterator[Violation]:
             yield Violation(
                 message=f"{problem.kind}: {problem.message}",
                 hint="save or copy the image again; a blob that does not match its digest would not load",
+                path=problem.path,
+                member=_member_of(ctx, problem.path),
+            )
+
+
+@rule("ABG005", "budget-exceeded", severity=Severity.ERROR, scope="artifact")
+def budget_exceeded(ctx: Context) -> Iterator[Violation]:
+    """Part of the artifact hit a reading budget, so it was not read whole.
+
+    What it checks:
+    Every budget a reader works under (``docs/reliability.md#budgets``): strings kept from one binary
+    (count and bytes), entries walked in one table (a hash chain, version records), load commands of a
+    Mach-O fat file, path components walked to resolve one symlink, bytes inflated for one artifact. A
+    binary or member that would exceed one is reported here, with what was read before.
+
+    Why it matters:
+    Real artifacts stay far below every budget; an input that crosses one is crafted or broken (a 1.7 KB
+    zip naming one 20 KB string 60,000 times, a hash chain that never ends). What abigate stopped reading
+    it cannot vouch for, so the gate fails rather than pass it unseen. The loader meets the same file with
+    ``cannot open shared object file: File name too long`` or hours of symbol lookups.
+
+    Example:
+    ``app.zip!lib/libx.so: ABG005 budget exceeded: a DT_GNU_HASH chain runs over more than 16777216 entries
+    (the budget of table entries walked)``
+
+    How to fix:
+    Rebuild the file with a standard toolchain; if a real artifact hits a budget, report it to abigate with
+    the file (the budgets are set from measured real-world maxima), or waive ABG005 for that path with a
+    reason.
+
+    References:
+    docs/reliability.md#budgets (every budget, its default and what hitting it gives).
+    """
+    for nf in ctx.artifact.native_files:
+        if nf.budget:
+            yield Violation(
+                message=f"budget exceeded: {nf.budget}",
+                hint="rebuild the file; abigate stopped reading it and cannot vouch for the rest",
+                path=nf.path,
+                member=nf.member,
+            )
+    for problem in sorted(ctx.artifact.problems, key=lambda p: (p.path, p.kind, p.message)):
+        if problem.kind in _BUDGET:
+            yield Violation(
+                message=f"budget exceeded: {problem.message}",
+                hint="rebuild the artifact; abigate stopped reading it and cannot vouch for the rest",
                 path=problem.path,
                 member=_member_of(ctx, problem.path),
             )

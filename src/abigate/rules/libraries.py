@@ -20,7 +20,8 @@ _LIBPYTHON = re.compile(r"^libpython\d+\.\d+[dmt]*\.so")
 
 def _outcomes(ctx: Context, nf: NativeFile, kind: str) -> Iterator[Resolved]:
     assert nf.elf is not None
-    for needed in nf.elf.needed:
+    # A name listed twice is loaded once (and a crafted file may list one name 60,000 times): one outcome.
+    for needed in dict.fromkeys(nf.elf.needed):
         res = ctx.resolution.get(nf.member, needed)
         if res is not None and res.kind == kind and not _LIBPYTHON.match(needed):
             yield res

@@ -1,0 +1,177 @@
+"""Issue 11: every crafted input that used to take gigabytes or hang is bounded by a budget of ``abigate.limits``.
+
+Each input is built here, in-process, and small. Where the bound is about memory, the scan runs in a
+subprocess whose peak RSS is measured (and whose address space is capped, so that a regression fails fast
+with an error rather than taking the machine's memory); where it is about time, the work is bounded by a
+budget whose exhaustion is asserted, never by a timer.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from conftest import M, write_zip
+
+from abigate import elf
+from abigate.limits import Limits
+
+DT_NULL, DT_NEEDED, DT_STRTAB, DT_STRSZ, DT_SYMTAB, DT_RPATH = 0, 1, 5, 10, 6, 15
+DT_GNU_HASH, DT_VERNEED, DT_VERNEEDNUM, DT_VERDEF, DT_VERDEFNUM = 0x6FFFFEF5, 0x6FFFFFFE, 0x6FFFFFFF, 0x6FFFFFFC, 0x6FFFFFFD
+
+#: peak RSS a scan of a tiny crafted input may take (the interpreter and abigate alone take ~40 MB).
+RSS_BOUND_MB = 150
+
+
+def build_elf(blobs: Sequence[bytes], dynamic: Callable[[list[int]], list[tuple[int, int]]]) -> bytes:
+    """An ELF64 little-endian x86-64 shared object: headers, *blobs* (8-aligned), then ``PT_DYNAMIC``.
+
+    One ``PT_LOAD`` maps the whole file at address 0, so a blob's address is its offset; *dynamic* gets the
+    blobs' offsets and returns the dynamic entries (``DT_NULL`` is appended).
+    """
+    off = 64 + 2 * 56
+    offsets = []
+    body = bytearray()
+    for blob in blobs:
+        pad = -(off + len(body)) % 8
+        body += b"\0" * pad
+        offsets.append(off + len(body))
+        body += blob
+    body += b"\0" * (-(off + len(body)) % 8)
+    entries = [*dynamic(offsets), (DT_NULL, 0)]
+    dyn = b"".join(struct.pack("<qQ", tag, val) for tag, val in entries)
+    dyn_off = off + len(body)
+    total = dyn_off + len(dyn)
+    header = (b"\x7fELF\x02\x01\x01" + b"\0" * 9
+              + struct.pack("<HHIQQQIHHHHHH", 3, 62, 1, 0, 64, 0, 0, 64, 56, 2, 64, 0, 0))
+    load = struct.pack("<IIQQQQQQ", 1, 5, 0, 0, 0, total, total, 0x1000)
+    dynamic_ph = struct.pack("<IIQQQQQQ", 2, 6, dyn_off, dyn_off, dyn_off, len(dyn), len(dyn), 8)
+    return header + load + dynamic_ph + bytes(body) + dyn
+
+
+def _strtab(*strings: bytes) -> tuple[bytes, list[int]]:
+    table = b"\0"
+    offs = []
+    for s in strings:
+        offs.append(len(table))
+        table += s + b"\0"
+    return table, offs
+
+
+def peak_rss(args: Sequence[str], tmp_path: Path, *, cap_mb: int = 1024) -> tuple[int, str, str, float]:
+    """``(exit code, stdout, stderr, peak RSS in MB)`` of ``python -m abigate *args`` in a fresh process.
+
+    A wrapper process starts abigate, so that ``RUSAGE_CHILDREN`` holds abigate's peak alone; abigate's
+    address space is capped at *cap_mb*, so a regression ends in an error instead of gigabytes.
+    """
+    wrapper = textwrap.dedent(f"""
+        import resource, subprocess, sys
+        def cap():
+            resource.setrlimit(resource.RLIMIT_AS, ({cap_mb} << 20, {cap_mb} << 20))
+        p = subprocess.run([sys.executable, "-m", "abigate", *sys.argv[1:]], capture_output=True, text=True,
+                           preexec_fn=cap)
+        sys.stdout.write(p.stdout)
+        sys.stderr.write(p.stderr)
+        sys.stderr.write("\\nRSS_KB=%d\\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        sys.exit(p.returncode)
+    """)
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.run([sys.executable, "-c", wrapper, *args], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=120)
+    stderr, _, rss = proc.stderr.rpartition("RSS_KB=")
+    return proc.returncode, proc.stdout, stderr, int(rss) / 1024
+
+
+def _assert_clean(code: int, stderr: str, rss: float) -> None:
+    assert "Traceback" not in stderr and "MemoryError" not in stderr, stderr[-2000:]
+    assert code in (0, 1), (code, stderr[-2000:])
+    assert rss < RSS_BOUND_MB, f"peak RSS {rss:.0f} MB"
+
+
+# -- ELF strings -------------------------------------------------------------------------------------------
+
+
+def needed_bomb() -> bytes:
+    """60,000 DT_NEEDED entries all naming one 20 KB string (issue 11: 1.7 KB zip → 3.5 GB)."""
+    table, (name,) = _strtab(b"a" * 20_000)
+    return build_elf([table], lambda o: [(DT_STRTAB, o[0]), (DT_STRSZ, len(table))]
+                     + [(DT_NEEDED, name)] * 60_000)
+
+
+def test_a_repeated_needed_string_is_kept_once() -> None:
+    read = elf.read_elf_bytes(needed_bomb())
+    assert read.error is None and read.elf is not None
+    assert len(read.elf.needed) == 60_000
+    # One string object, not 60,000 copies of 20 KB.
+    assert len({id(n) for n in read.elf.needed}) == 1
+
+
+def test_needed_bomb_is_bounded_end_to_end(tmp_path: Path) -> None:
+    bomb = write_zip(tmp_path / "bomb.zip", [M("lib/libx.so", needed_bomb())])
+    assert bomb.stat().st_size < 4096
+    code, _out, err, rss = peak_rss(["check", "-q", "--profile", "debian-12", str(bomb)], tmp_path)
+    _assert_clean(code, err, rss)
+    assert code == 1  # a 20 KB library name is never found
+
+
+def test_string_count_budget_is_a_finding() -> None:
+    limits = Limits(max_strings_per_file=1000)
+    read = elf.read_elf_bytes(needed_bomb(), limits)
+    assert read.budget is not None and "1000 strings" in read.budget
+    assert read.error is not None and read.error.startswith("budget exceeded")
+    assert read.elf is not None and read.elf.machine == 62  # the header facts are kept
+
+
+def test_string_bytes_budget_counts_distinct_strings() -> None:
+    names = [b"lib%05d.so" % i + b"x" * 100 for i in range(200)]
+    table, offs = _strtab(*names)
+    data = build_elf([table], lambda o: [(DT_STRTAB, o[0]), (DT_STRSZ, len(table))]
+                     + [(DT_NEEDED, x) for x in offs])
+    assert elf.read_elf_bytes(data, Limits(max_string_bytes_per_file=200 * 111)).budget is None
+    read = elf.read_elf_bytes(data, Limits(max_string_bytes_per_file=10_000))
+    assert read.budget is not None and "10000 bytes" in read.budget
+
+
+def _verneed_bomb(count: int) -> bytes:
+    """*count* Elf_Verneed records, each needing one version, all naming one 20 KB string."""
+    table, (long_name,) = _strtab(b"V" * 20_000)
+    recs = bytearray()
+    for i in range(count):
+        nxt = 32 if i < count - 1 else 0
+        recs += struct.pack("<HHIII", 1, 1, long_name, 16, nxt)
+        recs += struct.pack("<IHHII", 0, 0, 2 + i % 100, long_name, 0)
+    return build_elf([table, bytes(recs)], lambda o: [
+        (DT_STRTAB, o[0]), (DT_STRSZ, len(table)), (DT_VERNEED, o[1]), (DT_VERNEEDNUM, count)])
+
+
+def _verdef_bomb(count: int) -> bytes:
+    """*count* Elf_Verdef records with 256 names each, all the same 20 KB string."""
+    table, (long_name,) = _strtab(b"D" * 20_000)
+    recs = bytearray()
+    for i in range(count):
+        nxt = 20 + 8 if i < count - 1 else 0
+        recs += struct.pack("<HHHHIII", 1, 0, i + 1, 1, 0, 20, nxt)
+        recs += struct.pack("<II", long_name, 0)
+    return build_elf([table, bytes(recs)], lambda o: [
+        (DT_STRTAB, o[0]), (DT_STRSZ, len(table)), (DT_VERDEF, o[1]), (DT_VERDEFNUM, count)])
+
+
+def test_version_records_sharing_one_name_keep_it_once() -> None:
+    for data in (_verneed_bomb(16_000), _verdef_bomb(16_000)):
+        read = elf.read_elf_bytes(data)
+        assert read.error is None and read.elf is not None
+        names = [n.version for n in read.elf.version_needs] + [d.name for d in read.elf.version_defs]
+        assert len(names) == 16_000
+        assert len({id(n) for n in names}) == 1
+
+
+def test_version_bombs_are_bounded_end_to_end(tmp_path: Path) -> None:
+    bomb = write_zip(tmp_path / "v.zip", [M("lib/libv.so", _verneed_bomb(16_000)),
+                                          M("lib/libd.so", _verdef_bomb(16_000))])
+    code, _out, err, rss = peak_rss(["check", "-q", "--profile", "debian-12", str(bomb)], tmp_path)
+    _assert_clean(code, err, rss)
