@@ -8,6 +8,7 @@ budget whose exhaustion is asserted, never by a timer.
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 import subprocess
@@ -175,3 +176,59 @@ def test_version_bombs_are_bounded_end_to_end(tmp_path: Path) -> None:
                                           M("lib/libd.so", _verdef_bomb(16_000))])
     code, _out, err, rss = peak_rss(["check", "-q", "--profile", "debian-12", str(bomb)], tmp_path)
     _assert_clean(code, err, rss)
+
+
+# -- tables walked -----------------------------------------------------------------------------------------
+
+
+class _Counting:
+    """A forward-only stream over bytes that counts its reads (an inflating zip member behaves so)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+        self.reads = 0
+
+    def read(self, n: int = -1, /) -> bytes:
+        self.reads += 1
+        end = len(self.data) if n < 0 else min(len(self.data), self.pos + n)
+        out = self.data[self.pos:end]
+        self.pos = end
+        return out
+
+    def seekable(self) -> bool:
+        return False
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        raise OSError("not seekable")
+
+
+def gnu_hash_chain(entries: int) -> bytes:
+    """An ELF whose only DT_GNU_HASH chain runs over *entries* words with the end bit never set."""
+    table, _ = _strtab(b"libc.so.6")
+    gnu = struct.pack("<IIII", 1, 1, 1, 6) + b"\0" * 8 + struct.pack("<I", 1) + b"\0" * (4 * entries)
+    return build_elf([table, b"\0" * 24, gnu], lambda o: [
+        (DT_STRTAB, o[0]), (DT_STRSZ, len(table)), (DT_SYMTAB, o[1]), (DT_GNU_HASH, o[2])])
+
+
+def test_a_hash_chain_that_never_ends_is_read_in_blocks() -> None:
+    data = gnu_hash_chain(2_000_000)  # 8 MB of chain: one read per entry took minutes on a zip member
+    stream = _Counting(data[4096:])
+    read = elf.read_elf(data[:4096], stream, len(data))
+    assert read.error is not None  # the chain's end lies in the dynamic section: too many symbols for the file
+    assert stream.reads < 1000, stream.reads
+
+
+def test_a_hash_chain_longer_than_the_budget_is_a_finding() -> None:
+    read = elf.read_elf_bytes(gnu_hash_chain(300_000), Limits(max_table_entries=100_000))
+    assert read.budget is not None and "100000 entries" in read.budget
+
+
+def test_hash_chain_in_a_compressed_member_end_to_end(tmp_path: Path) -> None:
+    bomb = write_zip(tmp_path / "chain.zip", [M("lib/libx.so", gnu_hash_chain(4_000_000))])
+    assert bomb.stat().st_size < 64 << 10
+    code, out, err, rss = peak_rss(["scan", "--format", "json", str(bomb)], tmp_path)
+    assert code == 1 and "Traceback" not in err, err[-2000:]
+    assert rss < RSS_BOUND_MB
+    (nf,) = json.loads(out)["artifacts"][0]["native_files"]
+    assert nf["error"]

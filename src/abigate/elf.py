@@ -181,7 +181,8 @@ class _Source:
         data = self._read_exact(n)
         self._feed(data, self.pos)
         self.pos += n
-        self.served.append((off, data))
+        if not any(w.lo <= off and end <= w.lo + w.filled for w in self.windows):
+            self.served.append((off, data))  # what a window holds is not kept twice
         return data
 
     def _read_exact(self, n: int) -> bytes:
@@ -639,7 +640,8 @@ def _read_tables(
         if hash_off is not None:
             _nbucket, nsyms = struct.unpack(bo + "II", src.read_at(hash_off, 8))
         elif gnu_hash_off is not None:
-            nsyms = _gnu_hash_count(src, gnu_hash_off, bo, word, limits.max_table_entries)
+            nsyms = _gnu_hash_count(src, gnu_hash_off, bo, word, limits.max_table_entries,
+                                    next_bound(gnu_hash_off))
         else:
             anomalies.append("no DT_HASH or DT_GNU_HASH: dynamic symbols not counted")
         syment = 24 if is64 else 16
@@ -759,12 +761,13 @@ def _plausible_symbols(raw: bytes, start: int, strsz: int, bo: str, is64: bool) 
     return max(start, min(count, last_real))
 
 
-def _gnu_hash_count(src: _Source, off: int, bo: str, word: int, max_entries: int) -> int:
+def _gnu_hash_count(src: _Source, off: int, bo: str, word: int, max_entries: int, bound: int) -> int:
     """Number of dynamic symbols, from the end of the longest ``DT_GNU_HASH`` chain.
 
     The chain is read in growing blocks and searched in C for the first word with its low bit set (the
     chain's end): a hostile chain that never ends costs a few block reads up to the file's end or
-    ``Limits.max_table_entries``, not one Python-level read per entry.
+    ``Limits.max_table_entries``, not one Python-level read per entry. Blocks stop at *bound* (the next
+    known table) while the chain is before it: a second pass keeps the hash table's bytes only up to there.
     """
     nbuckets: int
     symoffset: int
@@ -785,7 +788,8 @@ def _gnu_hash_count(src: _Source, off: int, bo: str, word: int, max_entries: int
     block = 256
     while True:
         start = chains_off + (idx - symoffset) * 4
-        n = min(block, (src.size - start) // 4)
+        limit = bound if start < bound else src.size
+        n = min(block, (limit - start) // 4) or min(block, (src.size - start) // 4)
         if n <= 0:
             raise _Truncated(f"the DT_GNU_HASH chain at {start:#x} runs past the end of the file")
         end = src.read_at(start, n * 4)[low_byte::4].translate(_ODD).find(1)
