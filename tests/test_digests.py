@@ -24,11 +24,13 @@ from abigate.digests import canonical_json, profile_digest, rule_catalogue, rule
 from abigate.profiles import load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = json.loads((ROOT / "src" / "abigate" / "resources" / "check.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((ROOT / "src" / "abigate" / "resources" / "check.schema.json")
+                    .read_text(encoding="utf-8"))
 LIB = ROOT / "testdata" / "elf" / "glibc" / "v2_17.so"
 
 
-def abigate(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+def abigate(*args: str, stdin: bytes | None = None,
+            cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "abigate", *args], input=stdin, capture_output=True,
                           cwd=cwd, timeout=120, check=False)
 
@@ -110,8 +112,8 @@ def test_profile_digest_follows_the_resolved_profile(tmp_path: Path, deploy_zip:
 
 
 def test_python_choice_is_part_of_the_resolved_profile(deploy_zip: Path) -> None:
-    digests = {py: check_json(str(deploy_zip), "-p", "manylinux_2_28_x86_64", "--python", py)["profiles"][0]["sha256"]
-               for py in ("3.11", "3.12")}
+    digests = {py: check_json(str(deploy_zip), "-p", "manylinux_2_28_x86_64", "--python", py)["profiles"][0]
+               ["sha256"] for py in ("3.11", "3.12")}
     assert digests["3.11"] != digests["3.12"]
 
 

@@ -43,6 +43,8 @@ _COMMANDS = {
     "check": "abigate.commands.check:check",
     "profile": "abigate.commands.profile:profile",
     "rules": "abigate.commands.rules:rules",
+    "verify": "abigate.commands.verify:verify",
+    "smoke": "abigate.commands.smoke:smoke",
 }
 
 

@@ -69,7 +69,8 @@ def rule_catalogue() -> list[dict[str, str]]:
 
 
 def rule_catalogue_digest() -> str:
-    """sha256 of :func:`rule_catalogue` as canonical JSON: changes when a rule is added, regraded or renamed."""
+    """sha256 of :func:`rule_catalogue` as canonical JSON: it changes when a rule is added, regraded or
+    renamed."""
     return sha256_hex(canonical_json(rule_catalogue()))
 
 

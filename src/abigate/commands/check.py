@@ -206,6 +206,12 @@ def _image_runtime(profile_ids: Sequence[str], artifacts: Sequence[str]) -> Prof
     help="Judge every image of a multi-platform container image index (default: the one for the profile's "
     "architecture).",
 )
+@click.option(
+    "--attest",
+    metavar="FILE",
+    help="Also write an in-toto attestation of this check to FILE (atomically): the artifacts' sha256, each "
+    "resolved profile's sha256 and the verdicts, for `abigate verify` at deploy time (docs/deploy-contract.md).",
+)
 @click.option("--debug", is_flag=True, help="Show the Python traceback of an internal error.")
 def check(
     artifacts: tuple[str, ...],
@@ -224,6 +230,7 @@ def check(
     colour: str,
     jobs: int | None,
     all_platforms: bool,
+    attest: str | None,
     debug: bool,
 ) -> None:
     """Check that every native file in ARTIFACT (wheel, zip, tar, conda package, folder or file) will load
@@ -242,6 +249,7 @@ def check(
       abigate check dist/*.whl -p debian-12 -p aws-lambda-python3.11 --format json -o report.json
       abigate check app.tar --profile image
       cat layer.tar.gz | abigate check - -p aws-lambda-python3.11
+      abigate check function.zip -p aws-lambda-python3.12 --attest function.zip.intoto.json
 
     Exit status: 0 compatible, 1 incompatible or unreadable, 2 usage or configuration error, 3 internal error.
 
@@ -306,6 +314,10 @@ def check(
     for item in artifacts:
         if _GLOB_CHARS.search(item) and not os.path.lexists(item):
             raise UsageError(f"{item}: no such file or directory; the pattern matched nothing to check")
+    if attest:
+        from abigate.commands._attest import refuse_folders
+
+        refuse_folders(artifacts)
     from abigate.image import ImageOptions
 
     loaded = []
@@ -352,6 +364,10 @@ def check(
         text = render_text(
             report, color=coloured, verbosity="quiet" if quiet else "verbose" if verbose else "normal"
         )
+    if attest:
+        from abigate.commands._attest import write_attestation
+
+        write_attestation(attest, report, loaded, profile_ids, target_python, selection)
     if output:
         from abigate.commands.scan import write_atomically
 

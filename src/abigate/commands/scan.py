@@ -43,12 +43,13 @@ def _report_mode(path: str) -> int:
     return 0o666 & ~umask
 
 
-def write_atomically(path: str, text: str) -> None:
+def write_atomically(path: str, text: str, *, option: str = "--output") -> None:
     """Write *text* to *path* through a temporary file in the same folder and ``os.replace``.
 
     A reader never sees half a report, and a failed run leaves the previous file in place. The report gets
     the mode the shell's ``>`` would give it: an existing file's mode, else 0666 less the umask (mkstemp's
-    private 0600 would hide a CI artifact from the other users and services that read it).
+    private 0600 would hide a CI artifact from the other users and services that read it). *option* names
+    the option that asked for the file in an error message.
     """
     folder = os.path.dirname(os.path.abspath(path))
     try:
@@ -56,7 +57,7 @@ def write_atomically(path: str, text: str) -> None:
 
         fd, tmp = tempfile.mkstemp(prefix=".abigate-", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise UsageError(f"--output {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"{option} {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             if hasattr(os, "fchmod"):  # POSIX; Windows has no mode bits worth setting
@@ -69,7 +70,7 @@ def write_atomically(path: str, text: str) -> None:
         except OSError:
             pass
         if isinstance(exc, OSError):
-            raise UsageError(f"--output {path}: {exc.strerror or exc}") from None
+            raise UsageError(f"{option} {path}: {exc.strerror or exc}") from None
         raise
 
 
