@@ -347,16 +347,24 @@ def check(
     )
     if not image_options.runtime_split:
         report = replace(report, notes=report.notes + own_libc_notes(facts))
-    report = replace(report, notes=report.notes + python_choice_notes(loaded, target_python) + configured_notes)
+    report = replace(report,
+                     notes=report.notes + python_choice_notes(loaded, target_python) + configured_notes)
 
     if fmt == "json":
         from abigate.reporters.check_json import render_json
 
         text = render_json(report)
     elif fmt == "github":
-        from abigate.reporters.check_github import render_github
+        from abigate.reporters.check_github import render_github, render_summary
 
-        text = render_github(report, verbosity="quiet" if quiet else "verbose" if verbose else "normal")
+        # Under GitHub Actions the Markdown job summary holds every finding the annotations cannot.
+        step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        text = render_github(report, verbosity="quiet" if quiet else "verbose" if verbose else "normal",
+                             summary=bool(step_summary))
+        if step_summary:
+            from abigate.ci.github import append_step_summary
+
+            append_step_summary(step_summary, render_summary(report))
     else:
         from abigate.reporters.check_text import render_text
 

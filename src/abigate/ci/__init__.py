@@ -1,0 +1,1 @@
+"""Glue for CI systems: what ``action.yml`` runs (:mod:`abigate.ci.github`)."""
