@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
 import pytest
 
+from abigate._records import replace
 from abigate.errors import ProfileError
 from abigate.profilediff import diff_profiles, render_diff_text
 from abigate.profiles import load_profile, parse_profile_text, profile_to_mapping, profile_to_toml

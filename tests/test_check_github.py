@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from abigate._records import replace
 from abigate.cli import main
 from abigate.findings import Finding, ProfileRef, Report
 from abigate.reporters.check_github import (

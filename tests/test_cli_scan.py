@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
@@ -14,12 +13,13 @@ from typing import Any
 
 import jsonschema
 import pytest
+from conftest import ELF_STUB, M, make_wheel, make_zip, write_zip
 
 from abigate import facts as facts_module
 from abigate import scanreport
+from abigate._records import Record, fields
 from abigate.cli import main
 from abigate.facts import ElfFacts, VersionNeed
-from conftest import ELF_STUB, M, make_wheel, make_zip, write_zip
 
 SCHEMA = json.loads(resources.files("abigate").joinpath("resources/scan.schema.json").read_text())
 
@@ -65,9 +65,9 @@ def test_json_output_is_valid_deterministic_and_complete(wheel: Path, tmp_path: 
                                              "target": "x/../y.so"}]
 
 
-def _dataclass_names() -> dict[str, type]:
+def _dataclass_names() -> dict[str, type[Record]]:
     return {name: obj for name, obj in vars(facts_module).items()
-            if dataclasses.is_dataclass(obj) and obj.__module__ == facts_module.__name__}
+            if isinstance(obj, type) and issubclass(obj, Record) and obj.__module__ == facts_module.__name__}
 
 
 @pytest.mark.parametrize(
@@ -79,12 +79,12 @@ def _dataclass_names() -> dict[str, type]:
      ("Link", "link"), ("Problem", "problem"), ("CondaInfo", "conda")],
 )
 def test_schema_covers_every_fact_field(cls: str, definition: str) -> None:
-    fields = {f.name for f in dataclasses.fields(_dataclass_names()[cls])}
+    names = {f.name for f in fields(_dataclass_names()[cls])}
     properties = set(SCHEMA["$defs"][definition]["properties"])
     derived = {"artifact": {"max_glibc"}, "native_file": {"role"},
                "elf": {"exec_stack", "x86_isa_needed", "x86_isa_level", "min_load_alignment", "max_glibc",
                        "static_tls"}}.get(definition, set())
-    assert properties == fields | derived
+    assert properties == names | derived
 
 
 def test_every_fact_class_is_in_the_schema() -> None:

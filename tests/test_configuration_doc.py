@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from abigate import config
+from abigate._records import fields
 from abigate.cli import cli
 from abigate.evaluate import Waiver
 from abigate.pathglob import glob_matches

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 import warnings
-from dataclasses import replace
 
 import pytest
 
+from abigate._records import replace
 from abigate.config import parse_config
 from abigate.errors import ConfigError
 from abigate.evaluate import Waiver

@@ -7,11 +7,11 @@ The fire/silent cases on built facts live in ``tests/rules/test_rule_cases.py``;
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 
 from conftest import DEFLATED, ELF_STUB, STORED, M, make_wheel, make_zip, write_zip
 
+from abigate._records import replace
 from abigate.evaluate import Selection, evaluate
 from abigate.profile import Limits
 from abigate.profiles import load_profile

@@ -39,12 +39,12 @@ import zipfile
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Literal
 
 from packaging.tags import parse_tag
 
 from abigate import inflate
+from abigate._records import Record, field
 from abigate.limits import (
     DEFAULT_LIMITS,
     MAX_LINK_SIZE,
@@ -260,8 +260,7 @@ class _SourceIO(io.RawIOBase):
 # -- member streams -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DataRef:
+class DataRef(Record):
     """Where a member's bytes are and how they are encoded: everything needed to read it, picklable.
 
     A worker process receives one of these, reopens ``disk_path`` and reads the member itself.
@@ -545,8 +544,7 @@ def open_ref(ref: DataRef) -> tuple[io.BufferedReader, StoredStream | InflateStr
 EntryType = Literal["file", "dir", "symlink", "special"]
 
 
-@dataclass(slots=True, kw_only=True)
-class Entry:
+class Entry(Record, frozen=False):
     """One member as listed by its container, before its content is looked at."""
 
     #: path inside the container as stored (``/``-separated).
@@ -568,6 +566,25 @@ class Entry:
     raw_name: bytes = b""
     #: for folder entries: the absolute path on disk.
     disk_path: str | None = None
+
+    def __init__(self, *, name: str, index: int, type: EntryType, size: int,  # noqa: A002 - the field
+                 problems: list[tuple[str, str]] | None = None, readable: bool = True,
+                 compressed_size: int = 0, method: int = METHOD_STORED, crc: int | None = None,
+                 header_offset: int = 0, raw_name: bytes = b"", disk_path: str | None = None) -> None:
+        # Written out: one Entry is made per member (12,000 for the PyTorch wheel), where the generic
+        # record __init__ would cost twice as much.
+        self.name = name
+        self.index = index
+        self.type = type
+        self.size = size
+        self.problems = [] if problems is None else problems
+        self.readable = readable
+        self.compressed_size = compressed_size
+        self.method = method
+        self.crc = crc
+        self.header_offset = header_offset
+        self.raw_name = raw_name
+        self.disk_path = disk_path
 
 
 class Container:

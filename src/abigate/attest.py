@@ -29,11 +29,11 @@ import json
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
 from abigate import __version__
+from abigate._records import Record
 from abigate.digests import rule_catalogue_digest
 from abigate.evaluate import Waiver
 from abigate.findings import Finding, Report
@@ -69,8 +69,7 @@ class AttestationError(ValueError):
     """The attestation cannot be read: not JSON, not an in-toto statement, or not abigate's predicate."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProfileSource:
+class ProfileSource(Record):
     """How a profile was named on the command line, so that a later stage can resolve it again."""
 
     #: the resolved profile's id.
@@ -188,8 +187,7 @@ def render_statement(statement: Mapping[str, Any]) -> str:
 # -- reading ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AttestedProfile:
+class AttestedProfile(Record):
     """One profile as the attestation records it."""
 
     id: str
@@ -199,8 +197,7 @@ class AttestedProfile:
     verdict: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Attestation:
+class Attestation(Record):
     """What :func:`verify` needs from a statement, validated."""
 
     #: subject digests (sha256 hex) → subject name.
@@ -302,8 +299,7 @@ def parse_attestation(text: str) -> Attestation:
 # -- verifying ----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Outcome:
+class Outcome(Record):
     """The answer of :func:`verify`: ``ok`` only when *reasons* is empty."""
 
     reasons: tuple[str, ...]

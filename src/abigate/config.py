@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from abigate._records import Record, field
 from abigate.errors import ConfigError
 from abigate.evaluate import Waiver
 from abigate.pathglob import compile_glob
@@ -52,8 +52,7 @@ _KEYS = frozenset({"artifacts", "profile", "profiles", "python", "select", "igno
 _WAIVER_KEYS = frozenset({"code", "path", "reason", "expires", "profile"})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Config:
+class Config(Record):
     """The ``[tool.abigate]`` settings; ``None``/empty means "not set" (the command line or defaults decide)."""
 
     profiles: tuple[str, ...] = ()

@@ -16,10 +16,10 @@ only place that:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
 
+from abigate._records import Record, field, replace
 from abigate.digests import profile_digest
 from abigate.facts import ArtifactFacts, NativeFile
 from abigate.findings import Finding, ProfileRef, Report, finding_sort_key
@@ -34,8 +34,7 @@ from abigate.rules.versions import libc_mismatch
 __all__ = ["Selection", "Waiver", "apply_waivers", "check", "evaluate", "profile_ref"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Waiver:
+class Waiver(Record):
     """An accepted finding: ``{code = "ABG201", path = "*/libfoo.so", reason = "…", expires = 2026-12-31}``."""
 
     #: a code, prefix or slug.
@@ -64,8 +63,7 @@ class Waiver:
         return f"{self.code} on {self.path}" + (f" for {self.profile}" if self.profile else "")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Selection:
+class Selection(Record):
     """Which rules run and how their findings are graded: the merged result of config and command line."""
 
     select: tuple[str, ...] = ("ABG",)

@@ -20,9 +20,9 @@ Paths use ``!`` between a container and a member: ``bundle.zip!cryptography-46.0
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Literal
 
+from abigate._records import Record, field
 from abigate.symver import max_node
 
 __all__ = [
@@ -55,8 +55,7 @@ LibcFlavour = Literal["glibc", "musl", "none", "unknown"]
 ElfType = Literal["relocatable", "executable", "pie", "shared", "core", "other"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VersionNeed:
+class VersionNeed(Record):
     """One ``Elf_Vernaux`` of ``.gnu.version_r``: a version node this file requires from a library."""
 
     #: the library that must define the node (``vn_file``), e.g. ``libc.so.6``.
@@ -74,8 +73,7 @@ class VersionNeed:
     symbols: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VersionDef:
+class VersionDef(Record):
     """One ``Elf_Verdef`` of ``.gnu.version_d``: a version node this file defines."""
 
     #: the node name (the first ``Elf_Verdaux``).
@@ -95,8 +93,7 @@ class VersionDef:
         return bool(self.flags & 1)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LoadSegment:
+class LoadSegment(Record):
     """One ``PT_LOAD`` program header."""
 
     offset: int
@@ -108,8 +105,7 @@ class LoadSegment:
     flags: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GnuProperty:
+class GnuProperty(Record):
     """One entry of a ``NT_GNU_PROPERTY_TYPE_0`` note (``.note.gnu.property``)."""
 
     #: ``pr_type``, e.g. ``0xc0008002`` (GNU_PROPERTY_X86_ISA_1_NEEDED).
@@ -118,8 +114,7 @@ class GnuProperty:
     value: int | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ExtensionSuffix:
+class ExtensionSuffix(Record):
     """What a Python extension module's file name says about the interpreter it was built for.
 
     ``_rust.abi3.so`` → ``kind="abi3"``; ``x.cpython-312-x86_64-linux-gnu.so`` → ``kind="cpython"``,
@@ -140,8 +135,7 @@ class ExtensionSuffix:
     platform: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ElfFacts:
+class ElfFacts(Record):
     """Everything abigate read from one ELF file. All names are as stored in the file."""
 
     #: 32 or 64 (``EI_CLASS``).
@@ -267,8 +261,7 @@ class ElfFacts:
 _NOEXEC_STACK_DEFAULT = frozenset({"aarch64", "aarch64_be", "riscv64", "riscv32", "loongarch64", "ppc64", "ppc64le"})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MachOArch:
+class MachOArch(Record):
     """One architecture slice of a Mach-O file."""
 
     #: ``x86_64``, ``arm64``, ``i386``, ``arm64e``…; ``cpu-<n>`` when unknown.
@@ -285,16 +278,14 @@ class MachOArch:
     dylibs: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MachOFacts:
+class MachOFacts(Record):
     """A Mach-O file, thin (one slice) or fat (several)."""
 
     fat: bool
     arches: tuple[MachOArch, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PeFacts:
+class PeFacts(Record):
     """A PE/COFF file (Windows DLL, ``.pyd`` or ``.exe``)."""
 
     #: COFF ``Machine`` (0x14c i386, 0x8664 AMD64, 0xaa64 ARM64).
@@ -307,8 +298,7 @@ class PeFacts:
     imports: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NativeFile:
+class NativeFile(Record):
     """One member (or file) whose content is a native binary."""
 
     #: full display path, containers joined by ``!``.
@@ -332,8 +322,7 @@ class NativeFile:
     budget: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Link:
+class Link(Record):
     """A symbolic link inside the artifact (a zip entry with ``S_IFLNK`` mode, or a link in a folder)."""
 
     #: display path of the link.
@@ -346,8 +335,7 @@ class Link:
     resolved: str | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Distribution:
+class Distribution(Record):
     """A ``*.dist-info`` directory found in the artifact."""
 
     #: ``Name`` and ``Version`` from its ``METADATA``; from the folder name when METADATA does not say.
@@ -369,8 +357,7 @@ class Distribution:
         return f"{self.name}=={self.version}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WheelInfo:
+class WheelInfo(Record):
     """What a wheel's file name and ``WHEEL`` metadata claim."""
 
     name: str
@@ -384,8 +371,7 @@ class WheelInfo:
     root_is_purelib: bool | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Problem:
+class Problem(Record):
     """Something in the artifact that could not be read or is unsafe; never silently skipped."""
 
     #: display path of the member (or the artifact itself).
@@ -401,8 +387,7 @@ class Problem:
     message: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CondaInfo:
+class CondaInfo(Record):
     """What a conda package's ``info/index.json`` says about where it may be installed."""
 
     name: str
@@ -414,8 +399,7 @@ class CondaInfo:
     depends: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ArtifactFacts:
+class ArtifactFacts(Record):
     """Everything read from one artifact."""
 
     #: display path (the path as given, or ``outer!inner`` for a nested one).

@@ -8,9 +8,9 @@ one verdict per artifact per profile, and computes the exit status: nothing else
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from abigate._records import Record, field
 from abigate.rules._base import Severity
 
 __all__ = ["ArtifactResult", "Finding", "ProfileRef", "Report", "Verdict", "finding_sort_key"]
@@ -18,8 +18,7 @@ __all__ = ["ArtifactResult", "Finding", "ProfileRef", "Report", "Verdict", "find
 Verdict = Literal["pass", "fail"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Finding:
+class Finding(Record):
     """One problem, located and classified."""
 
     code: str
@@ -88,8 +87,7 @@ def finding_sort_key(f: Finding) -> tuple[Any, ...]:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProfileRef:
+class ProfileRef(Record):
     """What a report says about each profile it used."""
 
     id: str
@@ -115,8 +113,7 @@ class ProfileRef:
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ArtifactResult:
+class ArtifactResult(Record):
     """Every finding about one artifact, and its verdict per profile."""
 
     path: str
@@ -135,8 +132,7 @@ class ArtifactResult:
         return any(v == "fail" for v in self.verdicts.values())
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Report:
+class Report(Record):
     """The outcome of one run."""
 
     profiles: tuple[ProfileRef, ...]

@@ -35,9 +35,9 @@ import tarfile
 import tempfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import IO, Any, BinaryIO, Literal
 
+from abigate._records import Record, field
 from abigate.archive import (
     DEFAULT_LIMITS,
     Container,
@@ -369,8 +369,7 @@ def looks_like_image_dir(path: str) -> bool:
 # -- the image model ------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True, kw_only=True)
-class Layer:
+class Layer(Record, frozen=False):
     """One layer blob of a manifest."""
 
     #: the blob's file name inside the image (``blobs/sha256/…`` or ``<id>/layer.tar``).
@@ -380,8 +379,7 @@ class Layer:
     media_type: str = ""
 
 
-@dataclass(slots=True, kw_only=True)
-class PlatformImage:
+class PlatformImage(Record, frozen=False):
     """One image of a (possibly multi-platform) index: a manifest, its config and its layers."""
 
     #: ``linux/amd64``, ``linux/arm64/v8``…; ``""`` when neither the index nor the config says.
@@ -398,8 +396,7 @@ class PlatformImage:
         return _abigate_arch(parts[1], parts[2] if len(parts) > 2 else None)
 
 
-@dataclass(slots=True, kw_only=True)
-class Image:
+class Image(Record, frozen=False):
     """An opened image: its store, the images it holds and what was wrong with its metadata."""
 
     display: str
@@ -756,8 +753,7 @@ def split_note(image: Image, pimage: PlatformImage, base: int, why: str) -> str:
     return f"{image.display}: runtime = {runtime} of {n} ({why}); judged: {judged}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ImageOptions:
+class ImageOptions(Record):
     """How a container image given to ``scan``/``check`` is read."""
 
     #: pick the image of a multi-platform index for this architecture (abigate's name, e.g. ``aarch64``);
@@ -864,8 +860,7 @@ class _TempSource(FileSource):
         return _TempSource(self._fh, self.path, self.base + start, length, self._lock)
 
 
-@dataclass(slots=True)
-class _Node:
+class _Node(Record, frozen=False, kw_only=False):
     """A path of the merged tree: what it is, which layer it comes from, and its kept content."""
 
     type: EntryType

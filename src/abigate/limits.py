@@ -18,7 +18,7 @@ the PyTorch and TensorFlow wheels among them) and far below what would take minu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from abigate._records import Record
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -107,8 +107,7 @@ MAX_FAT_SLICES = 30
 MAX_RESOLVER_STEPS = 20_000_000
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Limits:
+class Limits(Record):
     """The budgets of one scan, each defaulting to the module constant of the same (upper-case) name.
 
     Tests lower one to prove what happens when it is hit; ``scan_paths`` takes the container ones as

@@ -21,10 +21,10 @@ so the caller must not assume the stream was read to its end.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Protocol
 
+from abigate._records import Record
 from abigate.facts import ElfFacts, MachOFacts, NativeKind, PeFacts
 from abigate.limits import DEFAULT_LIMITS, Limits
 
@@ -47,8 +47,7 @@ class Readable(Protocol):
     def seek(self, offset: int, whence: int = 0, /) -> int: ...
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NativeRead:
+class NativeRead(Record):
     """The outcome of reading one native file."""
 
     kind: NativeKind

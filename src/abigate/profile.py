@@ -11,9 +11,10 @@ computed from glibc's own ABI lists). Rules may word findings differently for de
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
+
+from abigate._records import Record, field
 
 __all__ = [
     "Confidence",
@@ -30,8 +31,7 @@ __all__ = [
 Confidence = Literal["verified", "documented", "inferred", "unknown"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Source:
+class Source(Record):
     """A citation for profile facts."""
 
     #: short key used by ``Provenance.sources``, e.g. ``A6``.
@@ -41,8 +41,7 @@ class Source:
     title: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Provenance:
+class Provenance(Record):
     """Where one profile field came from."""
 
     confidence: Confidence
@@ -50,8 +49,7 @@ class Provenance:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Library:
+class Library(Record):
     """A shared library the target provides on its search path."""
 
     #: the name ``DT_NEEDED`` entries must match, e.g. ``libc.so.6``.
@@ -72,8 +70,7 @@ class Library:
     files: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PythonRuntime:
+class PythonRuntime(Record):
     """One Python interpreter on the target."""
 
     #: ``(3, 12)``.
@@ -99,16 +96,14 @@ class PythonRuntime:
         return f"{self.version[0]}.{self.version[1]}{'t' if self.free_threaded else ''}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Limits:
+class Limits(Record):
     """Size limits the platform enforces (e.g. AWS Lambda: 250 MB unzipped incl. layers)."""
 
     max_unzipped_bytes: int | None = None
     max_zipped_bytes: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Profile:
+class Profile(Record):
     """A resolved runtime profile (``extends`` already applied)."""
 
     #: short, guessable id: ``aws-lambda-python3.12-arm64``, ``debian-12``, ``manylinux_2_28_x86_64``.

@@ -50,10 +50,10 @@ import posixpath
 import re
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
+from abigate._records import Record, field, replace
 from abigate.facts import ArtifactFacts, ElfFacts, NativeFile
 from abigate.profile import Library, Profile
 from abigate.roles import Role, assign_roles, is_importable_extension
@@ -80,8 +80,7 @@ _CHAIN_SHOWN = 64
 _MUSL_RESERVED = re.compile(r"^lib(c|pthread|rt|m|dl|util|xnet)\.")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Resolved:
+class Resolved(Record):
     """Where one DT_NEEDED entry of one file resolves."""
 
     #: member path of the file whose DT_NEEDED this is.
@@ -118,8 +117,7 @@ class Resolved:
         return self.chain[-1] if self.chain else self.requester
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Resolution:
+class Resolution(Record):
     """Every DT_NEEDED entry of one container's ELF files, resolved for one profile."""
 
     #: (requester member, needed name) → outcome.
@@ -466,7 +464,7 @@ class _Resolver:
                 extra: dict[str, object] = {"chain": chain, "root_role": role}
                 if res.kind == "unreachable" and len(chain) > 1:
                     extra["runpath_of_loader"] = self.runpath_of_loader(chain, needed, res.candidates)
-                self.entries[key] = replace(res, **extra)  # type: ignore[arg-type]
+                self.entries[key] = replace(res, **extra)
         return set(loader)
 
 

@@ -23,12 +23,12 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from abigate import archive, compression, conda, tarball
+from abigate._records import Record, field, replace
 from abigate.archive import (
     Container,
     DataRef,
@@ -195,8 +195,7 @@ def _read_job(ref: DataRef, engine: str = "abigate",
 # -- mutable state while one artifact is read ---------------------------------------------------------
 
 
-@dataclass(slots=True, kw_only=True)
-class _PendingNative:
+class _PendingNative(Record, frozen=False):
     entry: Entry
     display: str
     kind: str
@@ -204,8 +203,7 @@ class _PendingNative:
     ref: DataRef | None = None
 
 
-@dataclass(slots=True, kw_only=True)
-class _Builder:
+class _Builder(Record, frozen=False):
     """Everything gathered about one (possibly nested) artifact before it is frozen."""
 
     display: str

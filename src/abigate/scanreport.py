@@ -13,12 +13,12 @@ target, with long symbol lists cut short (the JSON has them all).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from abigate import __version__
+from abigate._records import Record, fields
 from abigate.facts import ArtifactFacts, ElfFacts, MachOFacts, NativeFile, PeFacts, VersionNeed
 from abigate.roles import assign_roles
 from abigate.symver import node_key
@@ -39,9 +39,9 @@ Verbosity = Literal["quiet", "normal", "verbose"]
 
 
 def _plain(value: Any) -> Any:
-    """Dataclasses → dicts of their fields, tuples → lists; scalars unchanged."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    """Records → dicts of their fields, tuples → lists; scalars unchanged."""
+    if isinstance(value, Record):
+        out = {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
         if isinstance(value, ElfFacts):
             out.update(_elf_derived(value))
         return out
@@ -64,7 +64,7 @@ def _elf_derived(elf: ElfFacts) -> dict[str, Any]:
 def _artifact(art: ArtifactFacts) -> dict[str, Any]:
     out: dict[str, Any] = {}
     roles = assign_roles(art)
-    for f in dataclasses.fields(art):
+    for f in fields(art):
         if f.name == "nested":
             out["nested"] = [_artifact(child) for child in art.nested]
         elif f.name == "native_files":

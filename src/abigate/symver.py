@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from abigate._records import Record
 
 __all__ = ["VersionNode", "format_version", "max_node", "node_key", "parse_node", "parse_version"]
 
@@ -27,8 +28,7 @@ __all__ = ["VersionNode", "format_version", "max_node", "node_key", "parse_node"
 _NODE_RE = re.compile(r"^(?P<prefix>.*?)_(?P<numbers>\d+(?:\.\d+)*)$")
 
 
-@dataclass(frozen=True, slots=True, order=False)
-class VersionNode:
+class VersionNode(Record, kw_only=False):
     """One parsed version node name."""
 
     #: text before the numeric tail, e.g. ``GLIBC``; the whole name for a marker node.

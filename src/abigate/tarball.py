@@ -38,10 +38,10 @@ import tempfile
 import threading
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
 from abigate import archive
+from abigate._records import Record
 from abigate.archive import (
     DEFAULT_LIMITS,
     Container,
@@ -376,8 +376,7 @@ class _Spool:
             self._file = None
 
 
-@dataclass(slots=True)
-class _Data:
+class _Data(Record, frozen=False, kw_only=False):
     """Where one member's bytes are: the whole member, or only its first bytes (``complete`` False)."""
 
     source: Source

@@ -80,7 +80,7 @@ def test_derived_sets_compare_numerically_exact_sets_by_membership() -> None:
     without = exact.libraries["libc.so.6"].versions - {"GLIBC_2.25"}
     libs = dict(exact.libraries)
     libs["libc.so.6"] = type(libs["libc.so.6"])(soname="libc.so.6", versions=without, exact=True)
-    from dataclasses import replace
+    from abigate._records import replace
 
     assert [f.code for f in run(facts, replace(exact, libraries=MappingProxyType(libs)))] == ["ABG201"]
 

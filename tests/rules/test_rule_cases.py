@@ -7,10 +7,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pytest
 
+from abigate._records import replace
 from abigate.evaluate import Selection, evaluate
 from abigate.facts import (
     ArtifactFacts,

@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from abigate._records import replace
 from abigate.commands.scan import use_colour
 from abigate.errors import UsageError
 

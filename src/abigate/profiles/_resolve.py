@@ -10,13 +10,13 @@ import os
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
 from abigate import glibc_versions as gv
 from abigate import pyabi
+from abigate._records import Record, replace
 from abigate.errors import ProfileError
 from abigate.profile import Library, Limits, Profile, Provenance, PythonRuntime, Source
 from abigate.profiles._validate import Problem, find_line, format_path, loader_problems, validate_document
@@ -32,8 +32,7 @@ __all__ = ["Document", "builtin_ids", "load_document", "parse_python", "resolve"
 _PACKAGE = "abigate.profiles"
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(Record, kw_only=False):
     """One profile file, decoded and structurally valid."""
 
     #: how it was named: a built-in id or a file path.

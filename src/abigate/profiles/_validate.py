@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from abigate._records import Record
 from abigate.loaders import loader_soname
 from abigate.symver import parse_version
 
@@ -28,8 +28,7 @@ ARCHES = ("x86_64", "aarch64", "i686", "armv7l", "ppc64le", "ppc64", "s390x", "r
 LIBC_FAMILIES = ("glibc", "musl")
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(Record, kw_only=False):
     """One mistake in a profile file."""
 
     path: FieldPath

@@ -16,9 +16,9 @@ import enum
 import inspect
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from abigate._records import Record, field
 from abigate.facts import ArtifactFacts, NativeFile
 from abigate.profile import Profile
 
@@ -78,8 +78,7 @@ FAMILIES = {
 Scope = Literal["file", "artifact"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Violation:
+class Violation(Record):
     """One problem a check found, before ``evaluate`` stamps the rule's code, severity and location.
 
     ``message`` says what is wrong, with the values; ``hint`` says what to do (ruff's split between the
@@ -108,8 +107,7 @@ class Violation:
     loader_message: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Context:
+class Context(Record):
     """What every check may read: one (possibly nested) artifact, the target, and derived views."""
 
     #: the container being checked (the top-level artifact or a nested wheel/zip).
@@ -137,8 +135,7 @@ _CODE_RE = re.compile(r"^ABG\d{3}$")
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Rule:
+class Rule(Record):
     """One check: identity, default severity, documentation and the pure check function."""
 
     code: str

@@ -13,10 +13,10 @@ Defaults describe a well-formed x86-64 glibc shared object, so each test states 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
+from abigate._records import replace
 from abigate.facts import (
     ArtifactFacts,
     ArtifactKind,

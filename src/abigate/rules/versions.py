@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Literal
 
+from abigate._records import Record
 from abigate.facts import NativeFile, VersionNeed
 from abigate.profile import Library, Profile
 from abigate.rules._base import Context, Severity, Violation, rule
@@ -118,8 +118,7 @@ def node_status(lib: Library, node: str, profile: Profile) -> Status:
     return "ok" if parsed.numbers <= max(p.numbers for p in same) else "missing"
 
 
-@dataclass(frozen=True, slots=True)
-class _Provider:
+class _Provider(Record, kw_only=False):
     """Who provides one library a file has version needs on."""
 
     library: str
