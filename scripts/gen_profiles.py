@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from typing import Any
 
@@ -699,7 +700,9 @@ def main(argv: list[str]) -> int:
     for pid in stale:
         os.remove(os.path.join(OUT_DIR, f"{pid}.toml"))
     print(f"{len(wanted)} profiles, {len(differ)} written, {len(stale)} removed")
-    return 0
+    # The index of every built-in's facts ("satisfied by" hints, `profile list`) follows the TOML files.
+    return subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                        "gen_profile_index.py")], check=False).returncode
 
 
 if __name__ == "__main__":

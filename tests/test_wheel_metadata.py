@@ -174,3 +174,26 @@ def test_a_binary_named_like_metadata_is_still_scanned(tmp_path: Path) -> None:
     assert [nf.member for nf in facts.native_files] == ["python/x-1.0.dist-info/METADATA",
                                                         "python/x-1.0.dist-info/RECORD"]
     assert facts.distributions[0].name == "x" and facts.distributions[0].record is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n\nbody: Name: other\n",
+        "Name: demo\nName: again\nVersion: 1.0\n",  # repeated: packaging leaves it out
+        "Name:   \nVersion:\n",  # empty
+        "Name: d\xe9mo\nVersion: 1.0\n",  # non-ASCII
+        "Name: de\n mo\nVersion: 2\n",  # a folded line
+        "name: lower\nVERSION: 3\n",  # case-insensitive names
+        "not a header\nName: late\n",  # the header block ends at the first non-header line
+        "",
+    ],
+)
+def test_name_and_version_are_read_as_packaging_metadata_reads_them(text: str) -> None:
+    """``archive.parse_dist_metadata`` avoids importing ``packaging.metadata`` (start-up) but agrees with it."""
+    from packaging.metadata import parse_email
+
+    raw, _ = parse_email(text)
+    name, version = raw.get("name"), raw.get("version")
+    expected = ((name.strip() or None) if name else None, (version.strip() or None) if version else None)
+    assert archive.parse_dist_metadata(text) == expected

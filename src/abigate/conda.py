@@ -13,7 +13,6 @@ ABG307.
 
 from __future__ import annotations
 
-import json
 import re
 
 from abigate.facts import CondaInfo
@@ -59,6 +58,8 @@ def parse_index(text: str) -> CondaInfo | None:
     ...             '"depends": ["__glibc >=2.17,<3.0.a0"]}').subdir
     'linux-64'
     """
+    import json  # only conda packages need it: kept off the start-up of every other run
+
     try:
         data = json.loads(text)
     except ValueError:

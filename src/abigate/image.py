@@ -51,6 +51,7 @@ from abigate.archive import (
     StoredStream,
 )
 from abigate.compression import DecompressionLimit, is_tar_header, open_decompressed, sniff_compression
+from abigate.image_options import ImageOptions  # re-exported: the options of this reader
 from abigate.native import HEAD_SIZE, sniff
 
 __all__ = [
@@ -751,18 +752,6 @@ def split_note(image: Image, pimage: PlatformImage, base: int, why: str) -> str:
     runtime = f"layers 1-{base}" if base > 1 else "layer 1" if base == 1 else "no layer"
     judged = f"layers {base + 1}-{n}" if n - base > 1 else f"layer {n}"
     return f"{image.display}: runtime = {runtime} of {n} ({why}); judged: {judged}"
-
-
-class ImageOptions(Record):
-    """How a container image given to ``scan``/``check`` is read."""
-
-    #: pick the image of a multi-platform index for this architecture (abigate's name, e.g. ``aarch64``);
-    #: ``None``: ``linux/amd64``, else the first.
-    arch: str | None = None
-    #: judge every image of the index (each becomes a nested artifact).
-    all_platforms: bool = False
-    #: judge only the layers above the image's base (:func:`base_layer_count`): ``--profile image``.
-    runtime_split: bool = False
 
 
 # -- merging layers -------------------------------------------------------------------------------------

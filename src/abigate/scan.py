@@ -20,7 +20,6 @@ import os
 import posixpath
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, BinaryIO
@@ -53,7 +52,7 @@ from abigate.facts import (
     Problem,
     WheelInfo,
 )
-from abigate.image import ImageOptions
+from abigate.image_options import ImageOptions
 from abigate.native import HEAD_SIZE, NativeRead, read_native, sniff
 from abigate.pyabi import parse_extension_name
 
@@ -672,6 +671,8 @@ def _spool_stream(stream: BinaryIO, display: str,
             if spill is None:
                 buf += chunk
                 if len(buf) > STDIN_IN_MEMORY:
+                    import tempfile  # only a large standard input needs it (~4 ms of imports)
+
                     spill = tempfile.TemporaryFile(prefix="abigate-stdin-")  # noqa: SIM115 - closed below
                     spill.write(buf)
                     buf = bytearray()
@@ -708,6 +709,23 @@ class _SourceFileContainer(Container):
                        compressed_size=entry.size, size=entry.size, crc=None)
 
 
+def _may_be_image(path: str) -> bool:
+    """False when *path* cannot hold a container image, decided without importing the image reader.
+
+    A necessary condition of :func:`abigate.image.open_image`: a folder holds ``oci-layout`` or
+    ``manifest.json``; a file is compressed or starts with a tar header. It keeps the reader's imports
+    (``tarfile``, ``hashlib``, ``json``: ~9 ms) off the start-up of a wheel or zip check.
+    """
+    if os.path.isdir(path):
+        return any(os.path.isfile(os.path.join(path, name)) for name in ("oci-layout", "manifest.json"))
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return True  # the reader decides, and says why, as before
+    return compression.sniff_compression(head[:8]) is not None or compression.is_tar_header(head)
+
+
 def _scan_image(
     scanner: _Scanner, display: str, source: archive.Source | None = None
 ) -> ArtifactFacts | None:
@@ -717,6 +735,8 @@ def _scan_image(
     ``ImageOptions.all_platforms`` each image of a multi-platform index is a nested artifact of its own.
     *source*: the image tar's bytes when read once from a pipe (standard input), spooled by the caller.
     """
+    if source is None and not _may_be_image(display):
+        return None
     from abigate import image as image_mod
 
     img = image_mod.open_image(display, source)

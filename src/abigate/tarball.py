@@ -34,7 +34,6 @@ import io
 import lzma
 import os
 import tarfile
-import tempfile
 import threading
 import zlib
 from collections.abc import Callable
@@ -349,6 +348,8 @@ class _Spool:
             self.memory += len(buf)
             return MemorySource(bytes(buf)), len(buf)
         if self._file is None:
+            import tempfile  # only a compressed tar needs a spool file (~4 ms of imports)
+
             self._file = tempfile.TemporaryFile(prefix="abigate-")  # noqa: SIM115 - closed by close()
             self._proc = proc_fd_path(self._file.fileno())
         fh = self._file

@@ -318,7 +318,7 @@ def check(
         from abigate.commands._attest import refuse_folders
 
         refuse_folders(artifacts)
-    from abigate.image import ImageOptions
+    from abigate.image_options import ImageOptions
 
     loaded = []
     if IMAGE_PROFILE in profile_ids:

@@ -63,9 +63,9 @@ def list_cmd(kind: str | None, fmt: str) -> None:
       abigate profile list --kind runtime
       abigate profile list --format json
     """
-    from abigate.profiles import list_profiles
+    from abigate.profiles import builtin_summaries  # the generated index: no TOML parsed
 
-    rows = [p for p in list_profiles() if kind is None or p.kind == kind]
+    rows = [p for p in builtin_summaries() if kind is None or p.kind == kind]
     if fmt == "json":
         import json
 

@@ -48,6 +48,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Sequence
+from types import MappingProxyType
 from typing import overload
 
 from abigate.errors import ProfileError
@@ -68,6 +69,7 @@ __all__ = [
     "LazyProfiles",
     "ProfileError",
     "builtin_ids",
+    "builtin_summaries",
     "list_profiles",
     "load_profile",
     "parse_profile_text",
@@ -104,23 +106,49 @@ def load_profile(id_or_path: str, *, python: str | None = None) -> Profile:
 
 
 def list_profiles() -> list[Profile]:
-    """Every built-in profile, resolved, sorted by id."""
+    """Every built-in profile, resolved, sorted by id (parses every TOML file: see :func:`builtin_summaries`)."""
     return [_load_builtin(pid) for pid in builtin_ids()]
 
 
+@functools.lru_cache(maxsize=1)
+def builtin_summaries() -> tuple[Profile, ...]:
+    """Every built-in profile as the generated index (``_index.py``) describes it, sorted by id.
+
+    For what needs all built-ins at once — the "satisfied by" hints, ``abigate profile list`` — without
+    parsing, validating and resolving 88 TOML documents (0.3 s). A summary holds the id, title, kind,
+    architecture, C library and version, the Pythons' versions, and each library's soname, version nodes,
+    exactness and file names; not the rest (paths, sources, extension suffixes, tags, limits, provenance):
+    :func:`load_profile` gives those. ``tests/test_profile_index.py`` checks these fields against the TOML.
+    """
+    from abigate.profile import Library, PythonRuntime
+    from abigate.profiles._index import PROFILES, VERSION_SETS
+
+    sets = [frozenset(nodes) for nodes in VERSION_SETS]
+    out = []
+    for pid, title, kind, arch, libc, libc_version, pythons, libraries in PROFILES:
+        libs = {soname: Library(soname=soname, versions=sets[number], exact=exact, files=frozenset(files))
+                for soname, number, exact, files in libraries}
+        out.append(Profile(
+            id=pid, title=title, kind=kind, arch=arch, libc=libc, libc_version=libc_version,
+            pythons=tuple(PythonRuntime(version=(major, minor), free_threaded=ft) for major, minor, ft in pythons),
+            libraries=MappingProxyType(libs), origin=f"builtin:{pid}",
+        ))
+    return tuple(out)
+
+
 class LazyProfiles(Sequence[Profile]):
-    """The built-in profiles, loaded on first use.
+    """The built-in profiles' summaries (:func:`builtin_summaries`), read on first use.
 
     ``check`` offers them as "satisfied by" hints, which only a failing finding reads: a run that passes (the
-    common case in a gate) never pays for parsing every built-in.
+    common case in a gate) does not even read the index.
     """
 
     def __init__(self) -> None:
-        self._items: list[Profile] | None = None
+        self._items: Sequence[Profile] | None = None
 
-    def _load(self) -> list[Profile]:
+    def _load(self) -> Sequence[Profile]:
         if self._items is None:
-            self._items = list_profiles()
+            self._items = builtin_summaries()
         return self._items
 
     @overload
