@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from abigate.facts import ArtifactFacts
     from abigate.findings import Report
     from abigate.profile import Profile
+    from abigate.reporters.check_text import Verbosity
 
 __all__ = ["check", "nothing_to_check", "python_choice_notes", "split_selectors", "use_colour",
            "with_native_counts"]
@@ -150,10 +151,12 @@ def _image_runtime(profile_ids: Sequence[str], artifacts: Sequence[str]) -> Prof
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "github"]),
+    type=click.Choice(["text", "concise", "json", "sarif", "junit", "gitlab", "github"]),
     default="text",
     show_default=True,
-    help="text for people, json for tools (schema abigate.check/2), github for GitHub Actions annotations.",
+    help="text for people; concise: one line per problem; json for tools (schema abigate.check/2, every "
+    "finding); sarif for GitHub code scanning; junit for CI test tabs; gitlab for GitLab Code Quality; "
+    "github for GitHub Actions annotations. See docs/output.md.",
 )
 @click.option(
     "--output", "-o", metavar="FILE", help="Write the report to FILE (atomically) instead of stdout."
@@ -185,7 +188,14 @@ def _image_runtime(profile_ids: Sequence[str], artifacts: Sequence[str]) -> Prof
     help="Read [tool.abigate] from FILE instead of searching pyproject.toml upward from the current folder.",
 )
 @click.option("--no-config", is_flag=True, help="Ignore any [tool.abigate] configuration.")
-@click.option("--quiet", "-q", is_flag=True, help="Only errors and the summary.")
+@click.option(
+    "--quiet", "-q", is_flag=True, help="One line per problem that fails the gate, and the summary."
+)
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="Instead of the findings, their count per rule (text and concise formats).",
+)
 @click.option(
     "--verbose", "-v", is_flag=True, help="Also waived findings, every symbol, and the profiles used."
 )
@@ -226,6 +236,7 @@ def check(
     config_file: str | None,
     no_config: bool,
     quiet: bool,
+    statistics: bool,
     verbose: bool,
     colour: str,
     jobs: int | None,
@@ -264,6 +275,8 @@ def check(
 
     if quiet and verbose:
         raise UsageError("--quiet and --verbose cannot be used together")
+    if statistics and fmt not in ("text", "concise"):
+        raise UsageError(f"--statistics prints a table for people; it cannot be used with --format {fmt}")
     if config_file and no_config:
         raise UsageError("--config and --no-config cannot be used together")
     if no_config:
@@ -350,10 +363,32 @@ def check(
     report = replace(report,
                      notes=report.notes + python_choice_notes(loaded, target_python) + configured_notes)
 
-    if fmt == "json":
+    verbosity: Verbosity = "quiet" if quiet else "verbose" if verbose else "normal"
+    if statistics:
+        from abigate.reporters.check_text import render_statistics
+
+        coloured = fmt == "text" and use_colour(colour, to_file=bool(output))
+        text = render_statistics(report, color=coloured)
+    elif fmt == "json":
         from abigate.reporters.check_json import render_json
 
         text = render_json(report)
+    elif fmt == "sarif":
+        from abigate.reporters.check_sarif import render_sarif
+
+        text = render_sarif(report, base=os.getcwd())
+    elif fmt == "gitlab":
+        from abigate.reporters.check_gitlab import render_gitlab
+
+        text = render_gitlab(report, base=os.getcwd())
+    elif fmt == "junit":
+        from abigate.reporters.check_junit import render_junit
+
+        text = render_junit(report)
+    elif fmt == "concise":
+        from abigate.reporters.check_concise import render_concise
+
+        text = render_concise(report, verbosity=verbosity)
     elif fmt == "github":
         from abigate.reporters.check_github import render_github, render_summary
 

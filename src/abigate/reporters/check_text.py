@@ -5,28 +5,30 @@ code and severity, followed by its details, the loader's predicted error and the
 report with the counts and the verdict per profile. Colour only when asked (the command decides: a terminal
 and no ``NO_COLOR``).
 
-Verbosity: ``quiet`` shows errors and the summary only; ``normal`` every finding that is not waived;
-``verbose`` adds waived findings with their reason, every symbol, and passing artifacts' profile details,
-and the sha256 of each profile and artifact (:mod:`abigate.digests`).
+Verbosity: ``quiet`` prints one line per problem that fails the gate (``path: CODE message``, as ``--format
+concise``) and the summary; ``normal`` every finding that is not waived; ``verbose`` adds waived findings with
+their reason, every symbol, the profiles used, and the sha256 of each profile and artifact
+(:mod:`abigate.digests`).
 
-Without ``verbose``, a finding repeated on many files of one artifact (the same rule, profile and texts but
-for the file's own name, e.g. one ABG103 per file of a wheel built for the wrong architecture) is shown for
-its first :data:`COLLAPSE_SHOWN` files, followed by "and N more files with the same finding"; ``verbose``
-lists every one. The counts in the summary always include them all.
+Without ``verbose``, findings with one root cause are shown once (:mod:`abigate.rollup`): the ABG301 of each
+extension module of a distribution whose tags ABG302 rejects under that ABG302, and a finding repeated on
+several files of one distribution (one ABG103 per file of a wheel for the wrong architecture) under its first
+file, each followed by the files it stands for (at most :data:`ROLLUP_SHOWN`). A rollup never crosses a
+distribution. ``verbose`` shows every finding on its own; the summary's counts always include them all.
 """
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Callable, Sequence
 from typing import Literal
 
 import click
 
 from abigate.findings import ArtifactResult, Finding, Report
+from abigate.rollup import Rollup, roll_up
 from abigate.rules._base import Severity
 
-__all__ = ["Verbosity", "render_text", "summary_line"]
+__all__ = ["ROLLUP_SHOWN", "Verbosity", "render_statistics", "render_text", "summary_line"]
 
 Verbosity = Literal["quiet", "normal", "verbose"]
 
@@ -54,11 +56,7 @@ class _Styler:
 
 
 def _visible(f: Finding, verbosity: Verbosity) -> bool:
-    if f.waived is not None:
-        return verbosity == "verbose"
-    if verbosity == "quiet":
-        return f.severity is Severity.ERROR
-    return True
+    return f.waived is None or verbosity == "verbose"
 
 
 def _worst(findings: Sequence[Finding]) -> int:
@@ -89,96 +87,68 @@ def _finding_lines(f: Finding, style: _Styler, verbosity: Verbosity, multi: bool
     return lines
 
 
-#: without ``-v``, a finding repeated on at least this many files of one artifact is collapsed …
-COLLAPSE_MIN = 5
-#: … to its first files in report order, followed by "and N more files".
-COLLAPSE_SHOWN = 3
+#: without ``-v``, a rollup lists at most this many of its other files, then "… and N more files".
+ROLLUP_SHOWN = 8
 
 
-def _pattern(f: Finding) -> tuple[object, ...]:
-    """What makes two findings "the same" apart from the file: every text with the file's path blanked out.
-
-    A wrong-architecture wheel gives one ABG103 per file whose texts differ only by the file's name (the
-    loader message names it), so the file's display path, member path and base name become one placeholder.
-    """
-    tokens = [t for t in dict.fromkeys((f.path, f.member, posixpath.basename(f.member))) if t]
-
-    def blank(text: str) -> str:
-        for token in tokens:
-            text = text.replace(token, "\0")
-        return text
-
-    return (f.code, f.severity, f.profile, f.waived, f.library, blank(f.message),
-            tuple(blank(d) for d in f.details), blank(f.hint), blank(f.loader_message or ""))
-
-
-def _collapse(order: Sequence[Finding], verbosity: Verbosity) -> tuple[set[int], dict[int, int]]:
-    """(positions to hide, position → number hidden after it) for findings repeated on many files."""
-    if verbosity == "verbose":
-        return set(), {}
-    groups: dict[tuple[object, ...], list[int]] = {}
-    for pos, f in enumerate(order):
-        if f.member:  # artifact-level findings are about no file
-            groups.setdefault(_pattern(f), []).append(pos)
-    hidden: set[int] = set()
-    tails: dict[int, int] = {}
-    for positions in groups.values():
-        if len(positions) >= COLLAPSE_MIN:
-            hidden.update(positions[COLLAPSE_SHOWN:])
-            tails[positions[COLLAPSE_SHOWN - 1]] = len(positions) - COLLAPSE_SHOWN
-    return hidden, tails
+def _rollup_lines(r: Rollup, style: _Styler) -> list[str]:
+    """The lines after a rolled-up head: which other files it stands for."""
+    more = " " * 21
+    files = r.members()
+    if r.kind == "cause":
+        codes = ", ".join(r.other_codes)
+        lead = f"same cause: {codes} on {_plural(len(files), 'file')} of this distribution:"
+    else:
+        lead = f"same finding on {_plural(len(files), 'more file')}:"
+    lines = [f"{more}{style(lead, bold=True)}"]
+    lines.extend(f"{more}  {path}" for path in files[:ROLLUP_SHOWN])
+    if len(files) > ROLLUP_SHOWN:
+        hidden = _plural(len(files) - ROLLUP_SHOWN, "more file")
+        tail = f"… and {hidden} (-v or --format json lists every one)"
+        lines.append(f"{more}  {style(tail, dim=True)}")
+    return lines
 
 
 def _artifact_lines(res: ArtifactResult, style: _Styler, verbosity: Verbosity, multi: bool) -> list[str]:
     shown = [f for f in res.findings if _visible(f, verbosity)]
-    if not shown and verbosity == "quiet":
-        return []
     lines = [f"{style(res.path, bold=True)}: {_verdict_text(res, style)}"]
     if verbosity == "verbose" and res.sha256:
         lines.append(f"  sha256: {res.sha256}")
-    by_dist: dict[str, list[Finding]] = {}
-    for f in shown:
+    # Without -v, findings with one root cause are one problem (abigate.rollup); -v shows each one.
+    rollups = ([Rollup("single", (f,)) for f in shown] if verbosity == "verbose"
+               else roll_up(shown))
+    by_dist: dict[str, list[Rollup]] = {}
+    for r in rollups:
+        f = r.head
         key = f.distribution or (_ARTIFACT_LEVEL if not f.member else _NO_DIST)
-        by_dist.setdefault(key, []).append(f)
-    dist_order: Callable[[str], tuple[int, int, str]] = lambda d: (  # noqa: E731
-        -_worst(by_dist[d]),
+        by_dist.setdefault(key, []).append(r)
+
+    def worst(items: Sequence[Rollup]) -> int:
+        return _worst([f for r in items for f in r.findings])
+
+    dist_order: Callable[[str], tuple[int, int, str]] = lambda d: (
+        -worst(by_dist[d]),
         d in (_NO_DIST, _ARTIFACT_LEVEL),
         d,
     )
-    # Report order first (distribution, file, finding), so that collapsing keeps the first files as shown.
-    layout: list[tuple[str, str, list[Finding]]] = []
     for dist in sorted(by_dist, key=dist_order):
-        by_file: dict[str, list[Finding]] = {}
-        for f in by_dist[dist]:
-            by_file.setdefault(f.member or res.path, []).append(f)
-        for member in sorted(by_file, key=lambda m: (-_worst(by_file[m]), m)):
+        # An artifact without any .dist-info (a plain deploy folder) needs no distribution heading.
+        if not (dist == _NO_DIST and len(by_dist) == 1):
+            lines.append(f"  {dist}")
+        by_file: dict[str, list[Rollup]] = {}
+        for r in by_dist[dist]:
+            by_file.setdefault(r.head.member or res.path, []).append(r)
+        for member in sorted(by_file, key=lambda m: (-worst(by_file[m]), m)):
+            lines.append(f"    {member}")
             ordered = sorted(
                 by_file[member],
-                key=lambda f: (-f.severity.rank, f.code, f.profile, f.library or "", f.message),
+                key=lambda r: (-r.head.severity.rank, r.head.code, r.head.profile, r.head.library or "",
+                               r.head.message),
             )
-            layout.append((dist, member, ordered))
-    order = [f for _, _, found in layout for f in found]
-    hidden, tails = _collapse(order, verbosity)
-    pos = 0
-    last_dist: str | None = None
-    for dist, member, found in layout:
-        kept = []
-        for f in found:
-            if pos not in hidden:
-                kept.append((f, tails.get(pos)))
-            pos += 1
-        if not kept:
-            continue
-        # An artifact without any .dist-info (a plain deploy folder) needs no distribution heading.
-        if dist != last_dist and not (dist == _NO_DIST and len(by_dist) == 1):
-            lines.append(f"  {dist}")
-        last_dist = dist
-        lines.append(f"    {member}")
-        for f, more in kept:
-            lines.extend(_finding_lines(f, style, verbosity, multi))
-            if more:
-                tail = f"and {_plural(more, 'more file')} with the same finding"
-                lines.append(f"{' ' * 21}{style(tail, dim=True)} (-v lists them)")
+            for r in ordered:
+                lines.extend(_finding_lines(r.head, style, verbosity, multi))
+                if r.others:
+                    lines.extend(_rollup_lines(r, style))
     return lines
 
 
@@ -218,11 +188,47 @@ def render_text(report: Report, *, color: bool = False, verbosity: Verbosity = "
             )
             if prof.sha256:
                 lines.append(f"  sha256: {prof.sha256}")
-    for res in report.artifacts:
-        block = _artifact_lines(res, style, verbosity, multi)
-        if block:
-            lines.extend(block)
+    if verbosity == "quiet":
+        from abigate.reporters.check_concise import concise_lines
+
+        lines.extend(concise_lines(report, verbosity="quiet"))
+    else:
+        for res in report.artifacts:
+            lines.extend(_artifact_lines(res, style, verbosity, multi))
     for note in report.notes:
         lines.append(f"note: {note}")
+    lines.append(_summary(report, style))
+    return "\n".join(lines) + "\n"
+
+
+def render_statistics(report: Report, *, color: bool = False) -> str:
+    """``--statistics``: findings per rule, most frequent first, then the notes and the summary.
+
+    One row per rule with at least one finding: the count (every file, every profile: no rollup), the code,
+    the slug and the severity; waived findings are counted apart. The order is count (descending), then code.
+    """
+    style = _Styler(color)
+    counts: dict[str, list[int]] = {}
+    info: dict[str, tuple[str, Severity]] = {}
+    for res in report.artifacts:
+        for f in res.findings:
+            row = counts.setdefault(f.code, [0, 0])
+            row[1 if f.waived is not None else 0] += 1
+            best = info.get(f.code)
+            if best is None or f.severity.rank > best[1].rank:
+                info[f.code] = (f.slug, f.severity)
+    order = sorted(counts, key=lambda code: (-sum(counts[code]), code))
+    width = max((len(str(counts[c][0])) for c in order), default=1)
+    slug_width = max((len(info[c][0]) for c in order), default=0)
+    lines = []
+    for code in order:
+        active, waived = counts[code]
+        slug, severity = info[code]
+        line = f"{active:>{width}}  {style(code, bold=True)}  {slug:<{slug_width}}  "
+        line += style.severity(severity)
+        if waived:
+            line += f"  (+{waived} waived)"
+        lines.append(line.rstrip())
+    lines.extend(f"note: {note}" for note in report.notes)
     lines.append(_summary(report, style))
     return "\n".join(lines) + "\n"
