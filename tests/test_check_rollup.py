@@ -150,7 +150,7 @@ def test_wrong_python_rolls_abg301_into_each_distributions_abg302() -> None:
 
 
 def test_a_waived_finding_never_joins_an_unwaived_one() -> None:
-    from dataclasses import replace
+    from abigate._records import replace
 
     rep = report(artifact(WHEEL, [arm_ext(i) for i in range(4)]))
     findings = list(rep.artifacts[0].findings)

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
+from abigate._records import Record
 from abigate.findings import Finding
 from abigate.rules._base import Severity
 
@@ -37,8 +37,7 @@ CAUSE_CODE = "ABG302"
 EFFECT_CODES = frozenset({"ABG301"})
 
 
-@dataclass(frozen=True, slots=True)
-class Rollup:
+class Rollup(Record, kw_only=False):
     """One reported problem: a finding (``head``), and the findings it stands for (head first)."""
 
     kind: RollupKind
