@@ -19,8 +19,9 @@ from pathlib import Path
 
 from conftest import M, write_zip
 
-from abigate import elf
+from abigate import archive, elf
 from abigate.limits import Limits
+from abigate.scan import scan_path
 
 DT_NULL, DT_NEEDED, DT_STRTAB, DT_STRSZ, DT_SYMTAB, DT_RPATH = 0, 1, 5, 10, 6, 15
 DT_GNU_HASH, DT_VERNEED, DT_VERNEEDNUM, DT_VERDEF, DT_VERDEFNUM = 0x6FFFFEF5, 0x6FFFFFFE, 0x6FFFFFFF, 0x6FFFFFFC, 0x6FFFFFFD
@@ -232,3 +233,81 @@ def test_hash_chain_in_a_compressed_member_end_to_end(tmp_path: Path) -> None:
     assert rss < RSS_BOUND_MB
     (nf,) = json.loads(out)["artifacts"][0]["native_files"]
     assert nf["error"]
+
+
+# -- symlinks ----------------------------------------------------------------------------------------------
+
+
+def _link_maze(count: int = 40) -> dict[str, str]:
+    """*count* links whose 4 KiB texts walk through each other: ``l{i}`` → ``x/x/…/../../…/l{i+1}``.
+
+    Each hop goes 800 folders down and back up: a join of the path reached per component made one link
+    cost 800² steps per hop, 40 hops per link, for every link.
+    """
+    body = "x/" * 800 + "../" * 800
+    return {f"l{i}": f"{body}l{(i + 1) % count}" for i in range(count)}
+
+
+def test_link_resolution_is_bounded_per_link() -> None:
+    links = _link_maze()
+    resolved, problem = archive.resolve_link("l0", links["l0"], links)
+    assert (resolved, problem) == (None, "budget-exceeded")
+    # Within the step budget the same walk ends as the kernel's would: 40 hops, then a loop.
+    assert archive.resolve_link("l0", links["l0"], links, max_steps=1 << 30)[1] == "symlink-loop"
+
+
+def test_link_resolution_is_bounded_per_artifact() -> None:
+    links = {f"d/l{i}": "../" + "a/" * 100 + f"t{i}" for i in range(100)}
+    budget = [1000]
+    outcomes = [archive.resolve_link(name, text, links, budget=budget) for name, text in links.items()]
+    assert outcomes[0] == ("a/" * 100 + "t0", None)
+    assert outcomes[-1] == (None, "budget-exceeded")
+
+
+def test_crafted_links_in_a_zip_end_in_a_finding(tmp_path: Path) -> None:
+    links = _link_maze()
+    bomb = write_zip(tmp_path / "links.zip", [M(name, link=text) for name, text in links.items()])
+    facts = scan_path(bomb, jobs=1)
+    kinds = {p.kind for p in facts.problems}
+    assert "budget-exceeded" in kinds
+
+
+# -- Mach-O ------------------------------------------------------------------------------------------------
+
+
+def fat_at_one_offset(slices: int = 30, cmds: int = 255, cmdsize: int = 65536) -> bytes:
+    """A fat file whose *slices* entries all name one thin dylib with *cmds* 64 KiB LC_LOAD_DYLIB commands."""
+    cmd = struct.pack("<IIIIII", 0xC, cmdsize, 24, 0, 0, 0) + b"a" * (cmdsize - 25) + b"\0"
+    thin = struct.pack("<4siiIIIII", b"\xcf\xfa\xed\xfe", 0x01000007, 3, 6, cmds, cmds * cmdsize, 0, 0) + cmd * cmds
+    fat = struct.pack(">II", 0xCAFEBABE, slices) + struct.pack(">iiIII", 0x01000007, 3, 4096, len(thin), 12) * slices
+    return fat + b"\0" * (4096 - len(fat)) + thin
+
+
+def test_fat_slices_at_one_offset_are_read_once() -> None:
+    from abigate.macho import read_macho
+
+    data = fat_at_one_offset()
+    read = read_macho(data[:4096], _Counting(data[4096:]), len(data))
+    assert read.error is None and read.macho is not None
+    assert len(read.macho.arches) == 30
+    assert len({id(a) for a in read.macho.arches}) == 1
+
+
+def test_fat_slices_together_have_one_budget() -> None:
+    from abigate.macho import read_macho
+
+    # Two distinct slices of 9 MiB of load commands each: 18 MiB in all, past the 16 MiB budget.
+    one = fat_at_one_offset(slices=1, cmds=144)
+    thin = one[4096:]
+    fat = struct.pack(">II", 0xCAFEBABE, 2) + struct.pack(">iiIII", 0x01000007, 3, 4096, len(thin), 12) \
+        + struct.pack(">iiIII", 0x0100000C, 0, 4096 + len(thin), len(thin), 12)
+    data = fat + b"\0" * (4096 - len(fat)) + thin + thin
+    read = read_macho(data[:4096], _Counting(data[4096:]), len(data))
+    assert read.budget is not None and "load commands" in read.budget
+
+
+def test_fat_bomb_is_bounded_end_to_end(tmp_path: Path) -> None:
+    bomb = write_zip(tmp_path / "fat.zip", [M("lib/libx.dylib", fat_at_one_offset())])
+    assert bomb.stat().st_size < 200 << 10
+    code, _out, err, rss = peak_rss(["check", "-q", "--profile", "debian-12", str(bomb)], tmp_path)
+    _assert_clean(code, err, rss)

@@ -48,6 +48,7 @@ from abigate._records import Record, field
 from abigate.limits import (
     DEFAULT_LIMITS,
     MAX_LINK_SIZE,
+    MAX_LINK_STEPS,
     MAX_MEMBER_SIZE,
     MAX_MEMBERS,
     MAX_METADATA_SIZE,
@@ -945,14 +946,21 @@ def _one_line(exc: BaseException) -> str:
 
 
 def resolve_link(link: str, target: str, links: Mapping[str, str],
-                 max_hops: int = MAX_SYMLINK_HOPS) -> tuple[str | None, str | None]:
+                 max_hops: int = MAX_SYMLINK_HOPS, max_steps: int = MAX_LINK_STEPS,
+                 budget: list[int] | None = None) -> tuple[str | None, str | None]:
     """Resolve a symlink *inside* an artifact, never touching the file system.
 
     The walk goes component by component like the kernel's, following other links of the artifact
     (*links* maps link path → link text) and applying ``..`` to the path reached so far.
 
+    The walk is bounded: at most *max_steps* components (expanded links included) for this link, and, when
+    *budget* is given (a one-item list: steps left for the whole artifact), that many across every link
+    resolved with it. The path reached so far is kept as one string and the lengths of its prefixes, so a
+    step costs one short copy whatever the depth (a 4 KiB link text used to cost a join per component).
+
     :returns: ``(resolved path, None)``, or ``(None, "symlink-escape")`` when the target leaves the artifact
-        root (absolute, or too many ``..``), or ``(None, "symlink-loop")`` after *max_hops* links.
+        root (absolute, or too many ``..``), ``(None, "symlink-loop")`` after *max_hops* links, or
+        ``(None, "budget-exceeded")`` past *max_steps* or the artifact's *budget*.
 
     >>> resolve_link("pkg/libfoo.so", "libfoo.so.1", {})
     ('pkg/libfoo.so.1', None)
@@ -963,30 +971,43 @@ def resolve_link(link: str, target: str, links: Mapping[str, str],
     """
     if target.startswith("/"):
         return None, "symlink-escape"
-    resolved = [c for c in link.split("/")[:-1] if c not in ("", ".")]
+    here = ""
+    cuts: list[int] = []  # len(here) before each component was appended
+    for c in link.split("/")[:-1]:
+        if c not in ("", "."):
+            cuts.append(len(here))
+            here = f"{here}/{c}" if here else c
     todo = deque(target.split("/"))
     hops = 0
+    steps = 0
     while todo:
+        steps += 1
+        if steps > max_steps:
+            return None, "budget-exceeded"
+        if budget is not None:
+            budget[0] -= 1
+            if budget[0] < 0:
+                return None, "budget-exceeded"
         part = todo.popleft()
         if part in ("", "."):
             continue
         if part == "..":
-            if not resolved:
+            if not cuts:
                 return None, "symlink-escape"
-            resolved.pop()
+            here = here[:cuts.pop()]
             continue
-        resolved.append(part)
-        here = "/".join(resolved)
+        cuts.append(len(here))
+        here = f"{here}/{part}" if here else part
         if here in links:
             hops += 1
             if hops > max_hops:
                 return None, "symlink-loop"
             text = links[here]
-            resolved.pop()
+            here = here[:cuts.pop()]
             if text.startswith("/"):
                 return None, "symlink-escape"
             todo.extendleft(reversed(text.split("/")))
-    return "/".join(resolved), None
+    return here, None
 
 
 # -- wheel metadata -------------------------------------------------------------------------------------

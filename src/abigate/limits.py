@@ -27,6 +27,7 @@ __all__ = [
     "MAX_INFLATED_PER_ARTIFACT",
     "MAX_LINK_SIZE",
     "MAX_LINK_STEPS",
+    "MAX_LINK_STEPS_PER_ARTIFACT",
     "MAX_MEMBERS",
     "MAX_MEMBER_SIZE",
     "MAX_METADATA_SIZE",
@@ -85,6 +86,8 @@ MAX_SYMLINK_HOPS = 40
 #: path components walked while resolving one link, links expanded included: 40 hops of 4 KiB texts would
 #: otherwise be millions of steps. The kernel bounds the same walk by PATH_MAX per text and 40 hops.
 MAX_LINK_STEPS = 8192
+#: path components walked to resolve every link of one artifact: a zip of 1,000 crafted links stays cheap.
+MAX_LINK_STEPS_PER_ARTIFACT = 1 << 20
 
 # -- binaries (ELF, Mach-O, PE) ------------------------------------------------------------------------------
 
@@ -127,6 +130,7 @@ class Limits(Record):
     max_link_size: int = MAX_LINK_SIZE
     max_symlink_hops: int = MAX_SYMLINK_HOPS
     max_link_steps: int = MAX_LINK_STEPS
+    max_link_steps_per_artifact: int = MAX_LINK_STEPS_PER_ARTIFACT
     max_strings_per_file: int = MAX_STRINGS_PER_FILE
     max_string_bytes_per_file: int = MAX_STRING_BYTES_PER_FILE
     max_table_entries: int = MAX_TABLE_ENTRIES

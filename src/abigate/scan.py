@@ -510,9 +510,15 @@ class _Scanner:
         natives = [self._native(builder, p, owner) for p in builder.natives]
         links = []
         link_texts = {name: text for name, (_, text) in builder.links.items()}
+        steps_left = [self.limits.max_link_steps_per_artifact]
         for name, (display, text) in builder.links.items():
-            resolved, problem = archive.resolve_link(name, text, link_texts)
-            if problem == "symlink-escape":
+            resolved, problem = archive.resolve_link(name, text, link_texts, self.limits.max_symlink_hops,
+                                                     self.limits.max_link_steps, steps_left)
+            if problem == "budget-exceeded":
+                builder.problem(display, problem, f"resolving the link takes more than "
+                                f"{self.limits.max_link_steps} path steps, or the artifact's links more than "
+                                f"{self.limits.max_link_steps_per_artifact} (the budgets of link-resolution steps)")
+            elif problem == "symlink-escape":
                 builder.problem(display, problem, f"the link target {text!r} points outside the artifact")
             elif problem == "symlink-loop":
                 builder.problem(display, problem, f"the link target {text!r} leads to a symlink loop")
