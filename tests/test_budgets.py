@@ -17,7 +17,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from conftest import M, write_zip
+from conftest import M, make_zip, write_zip
 
 from abigate import archive, elf
 from abigate.limits import Limits
@@ -84,7 +84,7 @@ def peak_rss(args: Sequence[str], tmp_path: Path, *, cap_mb: int = 1024) -> tupl
     """)
     env = {**os.environ, "NO_COLOR": "1"}
     proc = subprocess.run([sys.executable, "-c", wrapper, *args], capture_output=True, text=True, env=env,
-                          cwd=tmp_path, timeout=120)
+                          check=False, cwd=tmp_path, timeout=120)
     stderr, _, rss = proc.stderr.rpartition("RSS_KB=")
     return proc.returncode, proc.stdout, stderr, int(rss) / 1024
 
@@ -278,8 +278,10 @@ def test_crafted_links_in_a_zip_end_in_a_finding(tmp_path: Path) -> None:
 def fat_at_one_offset(slices: int = 30, cmds: int = 255, cmdsize: int = 65536) -> bytes:
     """A fat file whose *slices* entries all name one thin dylib with *cmds* 64 KiB LC_LOAD_DYLIB commands."""
     cmd = struct.pack("<IIIIII", 0xC, cmdsize, 24, 0, 0, 0) + b"a" * (cmdsize - 25) + b"\0"
-    thin = struct.pack("<4siiIIIII", b"\xcf\xfa\xed\xfe", 0x01000007, 3, 6, cmds, cmds * cmdsize, 0, 0) + cmd * cmds
-    fat = struct.pack(">II", 0xCAFEBABE, slices) + struct.pack(">iiIII", 0x01000007, 3, 4096, len(thin), 12) * slices
+    thin = struct.pack("<4siiIIIII", b"\xcf\xfa\xed\xfe", 0x01000007, 3, 6, cmds, cmds * cmdsize, 0, 0)
+    thin += cmd * cmds
+    fat = struct.pack(">II", 0xCAFEBABE, slices)
+    fat += struct.pack(">iiIII", 0x01000007, 3, 4096, len(thin), 12) * slices
     return fat + b"\0" * (4096 - len(fat)) + thin
 
 
@@ -310,4 +312,157 @@ def test_fat_bomb_is_bounded_end_to_end(tmp_path: Path) -> None:
     bomb = write_zip(tmp_path / "fat.zip", [M("lib/libx.dylib", fat_at_one_offset())])
     assert bomb.stat().st_size < 200 << 10
     code, _out, err, rss = peak_rss(["check", "-q", "--profile", "debian-12", str(bomb)], tmp_path)
+    _assert_clean(code, err, rss)
+
+
+# -- zip structure -----------------------------------------------------------------------------------------
+
+
+def _raw_zip(blob: bytes, entries: list[tuple[str, int, int]]) -> bytes:
+    """*blob* (local headers and data, written by the caller) + a central directory of stored *entries*
+    ``(name, local header offset, size)`` + the end record."""
+    cd = b""
+    for name, offset, size in entries:
+        raw = name.encode()
+        cd += struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, 0, 0, 0, 0, 0, size, size,
+                          len(raw), 0, 0, 0, 0, 0o100644 << 16, offset) + raw
+    eocd = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries), len(cd), len(blob), 0)
+    return blob + cd + eocd
+
+
+def _local(name: str, size: int) -> bytes:
+    raw = name.encode()
+    return struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, size, size, len(raw), 0) + raw
+
+
+def overlapping_zip(count: int = 50, kernel: int = 1 << 20) -> bytes:
+    """Fifield-style: each entry's data runs over the local headers of the entries after it and a kernel."""
+    names = [f"m{i:04d}.so" for i in range(count)]
+    headers = [_local(n, 0) for n in names]  # sizes patched below
+    total_after = [sum(len(h) for h in headers[i + 1:]) + kernel for i in range(count)]
+    headers = [_local(n, total_after[i]) for i, n in enumerate(names)]
+    blob = b"".join(headers) + b"\0" * kernel
+    offsets = [sum(len(h) for h in headers[:i]) for i in range(count)]
+    return _raw_zip(blob, [(n, offsets[i], total_after[i]) for i, n in enumerate(names)])
+
+
+def test_overlapping_entries_are_not_inflated() -> None:
+    c = archive.ZipContainer(archive.MemorySource(overlapping_zip()))
+    bombs = [e for e in c.entries if any(k == "zip-bomb" for k, _ in e.problems)]
+    assert len(bombs) == 49 and not any(e.readable for e in bombs)
+    (last,) = [e for e in c.entries if e.readable]
+    assert last.name == "m0049.so"
+
+
+def test_entries_sharing_one_local_header_are_overlaps() -> None:
+    blob = _local("k.bin", 4096) + b"\0" * 4096
+    data = _raw_zip(blob, [(f"k{i}.bin", 0, 4096) for i in range(100)])
+    c = archive.ZipContainer(archive.MemorySource(data))
+    assert sum(e.readable for e in c.entries) == 1
+
+
+def test_real_zips_have_no_overlaps(tmp_path: Path) -> None:
+    data = make_zip([M("a.so", b"x" * 5000), M("b/", directory=True), M("c.txt", "hi"), M("d.bin", b"")])
+    c = archive.ZipContainer(archive.MemorySource(data))
+    assert all(e.readable and not e.problems for e in c.entries)
+
+
+def test_an_end_record_that_undercounts_does_not_pass_the_member_limit() -> None:
+    data = bytearray(make_zip([M(f"f{i}.txt", "x", compression=0) for i in range(300)]))
+    at = data.rfind(b"PK\x05\x06")
+    struct.pack_into("<HH", data, at + 8, 1, 1)  # "1 entry on this disk, 1 in all"
+    c = archive.ZipContainer(archive.MemorySource(bytes(data)), Limits(max_members=100))
+    assert [k for k, _ in c.problems] == ["too-many-members"]
+    assert c.entries == []
+
+
+def _nested_chain(tmp_path: Path, levels: int, pad: int) -> Path:
+    """Zips nested *levels* deep, each compressed inside the next, each inner one holding *pad* bytes of
+    stored zeros (so it is large once inflated, small compressed).
+
+    Written to disk as it is built (memory-light); the outermost zip is a few hundred KB.
+    """
+    import zipfile
+
+    inner: Path | None = None
+    zeros = b"\0" * (1 << 20)
+    for level in range(levels):
+        path = tmp_path / f"level{level}.zip"
+        with zipfile.ZipFile(path, "w") as zf:
+            if level < levels - 1:
+                with zf.open(zipfile.ZipInfo("pad.bin"), "w", force_zip64=True) as fh:
+                    for _ in range(pad >> 20):
+                        fh.write(zeros)
+            if inner is not None:
+                zf.write(inner, "inner.zip", compress_type=zipfile.ZIP_DEFLATED)
+                inner.unlink()
+        inner = path
+    assert inner is not None
+    outer = tmp_path / "outer.zip"
+    inner.rename(outer)
+    return outer
+
+
+def test_compressed_nested_zips_spill_instead_of_filling_memory(tmp_path: Path) -> None:
+    outer = _nested_chain(tmp_path, levels=4, pad=48 << 20)
+    assert outer.stat().st_size < 1 << 20
+    code, _out, err, rss = peak_rss(["check", "-q", "--profile", "debian-12", str(outer)], tmp_path)
+    _assert_clean(code, err, rss)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outer.zip"]  # no temporary file left behind
+
+
+# -- decoders ----------------------------------------------------------------------------------------------
+
+
+def _lzma_member(data: bytes, dict_size: int) -> bytes:
+    """A zip whose one LZMA member (an ELF file) claims a dictionary of *dict_size* bytes."""
+    import zipfile
+
+    raw = bytearray(make_zip([M("lib/libz.so", data, compression=zipfile.ZIP_LZMA)]))
+    at = raw.find(b"PK\x03\x04")
+    name_len, extra_len = struct.unpack_from("<HH", raw, at + 26)
+    props = at + 30 + name_len + extra_len + 4  # after the 4-byte LZMA version/size header
+    struct.pack_into("<I", raw, props + 1, dict_size)
+    return bytes(raw)
+
+
+def _elf_with_far_dynamic(size: int) -> bytes:
+    """An ELF file whose PT_DYNAMIC follows *size* bytes that compress about 60:1 (read through)."""
+    import random
+
+    rng = random.Random(size)
+    pad = b"".join(rng.randbytes(16) + b"\0" * 1008 for _ in range(size >> 10))
+    table, (lib,) = _strtab(b"libc.so.6")
+    return build_elf([table, pad], lambda o: [(DT_STRTAB, o[0]), (DT_STRSZ, len(table)), (DT_NEEDED, lib)])
+
+
+def test_an_lzma_dictionary_beyond_the_member_is_never_allocated(tmp_path: Path) -> None:
+    # A 4 GiB dictionary claimed by a 2 MiB member: decoded with a 2 MiB one, the same bytes.
+    path = tmp_path / "small.zip"
+    path.write_bytes(_lzma_member(_elf_with_far_dynamic(2 << 20), 0xFFFFFFFF))
+    facts = scan_path(path, jobs=1)
+    assert facts.problems == ()
+    (nf,) = facts.native_files
+    assert nf.error is None and nf.elf is not None and nf.elf.needed == ("libc.so.6",)
+
+
+def test_an_lzma_dictionary_beyond_the_budget_is_a_finding(tmp_path: Path) -> None:
+    path = tmp_path / "big.zip"
+    path.write_bytes(_lzma_member(_elf_with_far_dynamic(6 << 20), 0xFFFFFFFF))
+    facts = scan_path(path, jobs=1, max_decoder_memory=4 << 20)
+    assert [(p.kind, "decoder memory" in p.message) for p in facts.problems] == [("budget-exceeded", True)]
+    code, _out, err, rss = peak_rss(["check", "-q", "--profile", "debian-12", str(path)], tmp_path)
+    _assert_clean(code, err, rss)
+
+
+# -- sparse files ------------------------------------------------------------------------------------------
+
+
+def test_a_sparse_file_in_a_folder_is_read_bounded(tmp_path: Path) -> None:
+    folder = tmp_path / "app"
+    folder.mkdir()
+    with open(folder / "big.bin", "wb") as fh:
+        fh.truncate(3 << 29)  # 1.5 GiB, no block written
+    (folder / "lib.so").write_bytes(_elf_with_far_dynamic(4096))
+    code, _out, err, rss = peak_rss(["check", "-q", "--profile", "debian-12", str(folder)], tmp_path)
     _assert_clean(code, err, rss)

@@ -34,6 +34,7 @@ import os
 import posixpath
 import stat
 import struct
+import tempfile
 import threading
 import zipfile
 import zlib
@@ -48,6 +49,7 @@ from abigate._records import Record, field
 from abigate.limits import (
     DEFAULT_LIMITS,
     MAX_LINK_SIZE,
+    MAX_DECODER_MEMORY,
     MAX_LINK_STEPS,
     MAX_MEMBER_SIZE,
     MAX_MEMBERS,
@@ -58,11 +60,13 @@ from abigate.limits import (
     MAX_SYMLINK_HOPS,
     MAX_TOTAL_SIZE,
     RATIO_MIN_SIZE,
+    BUDGET_EXCEEDED,
     Limits,
 )
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "MAX_DECODER_MEMORY",
     "MAX_LINK_SIZE",
     "MAX_MEMBERS",
     "MAX_MEMBER_SIZE",
@@ -107,6 +111,7 @@ _FIRST_READ = 1 << 10
 
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 _LOCAL_SIG = b"PK\x03\x04"
+_CENTRAL_SIG = b"PK\x01\x02"
 _EOCD_SIG = b"PK\x05\x06"
 _EOCD64_LOCATOR_SIG = b"PK\x06\x07"
 _EOCD64_SIG = b"PK\x06\x06"
@@ -155,6 +160,9 @@ class Source:
     def fileobj(self) -> io.RawIOBase:
         """A seekable file object over the source, for :class:`zipfile.ZipFile`."""
         return _SourceIO(self)
+
+    def close(self) -> None:
+        """Release what the source owns (a spilled nested archive's temporary file); windows own nothing."""
 
 
 class FileSource(Source):
@@ -361,8 +369,11 @@ class StoredStream(_StreamBase):
 class _Decompressor:
     """One interface over zlib (raw deflate), bz2 and zip's LZMA framing, always with an output cap."""
 
-    def __init__(self, method: int, pread: Callable[[int, int], bytes] | None = None, size: int = -1) -> None:
+    def __init__(self, method: int, pread: Callable[[int, int], bytes] | None = None, size: int = -1,
+                 max_memory: int = MAX_DECODER_MEMORY) -> None:
         self.method = method
+        self._size = size
+        self._max_memory = max_memory
         self._zlib = inflate.RawInflater(pread, size) if method == METHOD_DEFLATED else None
         self._other: bz2.BZ2Decompressor | lzma.LZMADecompressor | None = (
             bz2.BZ2Decompressor() if method == METHOD_BZIP2 else None)
@@ -405,6 +416,13 @@ class _Decompressor:
             d = props[0]
             lc, lp, pb = d % 9, (d // 9) % 5, d // 45
             (dict_size,) = struct.unpack("<I", props[1:5])
+            # No match reaches further back than the output's start: a dictionary beyond the declared size is
+            # never used, and liblzma would still fill that much (a header claiming 4 GiB took 546 MB).
+            if self._size >= 0:
+                dict_size = min(dict_size, max(self._size, 4096))
+            if dict_size > self._max_memory:
+                raise _DecoderBudget(f"the LZMA dictionary of {dict_size} bytes is more than the decoder "
+                                     f"memory budget of {self._max_memory} bytes")
             self._other = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[{
                 "id": lzma.FILTER_LZMA1, "lc": lc, "lp": lp, "pb": pb, "dict_size": dict_size}])
             data = self._lzma_header[4 + psize:]
@@ -412,6 +430,10 @@ class _Decompressor:
         if self._other.eof:
             return b""
         return self._other.decompress(data, max_out)
+
+
+class _DecoderBudget(Exception):
+    """A decoder would need more memory than ``Limits.max_decoder_memory``."""
 
 
 class InflateStream(_StreamBase):
@@ -423,12 +445,12 @@ class InflateStream(_StreamBase):
     """
 
     def __init__(self, source: Source, method: int, size: int, crc: int | None, display: str,
-                 prefetched: bytes = b"") -> None:
+                 prefetched: bytes = b"", max_memory: int = MAX_DECODER_MEMORY) -> None:
         super().__init__(size, crc, display)
         self._source = source
         self._in_pos = 0  # compressed bytes consumed from source
         self._prefetched = prefetched
-        self._dec = _Decompressor(method, source.pread, size)
+        self._dec = _Decompressor(method, source.pread, size, max_memory)
         self._dead = False
         self._buf = b""  # output produced but not yet delivered
 
@@ -474,6 +496,10 @@ class InflateStream(_StreamBase):
                     out = self._dec.decompress(data, max_out)
                 if out:
                     return out
+        except _DecoderBudget as exc:
+            self._dead = True
+            self.problems.append((BUDGET_EXCEEDED, str(exc)))
+            return b""
         except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError) as exc:
             self._dead = True
             self.problems.append(("corrupt-member", f"compressed data is corrupt after {self._pos} bytes: {exc}"))
@@ -525,19 +551,21 @@ class InflateStream(_StreamBase):
         self._check_crc()
 
 
-def open_data(source: Source, ref: DataRef, prefetched: bytes = b"") -> StoredStream | InflateStream:
+def open_data(source: Source, ref: DataRef, prefetched: bytes = b"",
+              max_memory: int = MAX_DECODER_MEMORY) -> StoredStream | InflateStream:
     """A stream over a member's data, where *source* holds exactly the member's compressed bytes."""
     if ref.method == METHOD_STORED:
         return StoredStream(source, ref.size, ref.crc, ref.display, prefetched)
-    return InflateStream(source, ref.method, ref.size, ref.crc, ref.display, prefetched)
+    return InflateStream(source, ref.method, ref.size, ref.crc, ref.display, prefetched, max_memory)
 
 
-def open_ref(ref: DataRef) -> tuple[io.BufferedReader, StoredStream | InflateStream]:
+def open_ref(ref: DataRef, max_memory: int = MAX_DECODER_MEMORY) -> tuple[io.BufferedReader,
+                                                                          StoredStream | InflateStream]:
     """Reopen a member on disk from its :class:`DataRef` (used by worker processes)."""
     assert ref.disk_path is not None
     fh = open(ref.disk_path, "rb")  # noqa: SIM115 - the caller closes it
     source = FileSource(fh, ref.disk_path, ref.disk_offset, ref.compressed_size)
-    return fh, open_data(source, ref)
+    return fh, open_data(source, ref, max_memory=max_memory)
 
 
 # -- containers -----------------------------------------------------------------------------------------
@@ -631,18 +659,23 @@ def _close(stream: object) -> None:
         close()
 
 
-def _zip_entry_count(source: Source) -> tuple[int, int] | None:
-    """``(entries, central directory size)`` from the end-of-central-directory record, or ``None``.
+def _zip_entry_count(source: Source, limit: int) -> int | None:
+    """How many entries the central directory holds (at most *limit* + 1), or ``None`` if no end record.
 
-    Read before :mod:`zipfile` parses the directory, so that a hostile count is refused before a
-    million ``ZipInfo`` objects are built.
+    Read before :mod:`zipfile` parses the directory, so that a hostile count is refused before a million
+    ``ZipInfo`` objects are built. The end record's own count may lie (one entry claimed, a million in the
+    directory, which :mod:`zipfile` reads by its size): the directory's entry signatures are counted instead,
+    in 1 MiB blocks, stopping past *limit*. The larger of the two is returned.
     """
     tail_len = min(source.size, 22 + 0xFFFF)
     tail = source.pread(source.size - tail_len, tail_len)
     at = tail.rfind(_EOCD_SIG)
     if at < 0 or at + 22 > len(tail):
         return None
+    count: int
+    cd_size: int
     _, _, _, _, count, cd_size, _, _ = struct.unpack("<4sHHHHIIH", tail[at:at + 22])
+    cd_end = source.size - tail_len + at
     if count == 0xFFFF or cd_size == 0xFFFFFFFF:
         loc_at = at - 20
         if loc_at >= 0 and tail[loc_at:loc_at + 4] == _EOCD64_LOCATOR_SIG:
@@ -650,7 +683,22 @@ def _zip_entry_count(source: Source) -> tuple[int, int] | None:
             rec = source.pread(eocd64_off, 56)
             if len(rec) == 56 and rec[:4] == _EOCD64_SIG:
                 count, cd_size = struct.unpack("<QQ", rec[32:48])
-    return count, cd_size
+                cd_end = source.size - tail_len + loc_at - 56
+    if count > limit:
+        return count
+    # zipfile finds the directory the same way: it ends where the end records start.
+    start = max(0, cd_end - min(cd_size, cd_end))
+    found = 0
+    carry = b""
+    pos = start
+    while pos < cd_end and found <= limit:
+        block = carry + source.pread(pos, min(_READ_CHUNK, cd_end - pos))
+        if len(block) == len(carry):
+            break
+        pos += len(block) - len(carry)
+        found += block.count(_CENTRAL_SIG)
+        carry = block[-3:]
+    return max(count, found)
 
 
 def is_zip_head(head: bytes) -> bool:
@@ -679,9 +727,11 @@ class ZipContainer(Container):
         self.source = source
         self.problems = []
         self.entries = []
-        counted = _zip_entry_count(source)
-        if counted is not None and counted[0] > limits.max_members:
-            self.problems.append(("too-many-members", f"the zip directory lists {counted[0]} entries, more than "
+        self._spills: list[Source] = []
+        self._max_decoder_memory = limits.max_decoder_memory
+        counted = _zip_entry_count(source, limits.max_members)
+        if counted is not None and counted > limits.max_members:
+            self.problems.append(("too-many-members", f"the zip directory holds {counted} entries, more than "
                                                       f"the limit of {limits.max_members}; nothing was read"))
             return
         try:
@@ -745,6 +795,26 @@ class ZipContainer(Container):
                     self.problems.append(("zip-bomb", f"the members declare more than {limits.max_total_size} "
                                                       "bytes in total; the members beyond that were not inflated"))
             self.entries.append(entry)
+        self._mark_overlaps()
+
+    def _mark_overlaps(self) -> None:
+        """Members whose data runs into the next member's local header are not inflated (``zip-bomb``).
+
+        An "overlapping" zip bomb (Fifield, 2019) lets every entry's compressed data cover the entries after
+        it, so a few MB inflate as many full-size members, each sharing one highly compressed kernel; nested,
+        it took hours. No tool writes overlapping entries, so the directory alone tells: sorted by offset, an
+        entry's local header (30 bytes and its name, at least) and data must end before the next one starts.
+        """
+        order = sorted(self.entries, key=lambda e: (e.header_offset, e.index))
+        for here, after in zip(order, order[1:]):
+            if here.type == "dir":
+                continue
+            end = here.header_offset + _LOCAL_HEADER.size + len(here.raw_name) + here.compressed_size
+            if end > after.header_offset:
+                if here.readable:
+                    here.readable = False
+                    here.problems.append(("zip-bomb", "the member's data overlaps the next member's (an "
+                                                      "overlapping zip bomb); not inflated"))
 
     def _locate(self, entry: Entry, display: str) -> tuple[int, bytes]:
         """Parse the local header: ``(offset of the data, first bytes of the data)``."""
@@ -772,7 +842,8 @@ class ZipContainer(Container):
         window = self.source.window(data_offset, entry.compressed_size)
         if entry.method == METHOD_STORED:
             return StoredStream(window, entry.size, entry.crc, display, prefetched)
-        return InflateStream(window, entry.method, entry.size, entry.crc, display, prefetched)
+        return InflateStream(window, entry.method, entry.size, entry.crc, display, prefetched,
+                             self._max_decoder_memory)
 
     def _ref(self, entry: Entry, display: str, data_offset: int) -> DataRef:
         where = self.source.disk_location()
@@ -792,21 +863,81 @@ class ZipContainer(Container):
             if entry.compressed_size != entry.size:
                 raise MemberError("corrupt-archive", "a stored member whose sizes differ")
             return self.source.window(data_offset, entry.size)
-        if entry.size > limits.max_nested_in_memory:
-            raise MemberError("nested-too-large", f"a compressed nested archive of {entry.size} bytes would have to "
-                                                  f"be inflated in memory (limit {limits.max_nested_in_memory})")
         stream = open_data(self.source.window(data_offset, entry.compressed_size),
-                           self._ref(entry, display, data_offset), prefetched)
-        buf = bytearray()
-        while True:
-            chunk = stream.read(_READ_CHUNK * 4)
-            if not chunk:
-                break
-            buf += chunk
+                           self._ref(entry, display, data_offset), prefetched, limits.max_decoder_memory)
+        if entry.size <= limits.max_nested_in_memory:
+            buf = bytearray()
+            while True:
+                chunk = stream.read(_READ_CHUNK * 4)
+                if not chunk:
+                    break
+                buf += chunk
+            if stream.problems:
+                kind, message = stream.problems[0]
+                raise MemberError(kind, message)
+            return MemorySource(buf)
+        # Larger: into an anonymous temporary file (unlinked at once; gone when closed, or when the process
+        # ends), so that nesting several such archives takes no memory. Closed by close() on the source.
+        spill = tempfile.TemporaryFile(prefix="abigate-nested-")  # noqa: SIM115 - owned by the source
+        try:
+            while True:
+                chunk = stream.read(_READ_CHUNK * 4)
+                if not chunk:
+                    break
+                spill.write(chunk)
+            spill.flush()
+        except BaseException:
+            spill.close()
+            raise
         if stream.problems:
+            spill.close()
             kind, message = stream.problems[0]
             raise MemberError(kind, message)
-        return MemorySource(buf)
+        source = _SpillSource(spill, display)
+        self._spills.append(source)
+        return source
+
+    def close(self) -> None:
+        for spill in self._spills:
+            spill.close()
+        self._spills = []
+
+
+class _AnonWindow(FileSource):
+    """A region of an anonymous temporary file: located for worker processes by its ``/proc`` path only."""
+
+    def __init__(self, fh: io.BufferedRandom, display: str, base: int, size: int, proc: str | None,
+                 lock: threading.Lock | None = None) -> None:
+        super().__init__(fh, display, base, size, lock)  # type: ignore[arg-type]
+        self._proc = proc
+        self._rfh = fh
+
+    def disk_location(self) -> tuple[str, int] | None:
+        return (self._proc, self.base) if self._proc is not None else None
+
+    def window(self, start: int, length: int) -> _AnonWindow:
+        start = max(0, min(start, self.size))
+        length = max(0, min(length, self.size - start))
+        return _AnonWindow(self._rfh, self.path, self.base + start, length, self._proc, self._lock)
+
+
+class _SpillSource(_AnonWindow):
+    """A compressed nested archive inflated into an anonymous temporary file, which it owns and closes.
+
+    Worker processes reopen it through ``/proc/<pid>/fd/<n>`` where the system offers that path; elsewhere
+    it has no location and its members are parsed in the parent.
+    """
+
+    def __init__(self, fh: io.BufferedRandom, display: str) -> None:
+        from abigate.tarball import proc_fd_path
+
+        super().__init__(fh, display, 0, fh.tell(), proc_fd_path(fh.fileno()))
+        self._spill: io.BufferedRandom | None = fh
+
+    def close(self) -> None:
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
 
 
 class FolderContainer(Container):

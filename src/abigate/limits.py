@@ -21,6 +21,7 @@ from __future__ import annotations
 from abigate._records import Record
 
 __all__ = [
+    "BUDGET_EXCEEDED",
     "DEFAULT_LIMITS",
     "MAX_DECODER_MEMORY",
     "MAX_FAT_SLICES",
@@ -41,7 +42,6 @@ __all__ = [
     "MAX_TABLE_ENTRIES",
     "MAX_TOTAL_SIZE",
     "RATIO_MIN_SIZE",
-    "BUDGET_EXCEEDED",
     "BudgetExceeded",
     "Limits",
 ]
@@ -68,9 +68,10 @@ MAX_INFLATED_PER_ARTIFACT = 16 << 30
 MAX_RATIO = 1032
 #: the ratio check is meaningless for tiny members (a 2 KiB run of zeros compresses 200:1).
 RATIO_MIN_SIZE = 1 << 20
-#: a *compressed* nested archive must be inflated to be read at random; larger ones are reported.
-#: Stored nested archives are read through a window on the outer file and are not limited.
-MAX_NESTED_IN_MEMORY = 256 << 20
+#: a *compressed* nested archive is inflated to be read at random: up to this size into memory, beyond it
+#: into an anonymous temporary file (unlinked at once, gone when closed), so nested archives never hold
+#: more than this each in memory. Stored nested archives are a window on the outer file and take neither.
+MAX_NESTED_IN_MEMORY = 8 << 20
 #: ``WHEEL``, ``METADATA`` and ``RECORD`` files are read whole; beyond this they are reported and skipped.
 MAX_METADATA_SIZE = 64 << 20
 #: the most memory an LZMA/xz/zstandard decoder may take for the dictionary or window its header declares:

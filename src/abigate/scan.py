@@ -166,7 +166,7 @@ def _read_job(ref: DataRef, engine: str = "abigate",
               limits: Limits = archive.DEFAULT_LIMITS) -> tuple[NativeRead | None, list[tuple[str, str]]]:
     """Worker entry point: reopen the member by path, parse it, return the result and stream problems."""
     try:
-        fh, stream = archive.open_ref(ref)
+        fh, stream = archive.open_ref(ref, limits.max_decoder_memory)
     except OSError as exc:
         return None, [("unreadable", f"cannot reopen {ref.disk_path}: {exc.strerror or exc}")]
     with fh:
@@ -179,7 +179,7 @@ def _read_job(ref: DataRef, engine: str = "abigate",
         reopened: list[io.BufferedReader] = []
 
         def reopen() -> archive.StoredStream | archive.InflateStream:
-            fh2, stream2 = archive.open_ref(ref)
+            fh2, stream2 = archive.open_ref(ref, limits.max_decoder_memory)
             reopened.append(fh2)
             return stream2
 
@@ -471,6 +471,13 @@ class _Scanner:
                                                          f"{self.limits.max_nesting_depth} levels deep; not opened")
             return
         source = container.nested_source(entry, display, self.limits)
+        try:
+            self._scan_nested_source(source, builder, entry, display, depth, head, named)
+        finally:
+            source.close()  # a compressed nested archive spilled to a temporary file: every worker is done
+
+    def _scan_nested_source(self, source: archive.Source, builder: _Builder, entry: Entry, display: str,
+                            depth: int, head: bytes, named: bool) -> None:
         if head and not archive.is_zip_head(head):
             tar = _open_tar_family(source, head, self.limits)
             if tar is None:  # not a tar after all (a lone .gz, or a header that only looked like one)
@@ -494,8 +501,12 @@ class _Scanner:
         # Taken out and uploaded, a nested archive is its own bytes, whatever it takes inside the outer zip.
         child = _Builder(display=display, kind=kind, sep="!", zipped_size=entry.size)
         builder.nested.append(child)
-        self._scan_container(nested, child, depth + 1)
-        _classify_zip(nested, child)
+        try:
+            self._scan_container(nested, child, depth + 1)
+            _classify_zip(nested, child)
+        finally:
+            self._settle_all(child)  # workers reading its members (or members of what it nests) are done
+            nested.close()
 
     # -- freezing -------------------------------------------------------------------------------------
 
@@ -517,7 +528,7 @@ class _Scanner:
             if problem == "budget-exceeded":
                 builder.problem(display, problem, f"resolving the link takes more than "
                                 f"{self.limits.max_link_steps} path steps, or the artifact's links more than "
-                                f"{self.limits.max_link_steps_per_artifact} (the budgets of link-resolution steps)")
+                                f"{self.limits.max_link_steps_per_artifact} (the link-resolution budgets)")
             elif problem == "symlink-escape":
                 builder.problem(display, problem, f"the link target {text!r} points outside the artifact")
             elif problem == "symlink-loop":
@@ -883,9 +894,11 @@ def scan_paths(
     max_ratio: float = archive.MAX_RATIO,
     max_nested_in_memory: int = archive.MAX_NESTED_IN_MEMORY,
     max_metadata_size: int = archive.MAX_METADATA_SIZE,
+    max_decoder_memory: int = archive.MAX_DECODER_MEMORY,
     progress: ProgressCallback | None = None,
     engine: str = "abigate",
     image_options: ImageOptions | None = None,
+    limits: Limits | None = None,
 ) -> tuple[ArtifactFacts, ...]:
     """Scan several artifacts with one worker pool; the result is in the order of *paths*.
 
@@ -896,6 +909,8 @@ def scan_paths(
     :param engine: ``abigate`` (streaming, the default) or ``pyelftools`` (a slower independent reading).
     :param image_options: for container images: the platform to pick, every platform, or only the layers
         above the image's base (see :class:`abigate.image.ImageOptions`).
+    :param limits: every budget at once (:class:`abigate.limits.Limits`); when given, the ``max_*`` keyword
+        arguments are ignored.
     :raises UsageError: a path does not exist or cannot be read, or *engine* is unknown.
     """
     if engine not in ENGINES:
@@ -908,11 +923,12 @@ def scan_paths(
             raise UsageError(f"{item}: no such file or directory")
         if not os.access(item, os.R_OK):
             raise UsageError(f"{item}: permission denied")
-    limits = Limits(
-        max_nesting_depth=max_nesting_depth, max_members=max_members, max_member_size=max_member_size,
-        max_total_size=max_total_size, max_ratio=max_ratio, max_nested_in_memory=max_nested_in_memory,
-        max_metadata_size=max_metadata_size,
-    )
+    if limits is None:
+        limits = Limits(
+            max_nesting_depth=max_nesting_depth, max_members=max_members, max_member_size=max_member_size,
+            max_total_size=max_total_size, max_ratio=max_ratio, max_nested_in_memory=max_nested_in_memory,
+            max_metadata_size=max_metadata_size, max_decoder_memory=max_decoder_memory,
+        )
     scanner = _Scanner(jobs=jobs, limits=limits, progress=progress, engine=engine)
     if image_options is not None:
         scanner.image_options = image_options
@@ -936,14 +952,17 @@ def scan_path(
     max_ratio: float = archive.MAX_RATIO,
     max_nested_in_memory: int = archive.MAX_NESTED_IN_MEMORY,
     max_metadata_size: int = archive.MAX_METADATA_SIZE,
+    max_decoder_memory: int = archive.MAX_DECODER_MEMORY,
     progress: ProgressCallback | None = None,
     engine: str = "abigate",
     image_options: ImageOptions | None = None,
+    limits: Limits | None = None,
 ) -> ArtifactFacts:
     """Scan one wheel, zip, folder or file (see :func:`scan_paths` for the keyword arguments)."""
     return scan_paths(
         [path], jobs=jobs, max_nesting_depth=max_nesting_depth, max_members=max_members,
         max_member_size=max_member_size, max_total_size=max_total_size, max_ratio=max_ratio,
-        max_nested_in_memory=max_nested_in_memory, max_metadata_size=max_metadata_size, progress=progress,
-        engine=engine, image_options=image_options,
+        max_nested_in_memory=max_nested_in_memory, max_metadata_size=max_metadata_size,
+        max_decoder_memory=max_decoder_memory, progress=progress, engine=engine, image_options=image_options,
+        limits=limits,
     )[0]
