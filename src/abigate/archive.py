@@ -34,7 +34,6 @@ import os
 import posixpath
 import stat
 import struct
-import tempfile
 import threading
 import zipfile
 import zlib
@@ -878,6 +877,8 @@ class ZipContainer(Container):
             return MemorySource(buf)
         # Larger: into an anonymous temporary file (unlinked at once; gone when closed, or when the process
         # ends), so that nesting several such archives takes no memory. Closed by close() on the source.
+        import tempfile  # only here: a wheel check imports no more than it needs (tests/test_startup.py)
+
         spill = tempfile.TemporaryFile(prefix="abigate-nested-")  # noqa: SIM115 - owned by the source
         try:
             while True:
