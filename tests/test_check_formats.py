@@ -7,6 +7,7 @@ The SARIF 2.1.0 schema is not part of this repository: CI has a copy of ``shared
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -95,23 +96,28 @@ def test_sarif_results_roll_up_and_locate(work: Path) -> None:
         assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
         assert "region" not in r["locations"][0]["physicalLocation"]
     alpha, _, arm = results
-    assert alpha["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "fn.zip",
-                                                                             "uriBaseId": "%SRCROOT%"}
+    assert alpha["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "fn.zip", "uriBaseId": "%SRCROOT%", "index": 0}
     assert alpha["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "fn.zip!alpha-1.0.dist-info"
     related = [loc["logicalLocations"][0]["fullyQualifiedName"] for loc in alpha["relatedLocations"]]
     assert related == [f"fn.zip!alpha/{sub}good.cpython-311-x86_64-linux-gnu.so"
                        for sub in ("", "sub1/", "sub2/")]
     assert "same cause: ABG301 on 3 files" in alpha["message"]["text"]
-    arm_uri = arm["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-    assert arm_uri == "dist/pkg-1.0-py3-none-any.whl"
+    arm_uri = arm["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert arm_uri == {"uri": "dist/pkg-1.0-py3-none-any.whl", "uriBaseId": "%SRCROOT%", "index": 1}
     assert len(arm["relatedLocations"]) == 3
+    # The files checked, with the digest of the bytes judged.
+    assert run["artifacts"] == [
+        {"location": {"uri": name, "uriBaseId": "%SRCROOT%"},
+         "hashes": {"sha-256": hashlib.sha256((work / name).read_bytes()).hexdigest()}}
+        for name in ("fn.zip", "dist/pkg-1.0-py3-none-any.whl")]
 
 
 def test_sarif_uri_is_absolute_outside_the_current_folder(work: Path) -> None:
     (work / "sub").mkdir()
     run = sarif(work / "sub", "check", str(work / "fn.zip"), "-p", "aws-lambda-python3.12", "--no-config")
     uri = run["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
-    assert uri == {"uri": (work / "fn.zip").as_uri()}
+    assert uri == {"uri": (work / "fn.zip").as_uri(), "index": 0}
 
 
 def fingerprints(doc: dict[str, Any]) -> list[str]:
@@ -211,3 +217,16 @@ def test_help_names_every_format(work: Path) -> None:
     for fmt in ("text", "concise", "json", "sarif", "junit", "gitlab", "github"):
         assert fmt in text
     assert "--statistics" in text and "docs/output.md" in text
+
+
+def test_sarif_for_a_folder_locates_each_file_and_lists_no_digest(work: Path) -> None:
+    (work / "deploy" / "pkg").mkdir(parents=True)
+    for i in range(2):
+        (work / "deploy" / "pkg" / f"_m{i}.so").write_bytes(ARM.read_bytes())
+    run = sarif(work, "check", "deploy", "-p", "aws-lambda-python3.12", "--no-config")["runs"][0]
+    assert run["artifacts"] == []
+    (result,) = run["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "deploy/pkg/_m0.so", "uriBaseId": "%SRCROOT%"}
+    assert [loc["physicalLocation"]["artifactLocation"]["uri"] for loc in result["relatedLocations"]] == [
+        "deploy/pkg/_m1.so"]

@@ -16,6 +16,8 @@ line" for a fingerprint. ``partialFingerprints`` carry abigate's own fingerprint
 :mod:`abigate.reporters._pipeline`) under ``abigate/v1`` and under ``primaryLocationLineHash``, the key code
 scanning matches alerts with. Waived findings are results with an external ``suppression`` giving the waiver's
 reason, which code scanning shows as dismissed. Run notes go to ``invocations[0].toolExecutionNotifications``.
+``run.artifacts`` lists each checked file with the sha256 of the bytes judged (a folder has none and is not
+listed); a location in such a file points at it by ``index``.
 
 The document is built whole and dumped once with sorted keys: two runs on the same inputs give the same bytes.
 """
@@ -84,11 +86,19 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _location(f: Finding, base: str | None) -> dict[str, Any]:
-    uri, relative = file_uri(disk_path(f), base)
+def _artifact_location(path: str, base: str | None, index: int | None = None) -> dict[str, Any]:
+    uri, relative = file_uri(path, base)
     artifact: dict[str, Any] = {"uri": uri}
     if relative:
         artifact["uriBaseId"] = "%SRCROOT%"
+    if index is not None:
+        artifact["index"] = index
+    return artifact
+
+
+def _location(f: Finding, base: str | None, indexes: dict[str, int]) -> dict[str, Any]:
+    path = disk_path(f)
+    artifact = _artifact_location(path, base, indexes.get(path))
     logical = {
         "fullyQualifiedName": f.path,
         "name": posixpath.basename(f.member) if f.member else posixpath.basename(f.path),
@@ -124,6 +134,9 @@ def to_sarif(report: Report, *, base: str | None = None) -> dict[str, Any]:
     """The SARIF log for *report*; paths under *base* (the current folder) become relative URIs."""
     index = {rule.code: i for i, rule in enumerate(RULES)}
     multi = len(report.profiles) > 1
+    # The files checked, with the sha256 of the bytes that were judged (a folder has none: not listed).
+    files = [res for res in report.artifacts if res.sha256 and res.path == disk_path_of(res.path)]
+    indexes = {res.path: i for i, res in enumerate(files)}
     fingerprint = Fingerprints()
     results = []
     for res in report.artifacts:
@@ -135,7 +148,7 @@ def to_sarif(report: Report, *, base: str | None = None) -> dict[str, Any]:
                 "ruleIndex": index[f.code],
                 "level": _LEVEL[r.severity],
                 "message": {"text": _message(r, multi)},
-                "locations": [_location(f, base)],
+                "locations": [_location(f, base, indexes)],
                 "partialFingerprints": {"abigate/v1": fp, "primaryLocationLineHash": fp},
                 "properties": {
                     "profile": f.profile,
@@ -147,7 +160,7 @@ def to_sarif(report: Report, *, base: str | None = None) -> dict[str, Any]:
             others = r.others[:MAX_RELATED]
             if others:
                 result["relatedLocations"] = [
-                    {**_location(o, base), "id": i, "message": {"text": f"{o.code} {o.message}"}}
+                    {**_location(o, base, indexes), "id": i, "message": {"text": f"{o.code} {o.message}"}}
                     for i, o in enumerate(others, start=1)
                 ]
             if f.waived is not None:
@@ -168,11 +181,20 @@ def to_sarif(report: Report, *, base: str | None = None) -> dict[str, Any]:
             }
         },
         "invocations": [invocation],
+        "artifacts": [
+            {"location": _artifact_location(res.path, base), "hashes": {"sha-256": res.sha256}}
+            for res in files
+        ],
         "results": results,
         "columnKind": "unicodeCodePoints",
         "properties": {"profiles": [p.id for p in report.profiles]},
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def disk_path_of(display: str) -> str:
+    """The on-disk part of a display path (standard input has none: ``<stdin>`` is kept out)."""
+    return "" if display.startswith("<") else display.partition("!")[0]
 
 
 def render_sarif(report: Report, *, base: str | None = None) -> str:
