@@ -15,7 +15,7 @@ from abigate.cli import main
     (["check", "x.whl", "--profle", "debian-12"],
      "abigate: error: no such option: --profle (did you mean --profile?)"),
     (["check", "x.whl", "--p", "debian-12"],
-     "abigate: error: no such option: --p (did you mean --profile or --python?)"),
+     "abigate: error: no such option: --p (did you mean --profile or --python or --progress?)"),
     (["scan", "x.whl", "--colour", "never"], "abigate: error: no such option: --colour (did you mean --color?)"),
     (["chek", "x.whl"], "abigate: error: no such command: chek (did you mean check?)"),
     (["profile", "shw", "debian-12"], "abigate: error: no such command: shw (did you mean show?)"),

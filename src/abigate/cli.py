@@ -113,7 +113,12 @@ def _close(word: str, choices: Sequence[str]) -> list[str]:
     import difflib  # only on a usage error
 
     starts = [c for c in choices if c.startswith(word) and len(word) > 2]
-    return starts[:3] if starts else difflib.get_close_matches(word, choices, n=2, cutoff=0.6)
+    if starts:
+        return starts[:3]
+    close = difflib.get_close_matches(word, choices, n=2, cutoff=0.6)
+    # Only the spellings about as close as the best: --profle is --profile, not also --progress.
+    ratio = {c: difflib.SequenceMatcher(None, word, c).ratio() for c in close}
+    return [c for c in close if ratio[c] >= ratio[close[0]] - 0.1]
 
 
 def _option_names(ctx: click.Context | None) -> list[str]:

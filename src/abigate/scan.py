@@ -22,7 +22,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
@@ -37,7 +37,6 @@ from abigate.archive import (
     FolderContainer,
     Limits,
     MemberError,
-    ProgressCallback,
     ZipContainer,
 )
 from abigate.digests import file_sha256
@@ -59,9 +58,11 @@ from abigate.pyabi import parse_extension_name
 if TYPE_CHECKING:  # the pool machinery (multiprocessing, pickle, sockets) is imported only when a pool starts
     from concurrent.futures import Future, ProcessPoolExecutor
 
+_T = TypeVar("_T")
+
 __all__ = [
-    "DEFAULT_JOBS_CAP", "ENGINES", "PARALLEL_MIN_SIZE", "PYELFTOOLS_MAX_IN_MEMORY", "default_jobs", "scan_path",
-    "scan_paths",
+    "ENGINES", "PARALLEL_MIN_SIZE", "PYELFTOOLS_MAX_IN_MEMORY", "ProgressCallback", "ScanProgress",
+    "default_jobs", "scan_path", "scan_paths",
 ]
 
 #: native members at least this large (uncompressed) are parsed in a worker process when ``jobs > 1``;
@@ -74,8 +75,6 @@ PARALLEL_MIN_TOTAL = 64 << 20
 PYELFTOOLS_MAX_IN_MEMORY = 256 << 20
 #: ELF readers ``scan_paths(engine=…)`` accepts: abigate's streaming reader, or pyelftools as a cross-check.
 ENGINES = ("abigate", "pyelftools")
-#: the default number of workers is the CPU count, capped here (more only adds memory).
-DEFAULT_JOBS_CAP = 4
 
 #: dist-info files read whole (each capped by ``Limits.max_metadata_size``): tags, name and version, files.
 _METADATA_FILES = ("WHEEL", "METADATA", "RECORD")
@@ -93,8 +92,45 @@ _DEFAULT_READ_AS = {"directory": "folder", "wheel": "wheel", "zip": "zip", "file
 
 
 def default_jobs() -> int:
-    """``min(os.cpu_count(), 4)``."""
-    return max(1, min(os.cpu_count() or 1, DEFAULT_JOBS_CAP))
+    """The CPUs this process may run on (its affinity mask or cgroup-less CPU count), at least 1."""
+    process_cpu_count = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if process_cpu_count is not None:
+        return max(1, process_cpu_count() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+class ScanProgress:
+    """Where a scan is, for a progress display (read-only by convention; one is made per member).
+
+    While one artifact is read member by member, *artifact* is its (or a nested archive's) display path and
+    the member and byte counts are its own (bytes: uncompressed sizes of the members handled so far). When
+    several artifacts are read in worker processes the parent only learns when one is finished: then
+    *artifact* is the last one finished, the member counts are 0, and the byte counts are the artifacts'
+    sizes on disk. A plain slotted class: a record's generic ``__init__`` would cost more, once per member.
+    """
+
+    __slots__ = ("artifact", "artifacts_done", "artifacts_total", "bytes_done", "bytes_total", "members_done",
+                 "members_total")
+
+    def __init__(self, artifact: str, members_done: int, members_total: int, bytes_done: int,
+                 bytes_total: int, artifacts_done: int, artifacts_total: int) -> None:
+        self.artifact = artifact
+        self.members_done = members_done
+        self.members_total = members_total
+        self.bytes_done = bytes_done
+        self.bytes_total = bytes_total
+        self.artifacts_done = artifacts_done
+        self.artifacts_total = artifacts_total
+
+    def __repr__(self) -> str:
+        return (f"ScanProgress({self.artifact!r}, members {self.members_done}/{self.members_total}, bytes "
+                f"{self.bytes_done}/{self.bytes_total}, artifacts {self.artifacts_done}/{self.artifacts_total})")
+
+
+#: a progress callback; called often (once per member), so it must be cheap.
+ProgressCallback = Callable[[ScanProgress], None]
 
 
 # -- reading one native member (parent and workers) ---------------------------------------------------
@@ -242,6 +278,9 @@ class _Scanner:
         self.jobs = default_jobs() if jobs is None else max(1, jobs)
         self.limits = limits
         self.progress = progress
+        #: artifacts finished and given, for :class:`ScanProgress` (set by :func:`scan_paths`).
+        self.artifacts_done = 0
+        self.artifacts_total = 1
         self._pool: ProcessPoolExecutor | None = None
         self._pool_broken = False
         #: which image of a multi-platform index, and which layers, a container image is judged on.
@@ -252,19 +291,25 @@ class _Scanner:
     def _submit(self, ref: DataRef) -> Future[tuple[NativeRead | None, list[tuple[str, str]]]] | None:
         if self.jobs <= 1 or self._pool_broken:
             return None
+        return self.submit(_read_job, ref, self.engine, self.limits)
+
+    def submit(self, fn: Callable[..., _T], *args: object) -> Future[_T] | None:
+        """Run ``fn(*args)`` in the (lazily started) pool; ``None`` when the pool is broken."""
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
+        if self._pool_broken:
+            return None
         starting = self._pool is None
         if self._pool is None:
-            # fork: workers start in ~1 ms and need nothing sent but the DataRef; they reopen the file.
+            # fork: workers start in ~1 ms and need nothing sent but the job's arguments; they reopen files.
             ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx,
                                              initializer=_worker_ignores_sigint)
         try:
-            with _sigint_held(starting):  # the first submit forks every worker
-                return self._pool.submit(_read_job, ref, self.engine, self.limits)
+            with _sigint_held(starting):  # a submit may fork a worker
+                return self._pool.submit(fn, *args)
         except (BrokenProcessPool, RuntimeError):
             self._pool_broken = True
             return None
@@ -386,9 +431,14 @@ class _Scanner:
         big = sorted((e for e in container.entries if e.size >= PARALLEL_MIN_SIZE), key=lambda e: (-e.size, e.index))
         order = big + [e for e in container.entries if e.size < PARALLEL_MIN_SIZE]
         parallel = len(big) >= 2 and sum(e.size for e in big) >= PARALLEL_MIN_TOTAL
+        progress = self.progress
+        bytes_total = sum(e.size for e in order) if progress is not None else 0
+        bytes_done = 0
         for done, entry in enumerate(order, 1):
-            if self.progress is not None:
-                self.progress(builder.display, done, total)
+            if progress is not None:
+                progress(ScanProgress(builder.display, done - 1, total, bytes_done, bytes_total,
+                                      self.artifacts_done, self.artifacts_total))
+                bytes_done += entry.size
             self._scan_entry(container, builder, entry, depth, parallel)
 
     def _scan_entry(self, container: Container, builder: _Builder, entry: Entry, depth: int,
@@ -880,6 +930,96 @@ def _wheel_info(builder: _Builder, distributions: list[Distribution]) -> WheelIn
     )
 
 
+# -- several artifacts at once ------------------------------------------------------------------------
+
+
+def _scan_artifact_job(item: str, limits: Limits, engine: str,
+                       image_options: ImageOptions) -> ArtifactFacts | UsageError:
+    """Worker entry point: scan one whole artifact by path, without a pool of its own.
+
+    A :class:`UsageError` (the path vanished, a file that cannot be opened) is returned, not raised, so
+    that the parent raises it in the order of the command line, as a sequential scan would.
+    """
+    scanner = _Scanner(jobs=1, limits=limits, progress=None, engine=engine)
+    scanner.image_options = image_options
+    try:
+        return scanner.scan(item)
+    except UsageError as exc:
+        return exc
+
+
+def _poolable(item: str) -> int | None:
+    """The size on disk of *item* when a worker may read it by path (a regular file or a folder), else
+    ``None`` (standard input, a FIFO or a device is read once, by the parent)."""
+    if item == STDIN:
+        return None
+    try:
+        st = os.stat(item)
+    except OSError:
+        return None
+    if stat.S_ISREG(st.st_mode):
+        return st.st_size
+    return 0 if stat.S_ISDIR(st.st_mode) else None
+
+
+def _scan_many(scanner: _Scanner, items: Sequence[str]) -> tuple[ArtifactFacts, ...]:
+    """Scan several artifacts, one per worker process, and return their facts in the order of *items*.
+
+    The cores are shared at one level at a time: with several artifacts each worker reads a whole artifact
+    with no pool of its own (so at most ``jobs`` artifacts are open at once, each read in bounded chunks),
+    largest first, so that a big wheel met last does not leave the other cores idle at the end. Standard
+    input and FIFOs are read by the parent meanwhile. Facts are plain data: nothing else crosses processes.
+    """
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    sizes = {i: _poolable(item) for i, item in enumerate(items)}
+    results: dict[int, ArtifactFacts | UsageError] = {}
+    futures: dict[Future[ArtifactFacts | UsageError], int] = {}
+    bytes_total = sum(size for size in sizes.values() if size is not None)
+    for i in sorted((i for i, size in sizes.items() if size is not None), key=lambda i: (-(sizes[i] or 0), i)):
+        future = scanner.submit(_scan_artifact_job, items[i], scanner.limits, scanner.engine,
+                                scanner.image_options)
+        if future is None:  # the pool broke: read the rest here
+            sizes[i] = None
+        else:
+            futures[future] = i
+    scanner.artifacts_total = len(items)
+    bytes_done = 0
+    last = items[0]
+
+    def report() -> None:
+        if scanner.progress is not None:
+            scanner.progress(ScanProgress(last, 0, 0, bytes_done, bytes_total, len(results), len(items)))
+
+    report()
+    for i, item in enumerate(items):  # what the workers cannot read, in order, while they run
+        if sizes[i] is None:
+            scanner.artifacts_done = len(results)
+            try:
+                results[i] = scanner.scan(item)
+            except UsageError as exc:  # raised below in the order of the command line, as for the workers'
+                results[i] = exc
+            last = item
+            report()
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+        for future in done:
+            i = futures[future]
+            try:
+                results[i] = future.result()
+            except Exception:  # noqa: BLE001 - a worker died (killed, out of memory): read it here instead
+                results[i] = _scan_artifact_job(items[i], scanner.limits, scanner.engine, scanner.image_options)
+            bytes_done += sizes[i] or 0
+            last = items[i]
+        report()
+    ordered = [results[i] for i in range(len(items))]
+    for outcome in ordered:
+        if isinstance(outcome, UsageError):
+            raise outcome
+    return tuple(outcome for outcome in ordered if not isinstance(outcome, UsageError))
+
+
 # -- public API ---------------------------------------------------------------------------------------
 
 
@@ -902,10 +1042,12 @@ def scan_paths(
 ) -> tuple[ArtifactFacts, ...]:
     """Scan several artifacts with one worker pool; the result is in the order of *paths*.
 
-    Every path is checked first, so a typo fails in a moment rather than after a long scan.
+    Every path is checked first, so a typo fails in a moment rather than after a long scan. The result does
+    not depend on *jobs*: with several paths each worker reads whole artifacts; with one, workers parse its
+    large native members (see :func:`_scan_many` and :class:`_Scanner`).
 
-    :param jobs: worker processes for large native members (default ``min(cpu_count, 4)``; 1 = none).
-    :param progress: called as ``progress(artifact, members_done, members_total)`` while reading.
+    :param jobs: worker processes (default: the CPUs this process may use, :func:`default_jobs`; 1 = none).
+    :param progress: called with a :class:`ScanProgress` as reading advances (from this process only).
     :param engine: ``abigate`` (streaming, the default) or ``pyelftools`` (a slower independent reading).
     :param image_options: for container images: the platform to pick, every platform, or only the layers
         above the image's base (see :class:`abigate.image.ImageOptions`).
@@ -933,7 +1075,14 @@ def scan_paths(
     if image_options is not None:
         scanner.image_options = image_options
     try:
-        result = tuple(scanner.scan(item) for item in items)
+        if len(items) > 1 and scanner.jobs > 1:
+            result = _scan_many(scanner, items)
+        else:
+            scanner.artifacts_total = len(items)
+            result = ()
+            for item in items:
+                result += (scanner.scan(item),)
+                scanner.artifacts_done += 1
     except BaseException:
         scanner.close(interrupted=True)
         raise

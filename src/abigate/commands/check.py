@@ -208,8 +208,12 @@ def _image_runtime(profile_ids: Sequence[str], artifacts: Sequence[str]) -> Prof
     help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).",
 )
 @click.option(
-    "--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes for large files."
+    "--jobs", "-j", type=click.IntRange(min=1), default=None,
+    help="Worker processes (default: the CPUs abigate may use; 1 = none). Several artifacts: one per worker; "
+    "a single artifact: its large native files in parallel.",
 )
+@click.option("--progress/--no-progress", "show_progress", default=None,
+              help="Show progress on stderr after a second (default: only on a terminal, not in CI).")
 @click.option(
     "--all-platforms",
     is_flag=True,
@@ -242,6 +246,7 @@ def check(
     jobs: int | None,
     all_platforms: bool,
     attest: str | None,
+    show_progress: bool | None,
     debug: bool,
 ) -> None:
     """Check that every native file in ARTIFACT (wheel, zip, tar, conda package, folder or file) will load
@@ -348,9 +353,12 @@ def check(
     if len({p.id for p in loaded}) != len(loaded):
         raise UsageError("the same profile was given twice under different names")
 
+    from abigate.commands.progress import ProgressLine, want_progress
     from abigate.scan import scan_paths
 
-    facts = scan_paths(artifacts, jobs=jobs, image_options=image_options)
+    with ProgressLine(want_progress(show_progress), artifacts[0] if artifacts else "") as progress:
+        facts = scan_paths(artifacts, jobs=jobs, image_options=image_options,
+                           progress=progress if progress.enabled else None)
     for art in facts:
         empty = nothing_to_check(art)
         if empty:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 import click
 
@@ -74,38 +73,14 @@ def write_atomically(path: str, text: str, *, option: str = "--output") -> None:
         raise
 
 
-class _Progress:
-    """One updating line on stderr, only when stderr is a terminal (CI logs stay clean)."""
-
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
-        self._last = 0.0
-        self._shown = False
-
-    def __call__(self, artifact: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if not self.enabled or (now - self._last < 0.1 and done != total):
-            return
-        self._last = now
-        name = artifact if len(artifact) <= 60 else "…" + artifact[-59:]
-        sys.stderr.write(f"\rscanning {name}: {done}/{total} members ")
-        sys.stderr.flush()
-        self._shown = True
-
-    def clear(self) -> None:
-        if self._shown:
-            sys.stderr.write("\r" + " " * 100 + "\r")
-            sys.stderr.flush()
-            self._shown = False
-
-
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people, json for tools (schema abigate.scan/2).")
 @click.option("--output", "-o", metavar="FILE", help="Write the report to FILE (atomically) instead of stdout.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for large native files (default: CPU count, at most 4; 1 = none).")
+              help="Worker processes (default: the CPUs abigate may use; 1 = none). Several artifacts: one "
+                   "per worker; a single artifact: its large native files in parallel.")
 @click.option("--engine", type=click.Choice(["abigate", "pyelftools"]), default="abigate", show_default=True,
               help="ELF reader: abigate's streaming one, or pyelftools to cross-check (slower; holds "
                    "compressed members in memory).")
@@ -119,9 +94,11 @@ class _Progress:
     show_default=True,
     help="Colour the text report (auto: on a terminal, unless NO_COLOR is set).",
 )
+@click.option("--progress/--no-progress", "show_progress", default=None,
+              help="Show progress on stderr after a second (default: only on a terminal, not in CI).")
 @click.option("--debug", is_flag=True, help="Show the Python traceback of an internal error.")
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None, engine: str, quiet: bool,
-         verbose: bool, colour: str, debug: bool) -> None:
+         verbose: bool, colour: str, show_progress: bool | None, debug: bool) -> None:
     """Read every native file (ELF, Mach-O, PE) in wheels, zips, tars, conda packages, folders or files, and
     print its facts and what each input was read as. PATH "-" reads standard input.
 
@@ -144,11 +121,10 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None,
     if quiet and verbose:
         raise UsageError("--quiet and --verbose cannot be used together")
 
-    progress = _Progress()
-    try:
+    from abigate.commands.progress import ProgressLine, want_progress
+
+    with ProgressLine(want_progress(show_progress), paths[0]) as progress:
         artifacts = scan_paths(paths, jobs=jobs, progress=progress if progress.enabled else None, engine=engine)
-    finally:
-        progress.clear()
     coloured = fmt == "text" and use_colour(colour, to_file=bool(output))
     if fmt == "json":
         text = scanreport.render_json(artifacts)
@@ -158,7 +134,12 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None,
     if verbose:  # on stderr: the report itself stays the same on every machine
         from abigate import inflate
 
-        click.echo(f"abigate: zip members inflated with {inflate.describe()}", err=True)
+        from abigate.scan import default_jobs
+
+        workers = jobs or default_jobs()
+        click.echo(f"abigate: zip members inflated with {inflate.describe()}; {workers} worker process"
+                   f"{'es' if workers > 1 else ''} ({'one artifact each' if len(paths) > 1 else 'large files'})",
+                   err=True)
     if output:
         write_atomically(output, text)
     else:

@@ -1,0 +1,108 @@
+"""Several artifacts over several worker processes: the same facts, in the same order, as one process.
+
+With several paths each worker reads whole artifacts (largest first); standard input, FIFOs and other
+non-regular paths are read by the parent meanwhile. Nothing here times anything: the speed-up is measured
+by the benchmark.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import M, make_wheel, write_zip
+
+from abigate.errors import UsageError
+from abigate.scan import scan_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+ELF = ROOT / "testdata" / "elf"
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Wheels, a zip holding a wheel, a folder and a bare ELF file, of different sizes (so the workers
+    take them in another order than the command line's)."""
+    tmp = tmp_path_factory.mktemp("jobs")
+    sos = sorted(p for p in (ELF / "glibc").iterdir() if p.is_file())
+    paths = []
+    for i, so in enumerate(sos[:4]):
+        files: dict[str, bytes | str] = {f"demo{i}/_ext{j}.so": so.read_bytes() for j in range(i + 1)}
+        paths.append(make_wheel(tmp, f"demo{i}", "1.0", "cp312-cp312-manylinux_2_17_x86_64", files))
+    (tmp / "inner").mkdir()
+    inner = make_wheel(tmp / "inner", "inner", "2.0", "py3-none-any", {"inner/x.so": sos[0].read_bytes()})
+    paths.append(write_zip(tmp / "bundle.zip", [M("deps/inner-2.0-py3-none-any.whl", inner.read_bytes()),
+                                                M("lib/libz.so", (ELF / "arch" / "aarch64-musl.so").read_bytes())]))
+    paths.append(ELF / "arch")
+    paths.append(ELF / "glibc" / "v2_28.so")
+    return [str(p) for p in paths]
+
+
+def test_same_facts_same_order_with_any_number_of_jobs(artifacts: list[str]) -> None:
+    one = scan_paths(artifacts, jobs=1)
+    assert [a.path for a in one] == [p.rstrip("/") for p in artifacts]
+    for jobs in (2, 3, 16):
+        assert scan_paths(artifacts, jobs=jobs) == one
+    assert scan_paths(list(reversed(artifacts)), jobs=2) == tuple(reversed(one))
+
+
+def test_cli_output_is_the_same_with_workers(artifacts: list[str]) -> None:
+    def run(jobs: str) -> bytes:
+        proc = subprocess.run([sys.executable, "-m", "abigate", "scan", *artifacts, "--jobs", jobs,
+                               "--format", "json"], capture_output=True, check=False, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    assert run("2") == run("1")
+
+
+def test_an_unreadable_path_fails_the_same_way(artifacts: list[str], tmp_path: Path) -> None:
+    """A socket passes the up-front checks but cannot be opened: the same one-line error with workers."""
+    sock_path = tmp_path / "s.sock"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(sock_path))
+        paths = [*artifacts[:2], str(sock_path), *artifacts[2:]]
+        with pytest.raises(UsageError) as sequential:
+            scan_paths(paths, jobs=1)
+        with pytest.raises(UsageError) as parallel:
+            scan_paths(paths, jobs=2)
+    assert str(parallel.value) == str(sequential.value)
+    assert str(sock_path) in str(parallel.value)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_with_several_artifacts_leaves_no_worker(artifacts: list[str]) -> None:
+    """Workers read the artifacts while the parent waits on standard input; Ctrl-C ends them all."""
+    from test_cli_interrupt import _alive, _children
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "abigate", "scan", *artifacts, "-", "--jobs", "2"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        workers: list[int] = []
+        while time.monotonic() < deadline and len(workers) < 2:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+            workers = _children(proc.pid)
+        assert len(workers) >= 2, "the worker pool never started"
+        time.sleep(0.3)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130
+    assert err.decode() == "abigate: interrupted\n"
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.05)
+    assert [w for w in workers if _alive(w)] == []
