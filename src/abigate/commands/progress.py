@@ -11,7 +11,6 @@ instead of redrawing. It never uses colour (``NO_COLOR`` is honoured by having n
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import threading
 from typing import TextIO
@@ -120,6 +119,8 @@ class ProgressLine:
     def _run(self) -> None:
         if self._stop.wait(DELAY):
             return
+        import shutil  # only once the line is drawn
+
         period = _TTY_PERIOD if self._tty else _PIPE_PERIOD
         last = ""
         while not self._stop.is_set():
