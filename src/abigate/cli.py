@@ -44,6 +44,7 @@ _COMMANDS = {
     "profile": "abigate.commands.profile:profile",
     "rules": "abigate.commands.rules:rules",
     "verify": "abigate.commands.verify:verify",
+    "smoke": "abigate.commands.smoke:smoke",
 }
 
 
