@@ -220,3 +220,10 @@ def test_noise_case_end_to_end(tmp_path: Path) -> None:
     shutil.move(tmp_path / "fn.zip", tmp_path / "fn2.zip")
     assert abigate("check", "fn2.zip", "-p", "aws-lambda-python3.12", "--no-config", "--format", "concise",
                    cwd=tmp_path).stdout.count("ABG302") == 2
+
+
+def test_files_no_record_claims_roll_up_per_top_level_folder() -> None:
+    files = [native(f"{pkg}/_m{i}.cpython-311-aarch64-linux-gnu.so", elf("aarch64"))
+             for pkg in ("numpy", "pandas") for i in range(3)]
+    problems = roll_up(report(artifact("fn.zip", files, kind="zip")).artifacts[0].findings)
+    assert [[f.member.split("/")[0] for f in r.findings] for r in problems] == [["numpy"] * 3, ["pandas"] * 3]

@@ -6,8 +6,8 @@ ABG103 per file. People (the text report, ``-q``, ``--format concise``) and the 
 JUnit, GitLab) want one problem each; the JSON report keeps every finding, and the counts always include
 them all.
 
-Two kinds of rollup, never crossing a container (the artifact, or a wheel nested in it), a distribution, a
-profile, a severity or a waiver:
+Two kinds of rollup, never crossing a container (the artifact, or a wheel nested in it), a distribution (or,
+for files no ``RECORD`` claims, a top-level folder), a profile, a severity or a waiver:
 
 * ``cause``: the ABG301 findings on the files of a distribution whose tags ABG302 rejects join that ABG302
   (the head): pip would not have installed it, and its modules are not imported for the same reason.
@@ -111,9 +111,17 @@ def pattern(f: Finding) -> tuple[object, ...]:
             tuple(blank(d) for d in f.details), blank(f.hint), blank(f.loader_message or ""))
 
 
-def _scope(f: Finding) -> tuple[str, str, str | None]:
-    """(profile, container, distribution) a rollup never crosses."""
-    return f.profile, container(f), f.distribution
+def _scope(f: Finding) -> tuple[str, str, str]:
+    """(profile, container, distribution) a rollup never crosses.
+
+    A file no ``RECORD`` assigns to a distribution (a deploy folder assembled by hand, a zip without
+    ``.dist-info``) counts as part of its top-level folder, the import package it most likely belongs to, so
+    that ``numpy/`` and ``pandas/`` files never share a rollup either.
+    """
+    if f.distribution is not None:
+        return f.profile, container(f), f.distribution
+    top = f.member.split("/", 1)[0] if "/" in f.member else ""
+    return f.profile, container(f), "/" + top
 
 
 def roll_up(findings: Sequence[Finding], *, min_repeat: int = 2) -> list[Rollup]:

@@ -197,7 +197,10 @@ def _image_runtime(profile_ids: Sequence[str], artifacts: Sequence[str]) -> Prof
     help="Instead of the findings, their count per rule (text and concise formats).",
 )
 @click.option(
-    "--verbose", "-v", is_flag=True, help="Also waived findings, every symbol, and the profiles used."
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Every finding on its own (no rollup), waived ones too, every symbol, and the profiles used.",
 )
 @click.option(
     "--color",
@@ -263,6 +266,7 @@ def check(
     Examples:
       abigate check function.zip -p aws-lambda-python3.12-arm64
       abigate check dist/*.whl -p debian-12 -p aws-lambda-python3.11 --format json -o report.json
+      abigate check dist/*.whl -p aws-lambda-python3.12 --format sarif -o abigate.sarif
       abigate check app.tar --profile image
       cat layer.tar.gz | abigate check - -p aws-lambda-python3.11
       abigate check function.zip -p aws-lambda-python3.12 --attest function.zip.intoto.json
