@@ -8,6 +8,7 @@ substituted, so a misspelt input or environment variable fails here and not in a
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -218,3 +219,13 @@ def test_the_check_step_of_action_yml_runs_as_written(tmp_path: Path, proj: Path
     assert proc.returncode == 1, proc.stderr
     assert outputs == {"exit-code": "1", "verdict": "fail"}
     assert "| ❌ error |" in summary
+
+
+def test_a_sarif_file_for_upload_sarif(tmp_path: Path, proj: Path) -> None:
+    proc, _, outputs = step(tmp_path, {"artifacts": "dist/bad00-*.whl", "profiles": "amazonlinux-2",
+                                       "sarif-file": "out/abigate.sarif"})
+    assert proc.returncode == 1, proc.stderr
+    assert outputs == {"exit-code": "1", "verdict": "fail", "sarif-file": "out/abigate.sarif"}
+    sarif = json.loads((proj / "out" / "abigate.sarif").read_text(encoding="utf-8"))
+    assert sarif["version"] == "2.1.0"
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["ABG201"]

@@ -4,7 +4,9 @@ Used the way a project uses it, with the real ``pre-commit`` package: a hook rep
 sources, committed in a temporary git repository so the test covers the working tree, not only the last
 commit), a project whose ``dist/`` is git-ignored, a ``.pre-commit-config.yaml`` naming the hook repository by
 path and commit, ``pre-commit install --hook-type pre-push``, then ``pre-commit run --hook-stage pre-push``
-and a real ``git push``: an incompatible wheel in ``dist/`` fails, a compatible one passes.
+and a real ``git push``: an incompatible wheel in ``dist/`` fails, a compatible one passes. The
+``.pre-commit-config.yaml`` is the README's snippet, with only the repository URL replaced by the local path
+(``rev: main`` included), and ``pre-commit autoupdate`` pins that to a commit as the README says.
 
 pre-commit builds the hook's virtual environment and pip-installs abigate into it (dependencies from the
 package index, as for any user), once for the module.
@@ -13,6 +15,7 @@ package index, as for any user), once for the module.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,15 +24,19 @@ from pathlib import Path
 
 import pytest
 import yaml  # type: ignore[import-untyped]
-
 from conftest import make_wheel
 
 ROOT = Path(__file__).resolve().parents[1]
+URL = "https://github.com/abigate/abigate"
 OLD = (ROOT / "testdata/elf/glibc/v2_17.so").read_bytes()
 NEW = (ROOT / "testdata/elf/glibc/v2_34.so").read_bytes()
 TAG = "py3-none-manylinux_2_17_x86_64"
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
+    # pre-commit pip-installs the hook (abigate's dependencies come from the package index): ~20-40 s.
+    pytest.mark.slow,
+]
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -76,8 +83,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, di
     (proj / ".gitignore").write_text("dist/\n", encoding="utf-8")
     (proj / "pyproject.toml").write_text(
         '[tool.abigate]\nprofiles = ["amazonlinux-2"]\nartifacts = ["dist/*.whl"]\n', encoding="utf-8")
-    config = {"repos": [{"repo": str(hooks), "rev": rev, "hooks": [{"id": "abigate"}]}]}
-    (proj / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    (proj / ".pre-commit-config.yaml").write_text(readme_config().replace(URL, str(hooks)), encoding="utf-8")
     _git(proj, env, "init", "-q", "-b", "main")
     _git(proj, env, "add", "-A")
     _git(proj, env, "commit", "-q", "-m", "project")
@@ -89,7 +95,19 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, di
     built = _pre_commit(proj, env, "install-hooks")
     assert built.returncode == 0, built.stdout + built.stderr
     (proj / "dist").mkdir()
+    (proj.parent / "hooks-rev").write_text(rev, encoding="utf-8")
     yield proj, env
+
+
+def readme_config() -> str:
+    """The ``.pre-commit-config.yaml`` block of the README."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```yaml\n(# \.pre-commit-config\.yaml\n.*?)^```", text,
+                        flags=re.MULTILINE | re.DOTALL)
+    assert len(blocks) == 1, "the README shows one .pre-commit-config.yaml"
+    block: str = blocks[0]
+    assert URL in block
+    return block
 
 
 def _dist(proj: Path, library: bytes) -> None:
@@ -105,7 +123,8 @@ def test_the_hook_definition_fires_without_file_names_on_push() -> None:
     assert "pre-push" in hook["stages"]
 
 
-def test_an_incompatible_wheel_in_an_ignored_dist_fails_the_hook(project: tuple[Path, dict[str, str]]) -> None:
+def test_an_incompatible_wheel_in_an_ignored_dist_fails_the_hook(
+        project: tuple[Path, dict[str, str]]) -> None:
     proj, env = project
     _dist(proj, NEW)
     assert _git(proj, env, "status", "--porcelain") == ""  # dist/ is ignored: pre-commit sees no file
@@ -141,3 +160,16 @@ def test_nothing_built_is_a_clear_failure_not_a_skip(project: tuple[Path, dict[s
     proc = _pre_commit(proj, env, "run", "--hook-stage", "pre-push")
     assert proc.returncode == 1, proc.stdout
     assert "artifacts: nothing matches 'dist/*.whl'" in proc.stdout
+
+
+def test_autoupdate_pins_the_readme_rev_to_a_commit(project: tuple[Path, dict[str, str]]) -> None:
+    """No release tag yet: ``pre-commit autoupdate`` replaces ``rev: main`` with the newest commit's SHA."""
+    proj, env = project
+    config = yaml.safe_load((proj / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    assert config["repos"][0]["rev"] == "main"
+    copy = proj.parent / "autoupdate.yaml"
+    copy.write_text((proj / ".pre-commit-config.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    proc = _pre_commit(proj, env, "autoupdate", "--config", str(copy))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    pinned = yaml.safe_load(copy.read_text(encoding="utf-8"))["repos"][0]["rev"]
+    assert pinned == (proj.parent / "hooks-rev").read_text(encoding="utf-8")

@@ -155,6 +155,13 @@ def main(environ: Mapping[str, str] | None = None) -> int:
             with tempfile.TemporaryDirectory(prefix="abigate-") as tmp:
                 _run([*argv, "--format", "github", "--exit-zero", "--output", os.path.join(tmp, "log")], env)
         if inputs.sarif_file:
+            # A folder for reports is usual (results/abigate.sarif); abigate's own -o does not create one.
+            folder = os.path.dirname(inputs.sarif_file)
+            if folder:
+                try:
+                    os.makedirs(folder, exist_ok=True)
+                except OSError:
+                    pass  # the run below says why it cannot write there
             sarif_status, _ = _run([*argv, "--format", "sarif", "--exit-zero", "--output", inputs.sarif_file],
                                    env)
             if sarif_status == 0:
