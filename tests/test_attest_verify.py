@@ -249,3 +249,22 @@ def test_profile_digest_is_what_the_docs_say(build: Path) -> None:
     rc, report, _ = sh("check", "dist/good.zip", "-p", "aws-lambda-python3.12", "--no-config", "--format", "json",
                        cwd=build)
     assert json.loads(report)["profiles"][0]["sha256"] == hashlib.sha256(canonical).hexdigest()
+
+
+def test_profile_image_is_resolved_again_from_the_image(tmp_path: Path) -> None:
+    """``--profile image``: the runtime is the image's base, so verify derives it from the image again."""
+    from imagebuild import Item, docker_save
+
+    elf = ROOT / "testdata" / "elf"
+    libc = (elf / "rootfs/aarch64/libc.so.6").read_bytes()
+    base = [Item("lib/aarch64-linux-gnu/libc.so.6", libc),
+            Item("lib/ld-linux-aarch64.so.1", kind="symlink", target="/lib/aarch64-linux-gnu/libc.so.6"),
+            Item("etc/os-release", b'ID=debian\nVERSION_ID="10"\n')]
+    app = [Item("app/_x.so", (elf / "arch/aarch64-glibc2.17.so").read_bytes())]
+    docker_save(tmp_path / "app.tar", [base, app], arch="arm64")
+    rc, out, err = sh("check", "app.tar", "--profile", "image", "--no-config", "--attest", "att.json",
+                      cwd=tmp_path)
+    assert rc == 0, out + err
+    profile = json.loads((tmp_path / "att.json").read_text(encoding="utf-8"))["predicate"]["profiles"][0]
+    assert profile["source"] == "image"
+    assert sh("verify", "app.tar", "--attestation", "att.json", cwd=tmp_path)[0] == 0

@@ -17,10 +17,14 @@ import hashlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from abigate.errors import AbigateError, UsageError
+
+if TYPE_CHECKING:
+    from abigate.attest import AttestedProfile
 
 __all__ = ["artifact_digest", "verify"]
 
@@ -43,16 +47,14 @@ def artifact_digest(path: str) -> str:
         raise UsageError(f"{path}: {exc.strerror or exc}") from None
 
 
-def _current_digests(artifact: str, attested: Sequence[object], wanted: Sequence[str],
+def _current_digests(artifact: str, attested: Sequence[AttestedProfile], wanted: Sequence[str],
                      given_files: dict[str, str]) -> dict[str, str | None]:
     """Profile id → the digest it resolves to now, resolved the way the check named it."""
-    from abigate.attest import AttestedProfile
     from abigate.digests import profile_digest
     from abigate.profiles import load_profile, with_python
 
     out: dict[str, str | None] = {}
     for prof in attested:
-        assert isinstance(prof, AttestedProfile)
         if prof.id not in wanted:
             continue
         source = given_files.get(prof.id, prof.source)
@@ -72,21 +74,20 @@ def _current_digests(artifact: str, attested: Sequence[object], wanted: Sequence
     return out
 
 
-def _wanted_ids(named: Sequence[str], attested: Sequence[object]) -> tuple[list[str], dict[str, str]]:
+def _wanted_ids(named: Sequence[str],
+                attested: Sequence[AttestedProfile]) -> tuple[list[str], dict[str, str]]:
     """The attested ids *named* means, and id → file for those named by a profile file path.
 
     A name matches an attested id, or the ``--profile`` value the check was given; otherwise it is loaded
     (a built-in alias like ``aws-lambda-python3.12`` or a profile file) and its id is used.
     """
-    from abigate.attest import AttestedProfile
     from abigate.profiles import load_profile
     from abigate.profiles._resolve import looks_like_path
 
     ids: list[str] = []
     files: dict[str, str] = {}
     for name in named:
-        match = next((p.id for p in attested if isinstance(p, AttestedProfile) and name in (p.id, p.source)),
-                     None)
+        match = next((p.id for p in attested if name in (p.id, p.source)), None)
         if match is None or looks_like_path(name):
             loaded = load_profile(name)
             match = loaded.id
