@@ -231,8 +231,8 @@ def test_time_is_now_in_utc_without_source_date_epoch(build: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     before = datetime.now(timezone.utc).replace(microsecond=0)
     subprocess.run([sys.executable, "-m", "abigate", "check", "dist/good.zip", "-p", "debian-12",
-                    "--no-config", "--attest", "att.json"], cwd=build, env=env, capture_output=True, timeout=120,
-                   check=True)
+                    "--no-config", "--attest", "att.json"],
+                   cwd=build, env=env, capture_output=True, timeout=120, check=True)
     after = datetime.now(timezone.utc)
     stamp = json.loads((build / "att.json").read_text(encoding="utf-8"))["predicate"]["time"]
     moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
@@ -246,8 +246,8 @@ def test_profile_digest_is_what_the_docs_say(build: Path) -> None:
     data = json.loads(shown)
     del data["sources"], data["provenance"]
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    rc, report, _ = sh("check", "dist/good.zip", "-p", "aws-lambda-python3.12", "--no-config", "--format", "json",
-                       cwd=build)
+    rc, report, _ = sh("check", "dist/good.zip", "-p", "aws-lambda-python3.12", "--no-config",
+                       "--format", "json", cwd=build)
     assert json.loads(report)["profiles"][0]["sha256"] == hashlib.sha256(canonical).hexdigest()
 
 
