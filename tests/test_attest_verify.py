@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from abigate.digests import profile_digest, rule_catalogue_digest
@@ -26,6 +27,8 @@ from abigate.profiles import load_profile
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = ROOT / "testdata" / "elf" / "glibc" / "v2_17.so"
 NEW = ROOT / "testdata" / "elf" / "glibc" / "v2_38.so"
+SCHEMA = json.loads((ROOT / "src" / "abigate" / "resources" / "attestation.schema.json")
+                    .read_text(encoding="utf-8"))
 
 
 def abigate(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
@@ -65,6 +68,7 @@ def test_statement_is_in_toto_v1_with_every_field_the_contract_promises(build: P
                     "-p", "aws-lambda-python3.12", "--no-config", "-q", "--attest", "att.json", cwd=build)
     assert rc == 1, err  # new.zip fails on both: the statement records that too
     doc: dict[str, Any] = json.loads((build / "att.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, SCHEMA)
     assert doc["_type"] == "https://in-toto.io/Statement/v1"
     assert doc["predicateType"] == "https://abigate.dev/attestation/check/v1"
     digests = {n: hashlib.sha256((build / "dist" / n).read_bytes()).hexdigest()
@@ -99,7 +103,9 @@ def test_waivers_applied_are_recorded_with_reason_and_expiry(build: Path) -> Non
         '[[tool.abigate.waivers]]\ncode = "ABG401"\nreason = "never matches"\n', encoding="utf-8")
     rc, _, err = sh("check", "dist/new.zip", "-q", "--attest", "att.json", cwd=build)
     assert rc == 0, err
-    pred = json.loads((build / "att.json").read_text(encoding="utf-8"))["predicate"]
+    doc = json.loads((build / "att.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, SCHEMA)
+    pred = doc["predicate"]
     assert pred["waivers"] == [{"code": "ABG201", "path": "lib/libnative.so", "profile": None,
                                 "reason": "loaded only on the new fleet", "expires": "2099-12-31",
                                 "findings": 1}]

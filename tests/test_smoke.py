@@ -24,6 +24,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from abigate.facts import ExtensionSuffix, NativeFile
@@ -31,6 +32,8 @@ from abigate.smoke import import_target
 
 ROOT = Path(__file__).resolve().parents[1]
 ELF = ROOT / "testdata" / "elf"
+SCHEMA = json.loads((ROOT / "src" / "abigate" / "resources" / "smoke.schema.json")
+                    .read_text(encoding="utf-8"))
 
 
 def _host_glibc() -> tuple[int, ...] | None:
@@ -109,7 +112,9 @@ def run_on_target(deploy: Path, python: str, name: str) -> tuple[int, dict[str, 
     run = subprocess.run([python, "-I", "-S", "smoke.py", "-o", str(report)], cwd=target, capture_output=True,
                          text=True, timeout=600, check=False)
     assert run.stderr == ""
-    return run.returncode, json.loads(report.read_text(encoding="utf-8")), report
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    jsonschema.validate(doc, SCHEMA)
+    return run.returncode, doc, report
 
 
 @needs_host
@@ -177,7 +182,9 @@ def test_a_crash_or_a_missing_file_does_not_hide_the_rest(tmp_path: Path) -> Non
     run = subprocess.run([sys.executable, "-I", "smoke.py", str(app)], cwd=tmp_path, capture_output=True,
                          text=True, timeout=300, check=False)
     assert run.returncode == 1
-    results = {r["path"]: r for r in json.loads(run.stdout)["results"]}
+    doc = json.loads(run.stdout)
+    jsonschema.validate(doc, SCHEMA)
+    results = {r["path"]: r for r in doc["results"]}
     assert results["libcrash.so"]["error"] == "the loading process was killed by SIGSEGV"
     assert results["libfine.so"]["ok"]
     assert results["libgone.so"]["error"].startswith("not found: ")
