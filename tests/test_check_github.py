@@ -234,7 +234,7 @@ def test_summary_is_bounded() -> None:
     md = render_summary(_many(2000, 0, 0))
     rows = [ln for ln in md.splitlines() if ln.startswith("| ❌ error")]
     assert len(rows) == SUMMARY_ROWS
-    assert f"… and {2000 - SUMMARY_ROWS} more findings not listed here" in md
+    assert f"… and {2000 - SUMMARY_ROWS} more problems not listed here" in md
     assert len(md.encode()) <= SUMMARY_BYTES
 
 
@@ -263,3 +263,22 @@ def test_the_cli_appends_the_summary_when_github_step_summary_is_set(
     assert main([*args, "--format", "json"]) == 1
     capsys.readouterr()
     assert summary.read_text(encoding="utf-8") == text
+
+
+def test_one_root_cause_is_one_annotation_and_one_row_naming_the_files() -> None:
+    found = [finding("ABG103", Severity.ERROR, f"dist/a.whl!pkg/_m{i:02}.so", "is for aarch64, not x86_64",
+                     distribution="a") for i in range(30)]
+    report = Report.build(profiles=(LAMBDA,), artifacts=[("dist/a.whl", "wheel", found)])
+    parsed = [parse(line) for line in render_github(report).splitlines()]
+    assert [name for name, _, _ in parsed] == ["error", "notice"]
+    lines = parsed[0][2].splitlines()
+    assert lines[0] == "is for aarch64, not x86_64 (member pkg/_m00.so)"
+    assert lines[-1] == ("same problem on 29 more files: " + ", ".join(f"pkg/_m{i:02}.so" for i in range(1, 11))
+                         + ", … (19 more)")
+    assert parsed[1][2].startswith("30 errors")  # the counts still count every finding
+    # -v: every finding on its own (so GitHub's limit applies).
+    verbose = render_github(report, verbosity="verbose")
+    assert verbose.count("::error ") == 10 and "20 errors more not annotated" in verbose
+    rows = [ln for ln in render_summary(report).splitlines() if ln.startswith("| ❌ error")]
+    assert len(rows) == 1 and "same problem on 29 more files" in rows[0]
+    assert "[ABG103](https://github.com/abigate/abigate/blob/main/docs/rules.md#abg103)" in rows[0]

@@ -1,6 +1,6 @@
 """``abigate check --format github``: GitHub Actions workflow commands and the job summary; pure.
 
-Each finding becomes one ``::error``/``::warning``/``::notice`` line (by severity) that the Actions runner turns
+Each problem becomes one ``::error``/``::warning``/``::notice`` line (by severity) that the Actions runner turns
 into an annotation on the run and, when the file is in the pull request, on the file::
 
     ::error file=dist/pkg.whl,title=ABG201 missing-symbol-version::needs GLIBC_2.34 … (member pkg/_x.so)%0A…
@@ -8,7 +8,8 @@ into an annotation on the run and, when the file is in the pull request, on the 
 ``file`` is the outermost path on disk: the wheel or zip for anything inside one, the file itself for a member
 of a scanned folder. The rest of the display path (``pkg/_x.so``, or ``inner.whl!pkg/_x.so`` when nested) is
 named in the message. Details, the predicted loader error and the fix follow on further lines of the same
-annotation (newlines escaped, so each finding is still one command line). Run notes and the summary come
+annotation (newlines escaped, so each problem is still one command line). Findings with one root cause are
+one problem (:mod:`abigate.rollup`; its annotation names the other files), except with ``-v``. Run notes and the summary come
 last, as ``::notice`` lines. Errors come first, then warnings, then notices, each in the report's order;
 GitHub shows at most 10 annotations of each kind per step and silently drops the rest, so abigate writes 10
 of each and one notice counting the others. They are all in the Markdown job summary
@@ -22,7 +23,9 @@ Escaping follows the Actions toolkit (``@actions/core``, ``command.ts``): in the
 from __future__ import annotations
 
 from abigate.findings import ArtifactResult, Finding, Report
+from abigate.reporters._pipeline import RULES_DOC_URL
 from abigate.reporters.check_text import Verbosity, summary_line
+from abigate.rollup import Rollup, roll_up
 from abigate.rules._base import Severity
 
 __all__ = ["ANNOTATIONS_PER_KIND", "SUMMARY_BYTES", "SUMMARY_ROWS", "escape_data", "escape_property", "md_cell",
@@ -66,7 +69,38 @@ def _location(f: Finding) -> tuple[str, str]:
     return outer, inner
 
 
-def _message(f: Finding, multi: bool, verbosity: Verbosity) -> str:
+#: files of a rollup named in an annotation or a summary row; the JSON report names every one.
+_FILES_SHOWN = 10
+
+
+def _rolled(r: Rollup) -> str | None:
+    """The line saying which other files a rollup stands for (``None`` for a single finding)."""
+    if not r.others:
+        return None
+    files = r.members()
+    shown = ", ".join(files[:_FILES_SHOWN])
+    if len(files) > _FILES_SHOWN:
+        shown += f", … ({len(files) - _FILES_SHOWN} more)"
+    if r.kind == "cause":
+        return (f"same cause: {', '.join(r.other_codes)} on {_plural(len(files), 'file')} of this "
+                f"distribution: {shown}")
+    return f"same problem on {_plural(len(files), 'more file')}: {shown}"
+
+
+def _problems(report: Report, verbosity: Verbosity) -> list[Rollup]:
+    """The visible findings as problems: one root cause is one problem, except with ``-v`` (every finding)."""
+    out: list[Rollup] = []
+    for res in report.artifacts:
+        visible = [f for f in res.findings if _visible(f, verbosity)]
+        if verbosity == "verbose":
+            out.extend(Rollup("single", (f,)) for f in visible)
+        else:
+            out.extend(roll_up(visible))
+    return out
+
+
+def _message(r: Rollup, multi: bool, verbosity: Verbosity) -> str:
+    f = r.head
     inner = _location(f)[1]
     head = f.message + (f" (member {inner})" if inner else "")
     if multi:
@@ -77,6 +111,9 @@ def _message(f: Finding, multi: bool, verbosity: Verbosity) -> str:
     if f.loader_message:
         lines.append(f"loader: {f.loader_message}")
     lines.append(f"fix: {f.hint}")
+    rolled = _rolled(r)
+    if rolled:
+        lines.append(rolled)
     if f.waived is not None:
         lines.append(f"waived: {f.waived}")
     return "\n".join(lines)
@@ -111,11 +148,10 @@ def render_github(report: Report, *, verbosity: Verbosity = "normal", summary: b
     """
     multi = len(report.profiles) > 1
     by_kind: dict[str, list[str]] = {kind: [] for kind in _KIND_ORDER}
-    for res in report.artifacts:
-        for f in res.findings:
-            if _visible(f, verbosity):
-                by_kind[_kind(f)].append(_command(_kind(f), _message(f, multi, verbosity),
-                                                  file=_location(f)[0], title=f"{f.code} {f.slug}"))
+    for r in _problems(report, verbosity):
+        f = r.head
+        by_kind[_kind(f)].append(_command(_kind(f), _message(r, multi, verbosity), file=_location(f)[0],
+                                          title=f"{f.code} {f.slug}"))
     by_kind["notice"].extend(_command("notice", note, title="abigate note") for note in report.notes)
     cut = {kind: max(0, len(lines) - ANNOTATIONS_PER_KIND) for kind, lines in by_kind.items()}
     # The summary notice, and the notice about what was cut, take two of the notices GitHub shows.
@@ -180,8 +216,8 @@ def _verdict_cell(report: Report, res: ArtifactResult, profile: str) -> str:
 def render_summary(report: Report) -> str:
     """The report as Markdown for ``$GITHUB_STEP_SUMMARY``: verdicts, counts, findings, notes.
 
-    A table of verdicts (artifact × profile), the counts, then every finding, errors first, most severe
-    first, waived ones last with their reason; at most :data:`SUMMARY_ROWS` rows and
+    A table of verdicts (artifact × profile), the counts, then every problem (findings with one root cause
+    are one row naming their files), errors first, most severe first, waived ones last with their reason; at most :data:`SUMMARY_ROWS` rows and
     :data:`SUMMARY_BYTES` bytes, then a line saying how many more there are and where to find them.
     """
     failed = report.failed
@@ -194,22 +230,25 @@ def render_summary(report: Report) -> str:
         cells = [_verdict_cell(report, res, p.id) for p in report.profiles]
         lines.append(f"| <code>{md_cell(res.path)}</code> | " + " | ".join(cells) + " |")
     lines += ["", f"**{md_cell(summary_line(report))}**", ""]
-    findings = [f for res in report.artifacts for f in res.findings]
+    problems = [r for res in report.artifacts for r in roll_up(res.findings)]
     rank = {kind: i for i, kind in enumerate(_KIND_ORDER)}
-    findings.sort(key=lambda f: (f.waived is not None, rank[_COMMAND[f.severity]]))
+    problems.sort(key=lambda r: (r.head.waived is not None, rank[_COMMAND[r.head.severity]]))
     multi = len(report.profiles) > 1
-    if findings:
+    if problems:
         lines.append("| Severity | Rule | " + ("Profile | " if multi else "") + "File | Problem | Fix |")
         lines.append("|:--" * (5 + multi) + "|")
         size = sum(len(line.encode()) + 1 for line in lines)
-        for shown, f in enumerate(findings):
+        for shown, r in enumerate(problems):
+            f = r.head
             severity = "waived" if f.waived is not None else _SEVERITY_MARK[_COMMAND[f.severity]]
-            problem = f.message + (f"; waived: {f.waived}" if f.waived is not None else "")
-            row = (f"| {severity} | {f.code} {f.slug} | " + (f"{md_cell(f.profile)} | " if multi else "")
+            rolled = _rolled(r)
+            problem = (f.message + (f"; {rolled}" if rolled else "")
+                       + (f"; waived: {f.waived}" if f.waived is not None else ""))
+            row = (f"| {severity} | [{f.code}]({RULES_DOC_URL}#{f.code.lower()}) {f.slug} | " + (f"{md_cell(f.profile)} | " if multi else "")
                    + f"<code>{md_cell(f.path)}</code> | {md_cell(problem)} | {md_cell(f.hint)} |")
             size += len(row.encode()) + 1
             if shown >= SUMMARY_ROWS or size > SUMMARY_BYTES:
-                more = _plural(len(findings) - shown, "more finding")
+                more = _plural(len(problems) - shown, "more problem")
                 lines += ["", f"… and {more} not listed here: `abigate check --format json` keeps every one."]
                 break
             lines.append(row)
