@@ -274,3 +274,18 @@ def test_profile_image_is_resolved_again_from_the_image(tmp_path: Path) -> None:
     profile = json.loads((tmp_path / "att.json").read_text(encoding="utf-8"))["predicate"]["profiles"][0]
     assert profile["source"] == "image"
     assert sh("verify", "app.tar", "--attestation", "att.json", cwd=tmp_path)[0] == 0
+
+
+def test_verify_json_for_tools(build: Path) -> None:
+    sh("check", "dist/good.zip", "-p", "debian-12", "--no-config", "--attest", "att.json", cwd=build)
+    rc, out, _ = sh("verify", "dist/good.zip", "--attestation", "att.json", "--format", "json", cwd=build)
+    doc = json.loads(out)
+    digest = hashlib.sha256((build / "dist" / "good.zip").read_bytes()).hexdigest()
+    assert rc == 0 and doc["schema"] == "abigate.verify/1"
+    assert (doc["verified"], doc["sha256"], doc["subject"], doc["profiles"], doc["reasons"]) == (
+        True, digest, "good.zip", ["debian-12"], [])
+    # other bytes: exit 1, the reason in the document
+    rc, out, _ = sh("verify", "dist/new.zip", "--attestation", "att.json", "--format", "json", cwd=build)
+    doc = json.loads(out)
+    assert rc == 1 and doc["verified"] is False and doc["subject"] is None
+    assert "matches no subject" in doc["reasons"][0]
