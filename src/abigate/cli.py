@@ -178,6 +178,8 @@ Examples:
                                                  gate a deploy zip (exit 1 if it cannot load)
   abigate profile list                           the built-in target runtimes
   abigate rules ABG201                           what one rule checks and how to fix it
+  abigate verify function.zip --attestation att.json
+                                                 deploy only the bytes that passed (check --attest)
 
 Exit codes: 0 compatible, 1 incompatible or unreadable, 2 usage error, 3 internal error,
 130 interrupted (Ctrl-C).

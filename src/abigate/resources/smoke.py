@@ -143,7 +143,9 @@ def run_all(root):
                 index, item = pending.pop(0)
             results[index] = load_one(root, item)
 
-    threads = [threading.Thread(target=worker) for _ in range(max(1, min(4, os.cpu_count() or 1)))]
+    # Daemon threads: Ctrl-C ends the script at once (a child still loading finishes or times out alone).
+    count = max(1, min(4, os.cpu_count() or 1))
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -194,4 +196,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        sys.stderr.write("smoke: interrupted\n")
+        sys.exit(130)
