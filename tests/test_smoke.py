@@ -235,6 +235,11 @@ def _ext(member: str) -> NativeFile:
     ("python/numpy/_core/_m.abi3.so", (), ("python", "numpy._core._m")),
     ("python/lib/python3.12/site-packages/pkg/_x.abi3.so", (),
      ("python/lib/python3.12/site-packages", "pkg._x")),
+    # the site-packages of a container image (the last one in the path: a virtualenv's)
+    ("usr/lib/python3/dist-packages/numpy/_core/_m.abi3.so", (),
+     ("usr/lib/python3/dist-packages", "numpy._core._m")),
+    ("opt/venv/lib/python3.12/site-packages/pkg/_x.abi3.so", (),
+     ("opt/venv/lib/python3.12/site-packages", "pkg._x")),
     # a real top-level package named python
     ("python/_x.abi3.so", ("python/__init__.py",), ("", "python._x")),
     # a wheel's data folder is installed into site-packages

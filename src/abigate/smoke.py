@@ -6,9 +6,10 @@ file's role (:mod:`abigate.roles`), never by the host:
 
 * an ``extension`` is imported with ``importlib.import_module`` under its dotted name, with its import root
   first on ``sys.path``: the artifact's root, or the folder the target puts on ``sys.path`` for a known
-  layout — ``python/`` and ``python/lib/python3.X/site-packages/`` of an AWS Lambda layer, ``<name>.data/
-  platlib`` and ``purelib`` of a wheel. A path that is no dotted name (a folder named ``lib-dynload``) is
-  imported by its bare name with its own folder on ``sys.path``;
+  layout — any ``site-packages`` or ``dist-packages`` folder (an AWS Lambda layer's ``python/lib/python3.X/
+  site-packages``, a container image's), ``python/`` of a Lambda layer, ``<name>.data/platlib`` and
+  ``purelib`` of a wheel. A path that is no dotted name (a folder named ``lib-dynload``) is imported by its
+  bare name with its own folder on ``sys.path``;
 * a ``library`` (another file needs it), ``ctypes`` or ``plugin`` file is loaded with ``ctypes.CDLL`` by its
   path;
 * ``program`` and ``object`` files are not loaded (a program is run; an object cannot be loaded), and nested
@@ -51,13 +52,14 @@ PLAN_PLACEHOLDER = '"__ABIGATE_SMOKE_PLAN__"'
 #: roles loaded with ctypes.CDLL; ``extension`` is imported; the rest are not loaded.
 _CDLL_ROLES: frozenset[Role] = frozenset({"library", "ctypes", "plugin"})
 _WHY_SKIPPED = {"program": "a program is run, not loaded", "object": "not a loadable file"}
-_LAYER_SITE = re.compile(r"^python/lib/python3\.\d+t?/site-packages/")
+#: a folder Python puts on ``sys.path`` (the last one in the path wins: a virtualenv inside an image).
+_SITE = re.compile(r"^(?:.*/)?(?:site|dist)-packages/")
 _WHEEL_DATA = re.compile(r"^[^/]+\.data/(?:platlib|purelib)/")
 
 
 def _import_root(member: str, members: frozenset[str]) -> str:
     """The folder (relative to the artifact's root) the target puts on ``sys.path`` for *member*."""
-    for pattern in (_LAYER_SITE, _WHEEL_DATA):
+    for pattern in (_WHEEL_DATA, _SITE):
         m = pattern.match(member)
         if m:
             return m.group(0).rstrip("/")
