@@ -137,9 +137,9 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None,
         from abigate.scan import default_jobs
 
         workers = jobs or default_jobs()
-        click.echo(f"abigate: zip members inflated with {inflate.describe()}; {workers} worker process"
-                   f"{'es' if workers > 1 else ''} ({'one artifact each' if len(paths) > 1 else 'large files'})",
-                   err=True)
+        how = ("no worker processes" if workers == 1 else
+               f"{workers} worker processes ({'one artifact each' if len(paths) > 1 else 'for large files'})")
+        click.echo(f"abigate: zip members inflated with {inflate.describe()}; {how}", err=True)
     if output:
         write_atomically(output, text)
     else:
