@@ -466,3 +466,45 @@ def test_a_sparse_file_in_a_folder_is_read_bounded(tmp_path: Path) -> None:
     (folder / "lib.so").write_bytes(_elf_with_far_dynamic(4096))
     code, _out, err, rss = peak_rss(["check", "-q", "--profile", "debian-12", str(folder)], tmp_path)
     _assert_clean(code, err, rss)
+
+
+# -- the resolver ------------------------------------------------------------------------------------------
+
+
+def _library(soname: str, needed: Sequence[str], rpath: str = "") -> bytes:
+    strings = [soname.encode(), *(n.encode() for n in needed)] + ([rpath.encode()] if rpath else [])
+    table, offs = _strtab(*strings)
+    return build_elf([table], lambda o: [(DT_STRTAB, o[0]), (DT_STRSZ, len(table)), (14, offs[0])]
+                     + [(DT_NEEDED, x) for x in offs[1:1 + len(needed)]]
+                     + ([(DT_RPATH, offs[-1])] if rpath else []))
+
+
+def test_libraries_that_all_need_each_other_through_every_folder(tmp_path: Path) -> None:
+    # Issue 11: ten libraries, each needing the nine others, with an RPATH to every folder: the old resolver
+    # walked every loading order (factorial).
+    names = [f"libm{i}.so" for i in range(10)]
+    rpath = ":".join(f"$ORIGIN/../d{i}" for i in range(10))
+    members = [M(f"d{i}/{name}", _library(name, [n for n in names if n != name] + ["libc.so.6"], rpath))
+               for i, name in enumerate(names)]
+    bomb = write_zip(tmp_path / "mesh.zip", members)
+    code, out, err, rss = peak_rss(["check", "--format", "json", "--profile", "debian-12", str(bomb)], tmp_path)
+    _assert_clean(code, err, rss)
+    assert code == 0, out[-2000:]
+
+
+def test_thousands_of_tiny_elf_files_resolve() -> None:
+    # Issue 11: 20,000 tiny ELF files met a quadratic loop in resolve.py (since rebuilt: about 0.2 ms a file,
+    # linear). Their facts are built here, each an extension needing one bundled library; 3,000 keep the test
+    # short (a quadratic walk would still be 9 M steps).
+    from abigate.resolve import resolve_artifact
+    from abigate.rules.testing import artifact, elf as elf_facts, glibc_profile, native
+
+    shared = native("pkg/libshared.so", elf_facts(soname="libshared.so", needed=("libc.so.6",)))
+    exts = [native(f"pkg/m{i}.cpython-311-x86_64-linux-gnu.so",
+                   elf_facts(needed=("libshared.so", "libc.so.6"), runpath=("$ORIGIN",)))
+            for i in range(3_000)]
+    facts = artifact("many.whl", [shared, *exts])
+    resolution = resolve_artifact(facts, glibc_profile("glibc-2.28", version=(2, 28)))
+    outcome = resolution.get("pkg/m2999.cpython-311-x86_64-linux-gnu.so", "libshared.so")
+    assert outcome is not None and outcome.kind == "bundled" and outcome.member == "pkg/libshared.so"
+    assert len(resolution.entries) == 2 * 3_000 + 1
