@@ -8,6 +8,7 @@ budget whose exhaustion is asserted, never by a timer.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import struct
@@ -17,6 +18,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pytest
 from conftest import M, make_zip, write_zip
 
 from abigate import archive, elf
@@ -497,7 +499,8 @@ def test_thousands_of_tiny_elf_files_resolve() -> None:
     # linear). Their facts are built here, each an extension needing one bundled library; 3,000 keep the test
     # short (a quadratic walk would still be 9 M steps).
     from abigate.resolve import resolve_artifact
-    from abigate.rules.testing import artifact, elf as elf_facts, glibc_profile, native
+    from abigate.rules.testing import artifact, glibc_profile, native
+    from abigate.rules.testing import elf as elf_facts
 
     shared = native("pkg/libshared.so", elf_facts(soname="libshared.so", needed=("libc.so.6",)))
     exts = [native(f"pkg/m{i}.cpython-311-x86_64-linux-gnu.so",
@@ -508,3 +511,42 @@ def test_thousands_of_tiny_elf_files_resolve() -> None:
     outcome = resolution.get("pkg/m2999.cpython-311-x86_64-linux-gnu.so", "libshared.so")
     assert outcome is not None and outcome.kind == "bundled" and outcome.member == "pkg/libshared.so"
     assert len(resolution.entries) == 2 * 3_000 + 1
+
+
+# -- issue 10: a giant's string table on the second pass ---------------------------------------------------
+
+
+def test_a_second_pass_keeps_a_large_string_table_compressed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_elf import _ForwardOnly
+    from test_elf_layouts import SMALL_PREFIX, patchelf_layout
+
+    data = patchelf_layout()
+    expected = elf.read_elf_bytes(data)
+    monkeypatch.setattr(elf, "PREFIX_CAP", SMALL_PREFIX)
+    monkeypatch.setattr(elf, "PACK_STRTAB_FROM", 0)
+    monkeypatch.setattr(elf._PackedTable, "BLOCK", 7)  # strings and needles straddle blocks
+    packed: list[int] = []
+    real_init = elf._PackedTable.__init__
+
+    def spy(self: elf._PackedTable, size: int) -> None:
+        packed.append(size)
+        real_init(self, size)
+
+    monkeypatch.setattr(elf._PackedTable, "__init__", spy)
+    streamed = elf.read_elf(data[:4096], _ForwardOnly(io.BytesIO(data[4096:])), len(data),
+                            reopen=lambda: _ForwardOnly(io.BytesIO(data)))
+    assert packed, "the second pass packed .dynstr"
+    assert streamed == expected
+
+
+def test_packed_table_lookups() -> None:
+    table = b"\0libc.so.6\0PyInit_x\0GLIBC_2.17\0PyInit_yy\0tail-without-nul"
+    packed = elf._PackedTable(len(table))
+    packed.BLOCK = 5  # type: ignore[misc]
+    for i in range(0, len(table), 3):
+        packed.feed(table[i:i + 3])
+    packed.finish()
+    for off in range(len(table)):
+        assert elf._cstr(packed, off) == elf._cstr(table, off)
+    assert elf._find_all(packed, (b"PyInit", b"GLIBC_")) == elf._find_all(table, (b"PyInit", b"GLIBC_"))
+    assert packed[3:20] == table[3:20] and len(packed) == len(table)

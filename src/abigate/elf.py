@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import struct
 import sys
+import zlib
 from array import array
 from collections.abc import Callable
 
@@ -38,6 +39,8 @@ PREFIX_CAP = 12 << 20
 WINDOW_CAP = 256 << 20
 #: reading chunk for skipping forward.
 _CHUNK = 1 << 20
+#: a second pass keeps a ``.dynstr`` at least this large compressed (:class:`_PackedTable`), not whole.
+PACK_STRTAB_FROM = 4 << 20
 
 # Program header types and dynamic tags (glibc elf/elf.h).
 PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE, PT_TLS = 1, 2, 3, 4, 7
@@ -94,10 +97,13 @@ class _Rewind(Exception):
     ``ranges`` (set by the table reader) are the byte ranges a second pass must keep.
     """
 
-    def __init__(self, off: int, ranges: tuple[tuple[int, int], ...] = ()) -> None:
+    def __init__(self, off: int, ranges: tuple[tuple[int, int], ...] = (),
+                 strtab: tuple[int, int] | None = None) -> None:
         super().__init__(f"offset {off:#x} was passed and not kept")
         self.off = off
         self.ranges = ranges
+        #: the ``.dynstr`` range among *ranges*: a second pass keeps it compressed (:class:`_PackedTable`).
+        self.strtab = strtab
 
 
 class _Window:
@@ -120,6 +126,107 @@ class _Window:
             self.filled += hi - lo
 
 
+class _PackedTable:
+    """A string table kept zlib-compressed in blocks, for the giant whose tables a second pass must keep.
+
+    TensorFlow's ``libtensorflow_cc.so.2`` has an 82 MB ``.dynstr`` of which the facts need a few MB (the
+    imported names, the version names, DT_NEEDED…). Kept compressed (about 6:1 for symbol names, at zlib's
+    fastest level) and decompressed a block at a time, with a few blocks cached, it costs ~15 MB instead of
+    82: lookups come mostly in symbol order, which is the order the linker wrote the strings in.
+    """
+
+    BLOCK = 1 << 18
+    CACHED = 8
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._blocks: list[bytes] = []
+        self._pending = bytearray()
+        self._cache: dict[int, bytes] = {}
+
+    def __len__(self) -> int:
+        return self.size
+
+    def feed(self, data: bytes | memoryview) -> None:
+        self._pending += data
+        while len(self._pending) >= self.BLOCK:
+            self._blocks.append(zlib.compress(bytes(self._pending[:self.BLOCK]), 1))
+            del self._pending[:self.BLOCK]
+
+    def finish(self) -> None:
+        if self._pending:
+            self._blocks.append(zlib.compress(bytes(self._pending), 1))
+            self._pending = bytearray()
+
+    def _block(self, i: int) -> bytes:
+        got = self._cache.pop(i, None)
+        if got is None:
+            got = zlib.decompress(self._blocks[i])
+            if len(self._cache) >= self.CACHED:
+                del self._cache[next(iter(self._cache))]
+        self._cache[i] = got  # most recently used last
+        return got
+
+    def __getitem__(self, key: slice) -> bytes:
+        start, stop, _ = key.indices(self.size)
+        parts = []
+        while start < stop:
+            i, at = divmod(start, self.BLOCK)
+            block = self._block(i)
+            take = block[at:at + (stop - start)]
+            if not take:
+                break
+            parts.append(take)
+            start += len(take)
+        return b"".join(parts)
+
+    def cstr(self, off: int) -> bytes:
+        """The bytes from *off* up to the next NUL (or the table's end)."""
+        parts = []
+        while off < self.size:
+            i, at = divmod(off, self.BLOCK)
+            block = self._block(i)
+            end = block.find(b"\0", at)
+            if end >= 0:
+                parts.append(block[at:end])
+                break
+            parts.append(block[at:])
+            off += len(block) - at
+        return b"".join(parts)
+
+    def find_all(self, needles: tuple[bytes, ...]) -> set[int]:
+        """Offsets of every occurrence of each needle, in one sweep over the blocks."""
+        out: set[int] = set()
+        overlap = max(len(n) for n in needles) - 1
+        tail = b""
+        for i in range(len(self._blocks)):
+            base = i * self.BLOCK - len(tail)
+            data = tail + zlib.decompress(self._blocks[i])
+            for found in _find_all(data, needles):
+                out.add(base + found)
+            tail = data[-overlap:] if overlap else b""
+        return out
+
+
+class _PackedWindow(_Window):
+    """A :class:`_Window` whose bytes go into a :class:`_PackedTable` (``buf``) as they pass."""
+
+    def __init__(self, lo: int, hi: int) -> None:  # no bytearray of the whole range: that is the point
+        self.lo, self.hi = lo, hi
+        self.buf = _PackedTable(hi - lo)  # type: ignore[assignment]
+        self.filled = 0
+
+    def feed(self, chunk: bytes, start: int) -> None:
+        lo = max(start, self.lo + self.filled)
+        hi = min(start + len(chunk), self.hi)
+        if lo < hi and lo == self.lo + self.filled:
+            table: _PackedTable = self.buf  # type: ignore[assignment]
+            table.feed(memoryview(chunk)[lo - start:hi - start])
+            self.filled += hi - lo
+            if self.filled == self.hi - self.lo:
+                table.finish()
+
+
 class _Source:
     """Random reads over a forward-only stream, keeping bounded windows of what passes by.
 
@@ -129,7 +236,8 @@ class _Source:
     """
 
     def __init__(
-        self, head: bytes, rest: Readable, size: int, keep: list[tuple[int, int]] | None = None
+        self, head: bytes, rest: Readable, size: int, keep: list[tuple[int, int]] | None = None,
+        packed: tuple[int, int] | None = None,
     ) -> None:
         self.size = size
         self.head = head
@@ -144,7 +252,7 @@ class _Source:
         self.windows: list[_Window] = []
         if not self.seekable:
             for lo, hi in _merge([(max(0, lo), min(hi, size)) for lo, hi in keep]):
-                window = _Window(lo, hi)
+                window = _PackedWindow(lo, hi) if (lo, hi) == packed else _Window(lo, hi)
                 window.feed(head, 0)
                 self.windows.append(window)
         self.served: list[tuple[int, bytes]] = []
@@ -240,7 +348,7 @@ class _Strings:
 
     __slots__ = ("_bytes", "_cache", "_count", "_max_bytes", "_max_count", "_paths", "table")
 
-    def __init__(self, table: bytes, limits: Limits) -> None:
+    def __init__(self, table: bytes | _PackedTable, limits: Limits) -> None:
         self.table = table
         self._cache: dict[int, str] = {}
         self._paths: dict[int, tuple[str, ...]] = {}
@@ -315,12 +423,15 @@ def read_elf(
     partial: dict[str, object] = {}
     try:
         ranges: tuple[tuple[int, int], ...] | None = None
+        packed: tuple[int, int] | None = None
         try:
             facts = _parse(_Source(head, rest, size), partial, limits)
         except _Rewind as rw:
             # Leave the except block before the second pass: the traceback would keep the first pass's
             # window alive.
             ranges = rw.ranges
+            if rw.strtab is not None and rw.strtab[1] - rw.strtab[0] >= PACK_STRTAB_FROM:
+                packed = rw.strtab
         if ranges is not None:
             if reopen is None:
                 raise _Truncated(
@@ -334,7 +445,8 @@ def read_elf(
             head2 = _read_upto(stream, len(head))
             partial.clear()
             try:
-                facts = _parse(_Source(head2, stream, size, keep=[(0, len(head2)), *ranges]), partial, limits)
+                facts = _parse(_Source(head2, stream, size, keep=[(0, len(head2)), *ranges], packed=packed),
+                               partial, limits)
             except _Rewind:
                 raise _Truncated("the dynamic-linking tables could not be read in two passes") from None
         return NativeRead(kind="elf", elf=facts)
@@ -546,17 +658,18 @@ def _parse(src: _Source, partial: dict[str, object], limits: Limits) -> ElfFacts
             stop = min(nxt, start + WINDOW_CAP)
         ranges.append((start, min(stop, src.size)))
     table_ranges = tuple(ranges)
+    strtab_range = (strtab_off, min(strtab_off + strsz, src.size))
     try:
         strtab = src.read_at(strtab_off, strsz)
     except _Rewind as rw:
-        raise _Rewind(rw.off, table_ranges) from None
+        raise _Rewind(rw.off, table_ranges, strtab_range) from None
 
     s = _Strings(strtab, limits)
     try:
         facts = _read_tables(src, strtab, s, tags, bo, is64, symtab_off, versym_off, verneed_off,
                              verdef_off, hash_off, gnu_hash_off, next_bound, anomalies, limits)
     except _Rewind as rw:
-        raise _Rewind(rw.off, table_ranges) from None
+        raise _Rewind(rw.off, table_ranges, strtab_range) from None
     needed = tuple(s(o) for o in needed_off)
     rpath = tuple(p for o in rpath_off for p in s.paths(o))
     runpath = tuple(p for o in runpath_off for p in s.paths(o))
@@ -572,7 +685,7 @@ def _parse(src: _Source, partial: dict[str, object], limits: Limits) -> ElfFacts
 
 
 def _read_tables(
-    src: _Source, strtab: bytes, s: Callable[[int], str], tags: dict[int, int],
+    src: _Source, strtab: bytes | _PackedTable, s: Callable[[int], str], tags: dict[int, int],
     bo: str, is64: bool, symtab_off: int | None, versym_off: int | None, verneed_off: int | None,
     verdef_off: int | None, hash_off: int | None, gnu_hash_off: int | None,
     next_bound: Callable[[int], int], anomalies: list[str], limits: Limits,
@@ -840,17 +953,21 @@ def _swap(bo: str) -> bool:
     return (bo == "<") != (sys.byteorder == "little")
 
 
-def _cstr(table: bytes | bytearray, off: int) -> str:
+def _cstr(table: bytes | bytearray | _PackedTable, off: int) -> str:
     """The NUL-terminated string at *off*; a missing terminator ends it at the table's end."""
     if off >= len(table):
         raise ValueError(f"string offset {off:#x} outside a {len(table)}-byte string table")
+    if isinstance(table, _PackedTable):
+        return table.cstr(off).decode("utf-8", "backslashreplace")
     end = table.find(b"\0", off)
     if end < 0:
         end = len(table)
     return table[off:end].decode("utf-8", "backslashreplace")
 
 
-def _find_all(table: bytes, needles: tuple[bytes, ...]) -> set[int]:
+def _find_all(table: bytes | _PackedTable, needles: tuple[bytes, ...]) -> set[int]:
+    if isinstance(table, _PackedTable):
+        return table.find_all(needles)
     out: set[int] = set()
     for needle in needles:
         i = table.find(needle)
