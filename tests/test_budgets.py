@@ -550,3 +550,13 @@ def test_packed_table_lookups() -> None:
         assert elf._cstr(packed, off) == elf._cstr(table, off)
     assert elf._find_all(packed, (b"PyInit", b"GLIBC_")) == elf._find_all(table, (b"PyInit", b"GLIBC_"))
     assert packed[3:20] == table[3:20] and len(packed) == len(table)
+
+
+def test_bytes_inflated_per_artifact_are_budgeted_across_nested_zips(tmp_path: Path) -> None:
+    elf_file = _elf_with_far_dynamic(1 << 20)
+    inner = make_zip([M(f"lib/l{i}.so", elf_file) for i in range(4)])
+    path = write_zip(tmp_path / "outer.zip", [M("a.so", elf_file), M("inner.zip", inner)])
+    assert scan_path(path, jobs=1).problems == ()
+    facts = scan_path(path, jobs=1, limits=Limits(max_inflated_per_artifact=3 << 20))
+    problems = [p for a in facts.walk() for p in a.problems if p.kind == "budget-exceeded"]
+    assert len(problems) == 1 and "inflated for this artifact" in problems[0].message

@@ -88,6 +88,7 @@ __all__ = [
     "MemorySource",
     "Source",
     "StoredStream",
+    "InflateBudget",
     "ZipContainer",
     "is_zip_head",
     "looks_like_archive_name",
@@ -431,6 +432,28 @@ class _Decompressor:
         return self._other.decompress(data, max_out)
 
 
+class InflateBudget:
+    """Bytes that may still be inflated for one artifact, nested archives included (shared by its zips)."""
+
+    __slots__ = ("left", "limit", "_reported")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+        self._reported = False
+
+    def charge(self, n: int) -> bool:
+        """Take *n* bytes; ``False`` once the budget is spent."""
+        self.left -= n
+        return self.left >= 0
+
+    def report(self) -> bool:
+        """``True`` the first time only: one problem says the budget was spent, not one per member."""
+        first = not self._reported
+        self._reported = True
+        return first
+
+
 class _DecoderBudget(Exception):
     """A decoder would need more memory than ``Limits.max_decoder_memory``."""
 
@@ -444,8 +467,10 @@ class InflateStream(_StreamBase):
     """
 
     def __init__(self, source: Source, method: int, size: int, crc: int | None, display: str,
-                 prefetched: bytes = b"", max_memory: int = MAX_DECODER_MEMORY) -> None:
+                 prefetched: bytes = b"", max_memory: int = MAX_DECODER_MEMORY,
+                 budget: InflateBudget | None = None) -> None:
         super().__init__(size, crc, display)
+        self._budget = budget
         self._source = source
         self._in_pos = 0  # compressed bytes consumed from source
         self._prefetched = prefetched
@@ -494,6 +519,14 @@ class InflateStream(_StreamBase):
                         return self._dec.drain(max_out)
                     out = self._dec.decompress(data, max_out)
                 if out:
+                    if self._budget is not None and not self._budget.charge(len(out)):
+                        self._dead = True
+                        if self._budget.report():
+                            self.problems.append((BUDGET_EXCEEDED, f"more than {self._budget.limit} "
+                                                  "bytes inflated for this artifact (the budget of bytes "
+                                                  "inflated per artifact); the members after this one were "
+                                                  "not read"))
+                        return b""
                     return out
         except _DecoderBudget as exc:
             self._dead = True
@@ -550,12 +583,12 @@ class InflateStream(_StreamBase):
         self._check_crc()
 
 
-def open_data(source: Source, ref: DataRef, prefetched: bytes = b"",
-              max_memory: int = MAX_DECODER_MEMORY) -> StoredStream | InflateStream:
+def open_data(source: Source, ref: DataRef, prefetched: bytes = b"", max_memory: int = MAX_DECODER_MEMORY,
+              budget: InflateBudget | None = None) -> StoredStream | InflateStream:
     """A stream over a member's data, where *source* holds exactly the member's compressed bytes."""
     if ref.method == METHOD_STORED:
         return StoredStream(source, ref.size, ref.crc, ref.display, prefetched)
-    return InflateStream(source, ref.method, ref.size, ref.crc, ref.display, prefetched, max_memory)
+    return InflateStream(source, ref.method, ref.size, ref.crc, ref.display, prefetched, max_memory, budget)
 
 
 def open_ref(ref: DataRef, max_memory: int = MAX_DECODER_MEMORY) -> tuple[io.BufferedReader,
@@ -722,10 +755,13 @@ def _name_problems(name: str) -> list[tuple[str, str]]:
 class ZipContainer(Container):
     """A zip archive (wheel, deploy zip, layer) read from a :class:`Source`."""
 
-    def __init__(self, source: Source, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, source: Source, limits: Limits = DEFAULT_LIMITS,
+                 budget: InflateBudget | None = None) -> None:
         self.source = source
         self.problems = []
         self.entries = []
+        #: bytes this zip (and the artifact it belongs to: nested zips share the outer one's) may inflate.
+        self.budget = budget if budget is not None else InflateBudget(limits.max_inflated_per_artifact)
         self._spills: list[Source] = []
         self._max_decoder_memory = limits.max_decoder_memory
         counted = _zip_entry_count(source, limits.max_members)
@@ -842,7 +878,7 @@ class ZipContainer(Container):
         if entry.method == METHOD_STORED:
             return StoredStream(window, entry.size, entry.crc, display, prefetched)
         return InflateStream(window, entry.method, entry.size, entry.crc, display, prefetched,
-                             self._max_decoder_memory)
+                             self._max_decoder_memory, self.budget)
 
     def _ref(self, entry: Entry, display: str, data_offset: int) -> DataRef:
         where = self.source.disk_location()
@@ -852,6 +888,11 @@ class ZipContainer(Container):
 
     def data_ref(self, entry: Entry, display: str) -> DataRef | None:
         if self.source.disk_location() is None:
+            return None
+        if entry.method != METHOD_STORED and not self.budget.charge(entry.size):
+            # A worker would inflate it outside the budget: charged here, and past the budget the parent reads
+            # it (and stops where the budget says).
+            self.budget.left += entry.size
             return None
         data_offset, _ = self._locate(entry, display)
         return self._ref(entry, display, data_offset)
@@ -863,7 +904,8 @@ class ZipContainer(Container):
                 raise MemberError("corrupt-archive", "a stored member whose sizes differ")
             return self.source.window(data_offset, entry.size)
         stream = open_data(self.source.window(data_offset, entry.compressed_size),
-                           self._ref(entry, display, data_offset), prefetched, limits.max_decoder_memory)
+                           self._ref(entry, display, data_offset), prefetched, limits.max_decoder_memory,
+                           self.budget)
         if entry.size <= limits.max_nested_in_memory:
             buf = bytearray()
             while True:

@@ -522,12 +522,14 @@ class _Scanner:
             return
         source = container.nested_source(entry, display, self.limits)
         try:
-            self._scan_nested_source(source, builder, entry, display, depth, head, named)
+            budget = container.budget if isinstance(container, ZipContainer) else None
+            self._scan_nested_source(source, builder, entry, display, depth, head, named, budget)
         finally:
             source.close()  # a compressed nested archive spilled to a temporary file: every worker is done
 
     def _scan_nested_source(self, source: archive.Source, builder: _Builder, entry: Entry, display: str,
-                            depth: int, head: bytes, named: bool) -> None:
+                            depth: int, head: bytes, named: bool,
+                            budget: archive.InflateBudget | None) -> None:
         if head and not archive.is_zip_head(head):
             tar = _open_tar_family(source, head, self.limits)
             if tar is None:  # not a tar after all (a lone .gz, or a header that only looked like one)
@@ -544,7 +546,7 @@ class _Scanner:
                 self._settle_all(child)
                 tar[0].close()
             return
-        nested = ZipContainer(source, self.limits)
+        nested = ZipContainer(source, self.limits, budget)
         if not nested.entries and any(k == "corrupt-archive" for k, _ in nested.problems) and not named:
             return  # data that merely starts with "PK" under a name that does not claim to be a zip
         kind: ArtifactKind = "wheel" if entry.name.lower().endswith(".whl") else "zip"
