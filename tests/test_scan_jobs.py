@@ -106,3 +106,18 @@ def test_ctrl_c_with_several_artifacts_leaves_no_worker(artifacts: list[str]) ->
     while time.monotonic() < deadline and any(_alive(w) for w in workers):
         time.sleep(0.05)
     assert [w for w in workers if _alive(w)] == []
+
+
+def test_one_artifact_larger_than_the_rest_is_read_by_the_parent(artifacts: list[str], tmp_path: Path) -> None:
+    """Its large members then go to the pool; the facts are still those of a sequential scan."""
+    from abigate.scan import _dominant
+
+    assert _dominant({0: 10, 1: 3, 2: None, 3: 6}) == 0
+    assert _dominant({0: 10, 1: 4, 2: 6}) is None  # not larger than the others together
+    assert _dominant({0: 10, 1: None}) is None  # a single one for the pool: nothing to share
+    small = sorted(artifacts, key=lambda p: os.path.getsize(p) if os.path.isfile(p) else 1 << 40)[:2]
+    big = tmp_path / "big-1.0-py3-none-any.whl"
+    big.write_bytes(Path(artifacts[3]).read_bytes())
+    paths = [small[0], str(big), small[1]]
+    assert sum(os.path.getsize(p) for p in small) < os.path.getsize(big)
+    assert scan_paths(paths, jobs=2) == scan_paths(paths, jobs=1)

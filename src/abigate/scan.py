@@ -964,6 +964,15 @@ def _poolable(item: str) -> int | None:
     return 0 if stat.S_ISDIR(st.st_mode) else None
 
 
+def _dominant(sizes: dict[int, int | None]) -> int | None:
+    """The index of an artifact larger on disk than all the other pool-readable ones together, if any."""
+    poolable = {i: size for i, size in sizes.items() if size is not None}
+    if len(poolable) < 2:
+        return None
+    top = max(poolable, key=lambda i: (poolable[i], -i))
+    return top if poolable[top] > sum(poolable.values()) - poolable[top] else None
+
+
 def _scan_many(scanner: _Scanner, items: Sequence[str]) -> tuple[ArtifactFacts, ...]:
     """Scan several artifacts, one per worker process, and return their facts in the order of *items*.
 
@@ -971,21 +980,27 @@ def _scan_many(scanner: _Scanner, items: Sequence[str]) -> tuple[ArtifactFacts, 
     with no pool of its own (so at most ``jobs`` artifacts are open at once, each read in bounded chunks),
     largest first, so that a big wheel met last does not leave the other cores idle at the end. Standard
     input and FIFOs are read by the parent meanwhile. Facts are plain data: nothing else crosses processes.
+
+    One artifact larger than all the others together (PyTorch next to a few small wheels) would leave the
+    other workers idle once they are done with the small ones; the parent reads that one itself, and its
+    large native members go to the same pool (queued behind the small artifacts) as for a single artifact.
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 
-    sizes = {i: _poolable(item) for i, item in enumerate(items)}
+    disk = {i: _poolable(item) for i, item in enumerate(items)}  # None: only the parent can read it
+    dominant = _dominant(disk)
     results: dict[int, ArtifactFacts | UsageError] = {}
     futures: dict[Future[ArtifactFacts | UsageError], int] = {}
-    bytes_total = sum(size for size in sizes.values() if size is not None)
-    for i in sorted((i for i, size in sizes.items() if size is not None), key=lambda i: (-(sizes[i] or 0), i)):
+    by_size = sorted((i for i, size in disk.items() if size is not None and i != dominant),
+                     key=lambda i: (-(disk[i] or 0), i))
+    for i in by_size:
         future = scanner.submit(_scan_artifact_job, items[i], scanner.limits, scanner.engine,
                                 scanner.image_options)
-        if future is None:  # the pool broke: read the rest here
-            sizes[i] = None
-        else:
+        if future is not None:  # else the pool broke: the parent reads it below
             futures[future] = i
+    pooled = set(futures.values())
     scanner.artifacts_total = len(items)
+    bytes_total = sum(size or 0 for size in disk.values())
     bytes_done = 0
     last = items[0]
 
@@ -994,13 +1009,14 @@ def _scan_many(scanner: _Scanner, items: Sequence[str]) -> tuple[ArtifactFacts, 
             scanner.progress(ScanProgress(last, 0, 0, bytes_done, bytes_total, len(results), len(items)))
 
     report()
-    for i, item in enumerate(items):  # what the workers cannot read, in order, while they run
-        if sizes[i] is None:
+    for i, item in enumerate(items):  # what the workers do not read, in order, while they run
+        if i not in pooled:
             scanner.artifacts_done = len(results)
             try:
                 results[i] = scanner.scan(item)
             except UsageError as exc:  # raised below in the order of the command line, as for the workers'
                 results[i] = exc
+            bytes_done += disk[i] or 0
             last = item
             report()
     pending = set(futures)
@@ -1012,7 +1028,7 @@ def _scan_many(scanner: _Scanner, items: Sequence[str]) -> tuple[ArtifactFacts, 
                 results[i] = future.result()
             except Exception:  # noqa: BLE001 - a worker died (killed, out of memory): read it here instead
                 results[i] = _scan_artifact_job(items[i], scanner.limits, scanner.engine, scanner.image_options)
-            bytes_done += sizes[i] or 0
+            bytes_done += disk[i] or 0
             last = items[i]
         report()
     ordered = [results[i] for i in range(len(items))]
