@@ -528,9 +528,9 @@ def section_graphs(abigate: list[str], wheels: list[str], runs: int) -> None:
             f"  {os.path.basename(wheel)[:60]:60} ({os.path.getsize(wheel) / 1e6:4.0f} MB) -p {profile}: "
             f"scan {s_cpu:.2f} s, check {c_cpu:.2f} s CPU -> {ratio:.2f}x (wall {c_wall / s_wall:.2f}x)"
         )
-        report(
-            f"check/scan {os.path.basename(wheel).split('-')[0]}", f"{ratio:.2f}x", "<= 1.3x", ratio <= 1.3
-        )
+        parts = os.path.basename(wheel)[: -len(".whl")].split("-")
+        arch = "aarch64" if "aarch64" in parts[-1] else "x86_64"
+        report(f"check/scan {parts[0]} {parts[1]} {arch}", f"{ratio:.2f}x", "<= 1.3x", ratio <= 1.3)
 
 
 def section_folder(abigate: list[str], count: int) -> None:
