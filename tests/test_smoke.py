@@ -69,7 +69,16 @@ def interpreters() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def deploy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def host_toml(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``abigate profile capture`` of this machine: the target is the host itself."""
+    work = tmp_path_factory.mktemp("host")
+    run = abigate("profile", "capture", "-o", "host.toml", cwd=work)
+    assert run.returncode == 0, run.stderr
+    return work / "host.toml"
+
+
+@pytest.fixture(scope="module")
+def deploy(tmp_path_factory: pytest.TempPathFactory, host_toml: Path) -> Path:
     """``app.zip`` (the artifact), ``smoke.py`` (generated from it) and ``host.toml`` (this machine)."""
     work = tmp_path_factory.mktemp("smoke")
     build = work / "build"
@@ -96,8 +105,7 @@ def deploy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = abigate("smoke", "app.zip", "-o", "smoke.py", cwd=work)
     assert run.returncode == 0, run.stderr
     assert "loads 4 files of app.zip (1 skipped)" in run.stderr
-    run = abigate("profile", "capture", "-o", "host.toml", cwd=work)
-    assert run.returncode == 0, run.stderr
+    shutil.copy(host_toml, work / "host.toml")
     return work
 
 
@@ -164,6 +172,39 @@ def test_compare_finds_false_passes_and_false_rejects(deploy: Path) -> None:
         assert lines[0].startswith("false pass: lib/libnew.so (ctypes): abigate predicted it loads; "
                                    "the target said: OSError: ")
         assert lines[-1].endswith("3 agree, 1 false pass, 0 false rejects")
+
+
+LAYOUTS = json.loads((ROOT / "testdata" / "MANIFEST.json").read_text(encoding="utf-8"))["layouts"]
+
+
+@needs_host
+@pytest.mark.loader
+@pytest.mark.parametrize("layout", ["bundle/chain_rpath", "bundle/chain_runpath", "bundle/version_missing"])
+def test_bundled_libraries_load_through_the_file_that_needs_them(tmp_path: Path, host_toml: Path,
+                                                                 layout: str) -> None:
+    """``chain_rpath``: ``pkg/_ext.so`` (DT_RPATH) → ``liba`` → ``libb``. liba alone cannot find libb (only
+    the RPATH of its loader reaches it), yet it loads in use: the script loads it through ``_ext.so``. With
+    ``chain_runpath`` the same load fails (RUNPATH is not inherited), and abigate predicts both."""
+    lay = LAYOUTS[layout]
+    app = tmp_path / "app"
+    for rel in lay["files"]:
+        (app / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "testdata" / lay["root"] / rel, app / rel)
+    assert abigate("smoke", "app", "-o", "smoke.py", cwd=tmp_path).returncode == 0
+    run = subprocess.run([sys.executable, "-I", "smoke.py", "app", "-o", "report.json"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300, check=False)
+    doc = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, SCHEMA)
+    results = {r["path"]: r for r in doc["results"]}
+    entry = results[lay["entry"]]
+    assert entry["ok"] is lay["entry_loads_on_host"]
+    assert run.returncode == (0 if lay["entry_loads_on_host"] else 1)
+    if layout == "bundle/chain_rpath":
+        liba = results["pkg.libs/liba-5e6f7a8b.so.1"]
+        assert (liba["ok"], liba["via"]) == (True, "pkg/_ext.so")
+    compared = abigate("smoke", "--compare", "report.json", "app", "-p", str(host_toml), cwd=tmp_path)
+    assert compared.returncode == 0, compared.stdout + compared.stderr
+    assert " 0 false passes, 0 false rejects" in compared.stdout
 
 
 @needs_host

@@ -15,10 +15,13 @@ file's role (:mod:`abigate.roles`), never by the host:
 * ``program`` and ``object`` files are not loaded (a program is run; an object cannot be loaded), and nested
   artifacts (a wheel inside a zip) are not unpacked by the target: they are listed as skipped.
 
-A library is loaded alone, by its path: one that finds its own dependencies only through the ``DT_RPATH``
-of the file that loads it (glibc lets an RPATH reach the dependencies of dependencies) fails alone where
-it loads in use. :func:`predict` therefore judges a file together with every bundled library its load pulls
-in, as the target does.
+A bundled library is loaded alone first, by its path. One that fails alone may still load in use: it finds
+its own dependencies through the file that loads it (the ``DT_RPATH`` of a loader reaches the dependencies
+of dependencies, and a dependency loaded earlier by that file is matched by its ``DT_SONAME``). So the plan
+also names, for each bundled library, up to :data:`MAX_THROUGH` entry points whose load pulls it in (by
+``DT_NEEDED``, through other bundled libraries), and the script then loads those and asks the loader
+(``RTLD_NOLOAD``) whether the library came in with them. :func:`predict` judges a file together with every
+bundled library its load pulls in, as the target does.
 
 :func:`compare` sets the target's report against abigate's prediction for a profile: a *false pass* is a
 file abigate said loads and the target failed to load; a *false reject* the opposite. Either means a verdict
@@ -86,20 +89,68 @@ def import_target(nf: NativeFile, members: frozenset[str] = frozenset()) -> tupl
     return own, ext.module
 
 
+#: a bundled library that does not load alone is tried through at most this many of the files that load it.
+MAX_THROUGH = 3
+
+
+def _loaders(facts: ArtifactFacts, roles: Mapping[str, Role]) -> dict[str, list[str]]:
+    """Bundled library → the entry points (files not themselves loaded as libraries) whose load pulls it in.
+
+    Matched by file name or ``DT_SONAME``, as :func:`abigate.roles.assign_roles` matches them; an entry that
+    is an extension comes first (that is how Python code reaches a library), then by path.
+    """
+    by_name: dict[str, list[str]] = {}
+    for nf in facts.native_files:
+        if nf.elf is not None:
+            by_name.setdefault(posixpath.basename(nf.member), []).append(nf.member)
+            if nf.elf.soname:
+                by_name.setdefault(nf.elf.soname, []).append(nf.member)
+    needers: dict[str, set[str]] = {}
+    for nf in facts.native_files:
+        if nf.elf is not None:
+            for name in nf.elf.needed:
+                for member in by_name.get(name, ()):
+                    if member != nf.member:
+                        needers.setdefault(member, set()).add(nf.member)
+    out: dict[str, list[str]] = {}
+    for lib in needers:
+        seen, queue, entries = {lib}, [lib], set()
+        while queue:
+            for needer in sorted(needers.get(queue.pop(0), ())):
+                if needer in seen:
+                    continue
+                seen.add(needer)
+                if roles.get(needer) in ("extension", "ctypes", "plugin"):
+                    entries.add(needer)
+                elif roles.get(needer) == "library":
+                    queue.append(needer)
+        out[lib] = sorted(entries, key=lambda m: (roles.get(m) != "extension", m))
+    return out
+
+
 def plan(facts: ArtifactFacts, name: str) -> dict[str, Any]:
     """The plan the script embeds: what to load from the unpacked *facts*, and what is skipped and why."""
     roles = assign_roles(facts)
     members = frozenset(facts.members)
     load: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
-    for nf in sorted(facts.native_files, key=lambda f: f.member):
+    how: dict[str, dict[str, Any]] = {}
+    for nf in facts.native_files:
         role = roles.get(nf.member)
         if role == "extension":
             target = import_target(nf, members)
             assert target is not None
-            load.append({"path": nf.member, "kind": role, "module": target[1], "import_root": target[0]})
+            how[nf.member] = {"path": nf.member, "kind": role, "module": target[1], "import_root": target[0]}
         elif role in _CDLL_ROLES:
-            load.append({"path": nf.member, "kind": role, "module": None, "import_root": ""})
+            how[nf.member] = {"path": nf.member, "kind": role, "module": None, "import_root": ""}
+    loaders = _loaders(facts, roles)
+    for nf in sorted(facts.native_files, key=lambda f: f.member):
+        role = roles.get(nf.member)
+        if nf.member in how:
+            item = dict(how[nf.member])
+            if role == "library":
+                item["through"] = [how[m] for m in loaders.get(nf.member, [])[:MAX_THROUGH] if m in how]
+            load.append(item)
         elif role is not None:
             skipped.append({"path": nf.member, "kind": role, "why": _WHY_SKIPPED[role]})
         else:

@@ -11,9 +11,10 @@ CPython (3.8 or newer) and nothing else installed:
 ROOT is the folder the artifact was unpacked into (default: the folder of this script). Every extension
 module is imported with ``importlib.import_module`` under its dotted name, with its import root first on
 ``sys.path``; every other shared library (a bundled dependency, a ctypes or plugin library) is loaded with
-``ctypes.CDLL`` by its path (RTLD_NOW | RTLD_LOCAL, as ctypes does). Each load runs in a child process of
-its own, so a crash or a hang in one does not hide the others. Programs are run, not loaded: they are not
-in the list.
+``ctypes.CDLL`` by its path (RTLD_NOW | RTLD_LOCAL, as ctypes does). A bundled library that does not load
+alone is loaded as the runtime loads it, through a file that needs it (an extension is imported), and
+counts as loaded when that brought it in (``via``). Each load runs in a child process of its own, so a
+crash or a hang in one does not hide the others. Programs are run, not loaded: they are not in the list.
 
 It prints a JSON report (schema ``abigate.smoke/1``, docs/deploy-contract.md in the abigate repository) and
 exits 0 when everything loaded, 1 when anything failed, 2 when ROOT is not a folder. The report names, for
@@ -56,24 +57,45 @@ TIMEOUT = 120
 # interpreter with nothing of this script imported.
 _CHILD = r"""
 import json, os, sys
-kind, path, module, import_root = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-result = {"ok": True, "error": None, "file": None}
-try:
+
+
+def load(spec):
+    # spec: [kind, path, module, import_root]; raises what the loader or the import raised.
+    kind, path, module, import_root = spec
     if kind == "extension":
         sys.path.insert(0, import_root)
         import importlib
         mod = importlib.import_module(module)
         where = getattr(mod, "__file__", None)
-        result["file"] = where
         if where is None or os.path.realpath(where) != os.path.realpath(path):
-            result["ok"] = False
-            result["error"] = "import %s found %s, not %s" % (module, where or "a built-in module", path)
+            raise ImportError("import %s found %s, not %s"
+                              % (module, where or "no file (a namespace package or a built-in module)", path))
     else:
         import ctypes
         ctypes.CDLL(path, mode=os.RTLD_LOCAL)
+
+
+target = json.loads(sys.argv[1])
+through = json.loads(sys.argv[2])
+result = {"ok": True, "error": None, "via": None}
+try:
+    load(target)
 except BaseException as exc:
     result["ok"] = False
     result["error"] = "%s: %s" % (type(exc).__name__, exc)
+if not result["ok"] and through:
+    # A bundled library is loaded in use as a dependency of the file that needs it, whose search path (and
+    # what it loaded first) finds the library's own dependencies: load it that way, then ask the loader
+    # whether the library came in with it.
+    import ctypes
+    for root in through:
+        try:
+            load(root)
+            ctypes.CDLL(target[1], mode=os.RTLD_NOLOAD | os.RTLD_LOCAL)
+        except BaseException:
+            continue
+        result["ok"], result["error"], result["via"] = True, None, root[1]
+        break
 sys.stdout.write("\n" + json.dumps(result) + "\n")
 """
 
@@ -95,17 +117,24 @@ def _signal_name(number):
         return "signal %d" % number
 
 
+def _spec(root, item):
+    """What the child loads for *item*: [kind, absolute path, module, absolute import root]."""
+    path = os.path.join(root, *item["path"].split("/"))
+    import_root = os.path.join(root, *item["import_root"].split("/")) if item.get("import_root") else root
+    return ["extension" if item["kind"] == "extension" else "library", path, item.get("module") or "",
+            import_root]
+
+
 def load_one(root, item):
     """Load one planned file in a child interpreter; the result entry of the report."""
     path = os.path.join(root, *item["path"].split("/"))
-    import_root = os.path.join(root, *item["import_root"].split("/")) if item["import_root"] else root
     entry = {"path": item["path"], "kind": item["kind"], "module": item.get("module"), "ok": False,
-             "error": None}
+             "error": None, "via": None}
     if not os.path.isfile(path):
         entry["error"] = "not found: %s (is ROOT the folder the artifact was unpacked into?)" % path
         return entry
-    argv = [sys.executable, "-c", _CHILD, "extension" if item["kind"] == "extension" else "library", path,
-            item.get("module") or "", import_root]
+    argv = [sys.executable, "-c", _CHILD, json.dumps(_spec(root, item)),
+            json.dumps([_spec(root, r) for r in item.get("through", ())])]
     try:
         run = subprocess.run(argv, cwd=root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, timeout=TIMEOUT, check=False)
@@ -126,6 +155,8 @@ def load_one(root, item):
     else:
         entry["ok"] = bool(result["ok"])
         entry["error"] = result["error"]
+        if result.get("via"):
+            entry["via"] = os.path.relpath(result["via"], root).replace(os.sep, "/")
     return entry
 
 
