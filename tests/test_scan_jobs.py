@@ -53,13 +53,14 @@ def test_same_facts_same_order_with_any_number_of_jobs(artifacts: list[str]) -> 
 
 
 def test_cli_output_is_the_same_with_workers(artifacts: list[str]) -> None:
-    def run(jobs: str) -> bytes:
+    """With --progress the drawing thread runs while the pool forks (see abigate.commands.progress)."""
+    def run(jobs: str, *more: str) -> bytes:
         proc = subprocess.run([sys.executable, "-m", "abigate", "scan", *artifacts, "--jobs", jobs,
-                               "--format", "json"], capture_output=True, check=False, timeout=120)
+                               "--format", "json", *more], capture_output=True, check=False, timeout=120)
         assert proc.returncode == 0, proc.stderr
         return proc.stdout
 
-    assert run("2") == run("1")
+    assert run("2", "--progress") == run("1")
 
 
 def test_an_unreadable_path_fails_the_same_way(artifacts: list[str], tmp_path: Path) -> None:

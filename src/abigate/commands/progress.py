@@ -6,6 +6,10 @@ once the scan has run for :data:`DELAY` seconds (a quick check prints nothing ex
 at most ten times a second by a background thread (so it appears even while the reader waits on a slow
 pipe), and is erased when the scan ends. Forced into a pipe or a log, it prints a plain line once a second
 instead of redrawing. It never uses colour (``NO_COLOR`` is honoured by having none to turn off).
+
+The scan forks worker processes while the drawing thread runs. A child forked while that thread held
+standard error's lock would inherit the lock held, and hang the first time it wrote there; so the thread
+writes only under :data:`_WRITE_LOCK`, which a fork waits for (``os.register_at_fork``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,19 @@ from typing import TextIO
 from abigate.scan import ScanProgress
 
 __all__ = ["DELAY", "ProgressLine", "want_progress"]
+
+#: held while the line is written, and taken around every fork (see the module docstring).
+_WRITE_LOCK = threading.Lock()
+
+
+def _reinit_after_fork() -> None:
+    global _WRITE_LOCK
+    _WRITE_LOCK = threading.Lock()  # the child's copy was taken by the fork; nothing in the child holds it
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=lambda: _WRITE_LOCK.acquire(), after_in_parent=lambda: _WRITE_LOCK.release(),
+                        after_in_child=_reinit_after_fork)
 
 #: seconds a scan runs before the line appears.
 DELAY = 1.0
@@ -58,7 +75,8 @@ def describe(state: ScanProgress | None, first: str) -> str:
         if state.bytes_total:
             text += f", {_size(state.bytes_done)} of {_size(state.bytes_total)}"
         return text
-    name = state.artifact if len(state.artifact) <= 60 else "…" + state.artifact[-59:]
+    name = os.path.basename(state.artifact) or state.artifact  # the folders are in the first line's path
+    name = name if len(name) <= 60 else "…" + name[-59:]
     text = f"{name}: {state.members_done}/{state.members_total} members"
     if state.bytes_total:
         text += f", {_size(state.bytes_done)} of {_size(state.bytes_total)}"
@@ -111,8 +129,9 @@ class ProgressLine:
 
     def _write(self, text: str) -> None:
         try:
-            self._stream.write(text)
-            self._stream.flush()
+            with _WRITE_LOCK:
+                self._stream.write(text)
+                self._stream.flush()
         except (OSError, ValueError):  # the terminal went away: stop drawing, never fail the scan
             self._stop.set()
 
