@@ -210,6 +210,39 @@ def test_bundled_libraries_load_through_the_file_that_needs_them(tmp_path: Path,
 @needs_host
 @needs_gcc
 @pytest.mark.loader
+def test_python_failures_after_the_load_are_told_apart(tmp_path: Path, host_toml: Path) -> None:
+    """A package whose ``__init__.py`` fails (a missing pure-Python dependency) and a module whose init
+    function fails: the loader loaded both, so they are no false pass, but the target still fails."""
+    app = tmp_path / "app"
+    (app / "pkgfail").mkdir(parents=True)
+    (app / "pkgfail" / "__init__.py").write_text('raise ImportError("needs dateutil")\n', encoding="utf-8")
+    shutil.copy(ELF / "python" / "good.abi3.so", app / "pkgfail" / "good.abi3.so")
+    gcc(app / "initfail.abi3.so", "void *PyInit_initfail(void) { return 0; }\n")
+    (app / "initfail.abi3.c").unlink()
+    assert abigate("smoke", "app", "-o", "smoke.py", cwd=tmp_path).returncode == 0
+    run = subprocess.run([sys.executable, "-I", "smoke.py", "app", "-o", "report.json"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 1
+    doc = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, SCHEMA)
+    results = {r["path"]: r for r in doc["results"]}
+    assert (results["pkgfail/good.abi3.so"]["stage"], results["pkgfail/good.abi3.so"]["error"]) == (
+        "package", "ImportError: needs dateutil")
+    assert results["initfail.abi3.so"]["stage"] == "init"
+    failed_init = results["initfail.abi3.so"]["error"]
+    assert "initialization of initfail failed without raising an exception" in failed_init
+    compared = abigate("smoke", "--compare", "report.json", "app", "-p", str(host_toml), cwd=tmp_path)
+    assert compared.returncode == 0, compared.stdout
+    lines = compared.stdout.splitlines()
+    assert lines[0].startswith("python error: initfail.abi3.so (extension): loaded as predicted, then "
+                               "its module")
+    assert lines[-1].endswith("2 agree, 0 false passes, 0 false rejects "
+                              "(2 loaded but failed in Python code: not a loading problem)")
+
+
+@needs_host
+@needs_gcc
+@pytest.mark.loader
 def test_a_crash_or_a_missing_file_does_not_hide_the_rest(tmp_path: Path) -> None:
     app = tmp_path / "app"
     app.mkdir()

@@ -183,7 +183,14 @@ class SmokeResult:
     path: str
     kind: str
     ok: bool
+    #: where a failure happened (``load``, ``init``, ``package``, ``missing``); ``None`` when ok.
+    stage: str | None
     error: str | None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the loader loaded the file (a failure in its Python initialisation comes after that)."""
+        return self.ok or self.stage in ("init", "package")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,6 +218,7 @@ def parse_report(text: str) -> SmokeReport:
         version = str(py["version"]).split(".")
         python = f"{version[0]}.{version[1]}{'t' if py.get('free_threaded') else ''}"
         results = tuple(SmokeResult(path=str(r["path"]), kind=str(r["kind"]), ok=bool(r["ok"]),
+                                    stage=r.get("stage", None if r["ok"] else "load"),
                                     error=None if r["error"] is None else str(r["error"]))
                         for r in doc["results"])
         return SmokeReport(sha256=art.get("sha256"), name=str(art.get("name", "")), python=python,
@@ -267,9 +275,16 @@ class Disagreement:
 
     path: str
     kind: str
-    #: ``false pass`` (abigate: loads; target: failed), ``false reject`` (the opposite), or ``not deployed``
-    #: (the file was not where the artifact was unpacked).
+    #: ``false pass`` (abigate: loads; target: failed), ``false reject`` (the opposite), ``not deployed``
+    #: (the file was not where the artifact was unpacked), or ``python error``: the file loaded, as abigate
+    #: predicted, and Python code failed afterwards (a missing pure-Python dependency): no disagreement
+    #: about loading, but a failure on the target all the same.
     what: str
+
+    @property
+    def counts(self) -> bool:
+        """Whether this makes ``--compare`` fail: everything but a ``python error``."""
+        return self.what != "python error"
     #: the target's own error, or abigate's reasons.
     detail: str
 
@@ -284,15 +299,19 @@ def compare(report: SmokeReport, prediction: Mapping[str, Prediction]) -> tuple[
             out.append(Disagreement(path=r.path, kind=r.kind, what="not in the artifact",
                                     detail="the report names a file abigate did not find in the artifact"))
             continue
-        if not r.ok and r.error is not None and r.error.startswith("not found: "):
-            out.append(Disagreement(path=r.path, kind=r.kind, what="not deployed", detail=r.error))
+        if r.stage == "missing":
+            out.append(Disagreement(path=r.path, kind=r.kind, what="not deployed", detail=str(r.error)))
             continue
         compared += 1
-        if pred.fails and r.ok:
+        if pred.fails and r.loaded:
             predicted = "; ".join(pred.reasons)
             out.append(Disagreement(path=r.path, kind=r.kind, what="false reject",
                                     detail=f"loaded on the target; abigate predicted: {predicted}"))
-        elif not pred.fails and not r.ok:
+        elif not pred.fails and not r.loaded:
             out.append(Disagreement(path=r.path, kind=r.kind, what="false pass",
                                     detail=f"abigate predicted it loads; the target said: {r.error}"))
+        elif not r.ok and r.loaded:
+            where = "its module initialisation" if r.stage == "init" else "its package's code"
+            out.append(Disagreement(path=r.path, kind=r.kind, what="python error",
+                                    detail=f"loaded as predicted, then {where} failed: {r.error}"))
     return out, compared

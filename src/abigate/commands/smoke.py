@@ -74,13 +74,16 @@ def _compare(report_path: str, artifact: str, profile_id: str, python: str | Non
         click.echo(f"{d.what}: {d.path} ({d.kind}): {d.detail}")
     false_pass = sum(d.what == "false pass" for d in disagreements)
     false_reject = sum(d.what == "false reject" for d in disagreements)
-    other = len(disagreements) - false_pass - false_reject
+    python_errors = sum(d.what == "python error" for d in disagreements)
+    other = len(disagreements) - false_pass - false_reject - python_errors
     tail = f", {other} not compared" if other else ""
+    if python_errors:
+        tail += f" ({python_errors} loaded but failed in Python code: not a loading problem)"
     click.echo(f"summary: {compared} file{'' if compared == 1 else 's'} compared against {profile.id} "
                f"(Python {report.python}): {compared - false_pass - false_reject} agree, {false_pass} false "
                f"pass{'' if false_pass == 1 else 'es'}, {false_reject} false reject"
                f"{'' if false_reject == 1 else 's'}{tail}")
-    return 1 if disagreements else 0
+    return 1 if any(d.counts for d in disagreements) else 0
 
 
 @click.command()

@@ -56,46 +56,78 @@ TIMEOUT = 120
 # The child: one load, reported as one JSON line on stdout. Kept as source so that the child is a fresh
 # interpreter with nothing of this script imported.
 _CHILD = r"""
-import json, os, sys
+import ctypes, json, os, sys
+
+
+class Failed(Exception):
+    # stage: "load" (the loader or the import system refused this file), "init" (it was loaded, and its
+    # module initialisation failed in Python code), "package" (its package's own code failed, and the
+    # loader loads this file fine).
+    def __init__(self, stage, exc):
+        Exception.__init__(self, stage)
+        self.stage, self.message = stage, "%s: %s" % (type(exc).__name__, exc)
+
+
+def loaded(path):
+    try:
+        ctypes.CDLL(path, mode=os.RTLD_NOLOAD | os.RTLD_LOCAL)
+        return True
+    except OSError:
+        return False
 
 
 def load(spec):
-    # spec: [kind, path, module, import_root]; raises what the loader or the import raised.
+    # spec: [kind, path, module, import_root]
     kind, path, module, import_root = spec
-    if kind == "extension":
-        sys.path.insert(0, import_root)
-        import importlib
+    if kind != "extension":
+        try:
+            ctypes.CDLL(path, mode=os.RTLD_LOCAL)
+        except BaseException as exc:
+            raise Failed("load", exc)
+        return
+    sys.path.insert(0, import_root)
+    import importlib
+    package = module.rpartition(".")[0]
+    if package:  # as the runtime does: the package first, then the module from it
+        try:
+            importlib.import_module(package)
+        except BaseException as exc:
+            if loaded(path):
+                raise Failed("init", exc)
+            try:
+                ctypes.CDLL(path, mode=os.RTLD_LOCAL)
+            except BaseException:
+                raise Failed("load", exc)
+            raise Failed("package", exc)
+    try:
         mod = importlib.import_module(module)
-        where = getattr(mod, "__file__", None)
-        if where is None or os.path.realpath(where) != os.path.realpath(path):
-            raise ImportError("import %s found %s, not %s"
-                              % (module, where or "no file (a namespace package or a built-in module)", path))
-    else:
-        import ctypes
-        ctypes.CDLL(path, mode=os.RTLD_LOCAL)
+    except BaseException as exc:
+        raise Failed("init" if loaded(path) else "load", exc)
+    where = getattr(mod, "__file__", None)
+    if where is None or os.path.realpath(where) != os.path.realpath(path):
+        raise Failed("load", ImportError("import %s found %s, not %s" % (
+            module, where or "no file (a namespace package or a built-in module)", path)))
 
 
 target = json.loads(sys.argv[1])
 through = json.loads(sys.argv[2])
-result = {"ok": True, "error": None, "via": None}
+result = {"ok": True, "error": None, "via": None, "stage": None}
 try:
     load(target)
-except BaseException as exc:
-    result["ok"] = False
-    result["error"] = "%s: %s" % (type(exc).__name__, exc)
-if not result["ok"] and through:
+except Failed as failure:
+    result.update(ok=False, error=failure.message, stage=failure.stage)
+if result["stage"] == "load" and through:
     # A bundled library is loaded in use as a dependency of the file that needs it, whose search path (and
     # what it loaded first) finds the library's own dependencies: load it that way, then ask the loader
     # whether the library came in with it.
-    import ctypes
     for root in through:
         try:
             load(root)
-            ctypes.CDLL(target[1], mode=os.RTLD_NOLOAD | os.RTLD_LOCAL)
-        except BaseException:
-            continue
-        result["ok"], result["error"], result["via"] = True, None, root[1]
-        break
+        except Failed:
+            pass
+        if loaded(target[1]):
+            result.update(ok=True, error=None, stage=None, via=root[1])
+            break
 sys.stdout.write("\n" + json.dumps(result) + "\n")
 """
 
@@ -129,9 +161,10 @@ def load_one(root, item):
     """Load one planned file in a child interpreter; the result entry of the report."""
     path = os.path.join(root, *item["path"].split("/"))
     entry = {"path": item["path"], "kind": item["kind"], "module": item.get("module"), "ok": False,
-             "error": None, "via": None}
+             "stage": "load", "error": None, "via": None}
     if not os.path.isfile(path):
         entry["error"] = "not found: %s (is ROOT the folder the artifact was unpacked into?)" % path
+        entry["stage"] = "missing"
         return entry
     argv = [sys.executable, "-c", _CHILD, json.dumps(_spec(root, item)),
             json.dumps([_spec(root, r) for r in item.get("through", ())])]
@@ -154,6 +187,7 @@ def load_one(root, item):
             run.returncode, (": " + tail[-1]) if tail else "")
     else:
         entry["ok"] = bool(result["ok"])
+        entry["stage"] = result["stage"]
         entry["error"] = result["error"]
         if result.get("via"):
             entry["via"] = os.path.relpath(result["via"], root).replace(os.sep, "/")
