@@ -122,3 +122,15 @@ def test_one_artifact_larger_than_the_rest_is_read_by_the_parent(artifacts: list
     paths = [small[0], str(big), small[1]]
     assert sum(os.path.getsize(p) for p in small) < os.path.getsize(big)
     assert scan_paths(paths, jobs=2) == scan_paths(paths, jobs=1)
+
+
+def test_without_a_pool_everything_is_read_here(artifacts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where processes cannot be pooled (no /dev/shm or sem_open, as in AWS Lambda) the scan runs in one."""
+    import concurrent.futures
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise NotImplementedError("sem_open")
+
+    expected = scan_paths(artifacts, jobs=1)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
+    assert scan_paths(artifacts, jobs=2) == expected

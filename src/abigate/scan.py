@@ -302,15 +302,16 @@ class _Scanner:
         if self._pool_broken:
             return None
         starting = self._pool is None
-        if self._pool is None:
-            # fork: workers start in ~1 ms and need nothing sent but the job's arguments; they reopen files.
-            ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx,
-                                             initializer=_worker_ignores_sigint)
         try:
+            if self._pool is None:
+                # fork: workers start in ~1 ms and need nothing sent but the job's arguments; they reopen files.
+                ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+                self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx,
+                                                 initializer=_worker_ignores_sigint)
             with _sigint_held(starting):  # a submit may fork a worker
                 return self._pool.submit(fn, *args)
-        except (BrokenProcessPool, RuntimeError):
+        except (BrokenProcessPool, RuntimeError, OSError, NotImplementedError, ImportError):
+            # No pool here (no /dev/shm or sem_open, as in AWS Lambda; fork refused): read in this process.
             self._pool_broken = True
             return None
 
