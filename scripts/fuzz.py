@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
 import subprocess
@@ -35,9 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
-from fuzzing.case import Case  # noqa: E402
-from fuzzing.families import FAMILIES, WEIGHTS, make_case  # noqa: E402
-from fuzzing.runner import Outcome, Runner, judge, run_subprocess  # noqa: E402
+from fuzzing.case import Case
+from fuzzing.families import FAMILIES, WEIGHTS, make_case
+from fuzzing.runner import Outcome, Runner, judge, run_subprocess
 
 _COLUMNS = ("inputs", "traceback", "wrong-exit", "hang", "memory", "rss", "writes")
 
@@ -182,19 +181,17 @@ def _table(stats: dict[str, dict[str, float]], sub: dict[str, int], failures: li
            args: argparse.Namespace, elapsed: float, date: str, tmpfiles: int, rss_limit_kb: int) -> str:
     total = {c: sum(int(s[c]) for s in stats.values()) for c in _COLUMNS}
     max_rss = max((int(s["max_rss_kb"]) for s in stats.values()), default=0)
-    lines = [
+    summary = (
         f"Run of {date} on commit {_git_commit()}: seed {args.seed}, {elapsed / 60:.0f} min, "
         f"{total['inputs']:,} inputs ({total['inputs'] / max(elapsed, 1):.1f}/s), {args.workers} workers, "
         f"limits {args.timeout:g} s and {args.as_limit} MiB of address space per input, RSS goal "
         f"{args.rss_limit} MB; writes {'traced with strace' if args.strace else 'not traced'}"
         f"{f' ({tmpfiles} anonymous O_TMPFILE files, not counted)' if args.strace else ''}; "
         f"{sub['inputs']} inputs also run as real subprocesses ({sub['failed']} failing, max RSS "
-        f"{sub['max_rss_kb'] / 1024:.0f} MiB).",
-        "",
-        "| family | inputs | tracebacks | wrong exits | hangs | memory errors | RSS > goal | max RSS (MiB) "
-        "| max time (s) | writes |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+        f"{sub['max_rss_kb'] / 1024:.0f} MiB).")
+    header = ("| family | inputs | tracebacks | wrong exits | hangs | memory errors | RSS > goal | max RSS (MiB) "
+              "| max time (s) | writes |")
+    lines = [summary, "", header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for family, s in stats.items():
         lines.append(f"| {family} | {int(s['inputs']):,} | {int(s['traceback'])} | {int(s['wrong-exit'])} | "
                      f"{int(s['hang'])} | {int(s['memory'])} | {int(s['rss'])} | {s['max_rss_kb'] / 1024:.0f} | "
@@ -204,8 +201,8 @@ def _table(stats: dict[str, dict[str, float]], sub: dict[str, int], failures: li
                  f"{max(float(s['max_wall']) for s in stats.values()) if stats else 0:.2f} | "
                  f"{total['writes'] if args.strace else 'n/a'} |")
     if failures:
-        lines += ["", f"Failing cases ({len(failures)}; replay with `scripts/fuzz.py --seed {args.seed} "
-                      "--replay ID`):", ""]
+        title = f"Failing cases ({len(failures)}; replay with `scripts/fuzz.py --seed {args.seed} --replay ID`):"
+        lines += ["", title, ""]
         for f in failures[:200]:
             lines.append(f"- `{f['id']}` ({f['kind']}, {f['how']}): broke {', '.join(f['broke'])}; "  # type: ignore
                          f"exit {f.get('rc', '?')}, {f.get('wall', '?')} s, {f.get('maxrss_mb', '?')} MiB; "

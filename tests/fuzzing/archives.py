@@ -18,6 +18,7 @@ import json
 import lzma
 import random
 import tarfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from fuzzing.case import ARTIFACT_EXITS, INPUT_EXITS, Case
@@ -27,7 +28,7 @@ from fuzzing.seeds import pick_elf
 __all__ = ["gen_tar_image", "make_tar"]
 
 
-def make_tar(entries: list[tuple[str, bytes | str, str]]) -> bytes:
+def make_tar(entries: Sequence[tuple[str, bytes | str, str]]) -> bytes:
     """A tar of (name, data or link target, kind) with kind "file", "sym" or "hard"."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tf:
@@ -123,7 +124,7 @@ def _compress(rng: random.Random, data: bytes) -> tuple[str, bytes]:
         data = lzma.compress(data, preset=1)
     elif fmt == "tar.zst":
         try:
-            import zstandard
+            import zstandard  # type: ignore[import-not-found,unused-ignore]
         except ImportError:
             return "tar", data
         data = zstandard.ZstdCompressor().compress(data)
@@ -136,17 +137,21 @@ def _digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def _deep(n: int) -> object:
-    v: object = 1
-    for _ in range(n):
-        v = [v] if n % 2 else {"a": v}
-    return v
+#: stands for an integer of 5,000 digits in a JSON document (``json.dumps`` refuses to write one).
+_HUGE = "@huge-integer@"
+#: stands for arrays nested 3,000 deep (``json.dumps`` stops at its recursion limit).
+_DEEP = "@deep-nesting@"
+
+
+def _dumps(doc: object) -> bytes:
+    text = json.dumps(doc).replace(f'"{_HUGE}"', "9" * 5000)
+    return text.replace(f'"{_DEEP}"', "[" * 3000 + "]" * 3000).encode()
 
 
 def _poison(rng: random.Random, doc: object) -> object:
     """A JSON value with one hostile change."""
-    bad: object = rng.choice((None, 5, "x", [], {}, True, -1, 10**5000 if rng.random() < 0.3 else 2**70,
-                              _deep(rng.choice((100, 3000))), "../../etc/passwd", "\u0000", "sha256:" + "0" * 64))
+    bad: object = rng.choice((None, 5, "x", [], {}, True, -1, _HUGE if rng.random() < 0.3 else 2**70,
+                              _DEEP, "../../etc/passwd", "\u0000", "sha256:" + "0" * 64))
     if isinstance(doc, list) and doc and rng.random() < 0.7:
         i = rng.randrange(len(doc))
         doc[i] = _poison(rng, doc[i])
@@ -185,7 +190,7 @@ def _image(rng: random.Random) -> tuple[str, dict[str, bytes]]:
             manifest = [{"Config": "nope.json", "Layers": ["gone.tar", "app/layer.tar"]}]
         elif what == "escape":
             manifest = [{"Config": "../../etc/passwd", "Layers": ["../../../etc/hostname", "/dev/zero"]}]
-        files["manifest.json"] = json.dumps(manifest).encode()
+        files["manifest.json"] = _dumps(manifest)
         return f"docker-{what}", files
     blobs = {_digest(b): b for b in (base, app, config)}
     mani = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
@@ -203,7 +208,7 @@ def _image(rng: random.Random) -> tuple[str, dict[str, bytes]]:
         mani["layers"][0]["digest"] = rng.choice(("sha256:" + "0" * 64, "md5:x", "sha256:../../x", ""))  # type: ignore
     elif what == "size":
         mani["layers"][1]["size"] = interesting_int(rng, 64)  # type: ignore[index]
-    mbytes = json.dumps(mani).encode()
+    mbytes = _dumps(mani)
     blobs[_digest(mbytes)] = mbytes
     index: dict[str, object] = {"schemaVersion": 2, "manifests": [
         {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": _digest(mbytes), "size": len(mbytes),
@@ -218,9 +223,9 @@ def _image(rng: random.Random) -> tuple[str, dict[str, bytes]]:
             inner = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
                      "manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": _digest(ib),
                                     "size": len(ib)}] * rng.choice((1, 2, 8))}
-        index = inner  # type: ignore[assignment]
+        index = inner
     files["oci-layout"] = b'{"imageLayoutVersion": "1.0.0"}'
-    files["index.json"] = json.dumps(index).encode()
+    files["index.json"] = _dumps(index)
     for dg, b in blobs.items():
         files["blobs/sha256/" + dg.split(":", 1)[1]] = b
     return f"oci-{what}", files

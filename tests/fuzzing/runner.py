@@ -26,6 +26,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fuzzing.case import Case
 from fuzzing.worker import EXIT_ESCAPED, EXIT_INVALID_OUTPUT, MARKER
@@ -38,7 +39,9 @@ _WORKER = str(Path(__file__).with_name("worker.py"))
 _TRACED = ("open,openat,openat2,creat,mkdir,mkdirat,unlink,unlinkat,rename,renameat,renameat2,link,linkat,"
            "symlink,symlinkat,chmod,fchmodat,truncate,mknod,mknodat,utimes,utimensat,chown,fchownat,"
            "lchown,setxattr,lsetxattr,removexattr,lremovexattr,access")
-_LINE = re.compile(r"^(?:\[pid\s+)?(\d+)\]?\s+(\w+)\((.*)\)\s+=\s+(-?\d+)")
+_PID = re.compile(r"^(?:\[pid\s+(\d+)\]|(\d+))\s+")
+_RESUMED = re.compile(r"^<\.\.\. (\w+) resumed>")
+_LINE = re.compile(r"^(\w+)\((.*)\)\s+=\s+(-?\d+)")
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _OPEN_WRITE = re.compile(r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND")
 _CHANGES = frozenset({
@@ -74,11 +77,7 @@ def judge(case: Case, out: Outcome, rss_limit_kb: int) -> list[str]:
         broken.append("memory")
     elif out.rc in (3, EXIT_ESCAPED) or "Traceback (most recent call last)" in out.stderr:
         broken.append("traceback")
-    elif out.rc == EXIT_INVALID_OUTPUT:
-        broken.append("wrong-exit")
-    elif out.rc not in case.allowed:
-        broken.append("wrong-exit")
-    elif out.rc == 2 and case.argv[:2] != ["profile", "validate"] and not _one_line(out.stderr):
+    elif out.rc == EXIT_INVALID_OUTPUT or out.rc not in case.allowed or out.rc == 2 and case.argv[:2] != ["profile", "validate"] and not _one_line(out.stderr):
         broken.append("wrong-exit")
     if out.maxrss_kb > rss_limit_kb:
         broken.append("rss")
@@ -99,30 +98,44 @@ class _Tracer(threading.Thread):
         self.current = ""
 
     def run(self) -> None:
+        unfinished: dict[str, str] = {}
         for raw in self.stream:  # type: ignore[attr-defined]
             line = raw.decode("utf-8", "replace").rstrip("\n")
-            m = _LINE.match(line)
-            if not m:
+            m = _PID.match(line)
+            pid = (m.group(1) or m.group(2)) if m else None
+            body = line[m.end():] if m else line
+            pid = pid or "leader"  # strace leaves the first traced process's lines unprefixed
+            if body.endswith("<unfinished ...>"):
+                unfinished[pid] = body[: -len("<unfinished ...>")].rstrip()
                 continue
-            pid, call, args, ret = m.groups()
-            if call == "access" and MARKER in args:
-                self.server_pid = pid
-                self.current = args.split(MARKER, 1)[1].split('"', 1)[0]
-                continue
-            if not self.current or pid == self.server_pid or int(ret) < 0:
-                continue
-            if call.startswith("open") or call == "creat":
-                if "O_TMPFILE" in args:
-                    with self.lock:
-                        self.tmpfiles[self.current] = self.tmpfiles.get(self.current, 0) + 1
-                    continue
-                if call != "creat" and not _OPEN_WRITE.search(args):
-                    continue
-            elif call not in _CHANGES:
-                continue
-            if call == "utimensat" and "NULL" in args.split(",")[1:2]:
-                continue  # futimens on an open descriptor: not a path
-            self._record(call, args, line)
+            resumed = _RESUMED.match(body)
+            if resumed:
+                body = unfinished.pop(pid, resumed.group(1) + "(") + body[resumed.end():]
+            self._line(pid, body, line)
+
+    def _line(self, pid: str, body: str, line: str) -> None:
+        m = _LINE.match(body)
+        if not m:
+            return
+        call, args, ret = m.groups()
+        if call == "access" and MARKER in args:
+            self.server_pid = pid
+            self.current = args.split(MARKER, 1)[1].split('"', 1)[0]
+            return
+        if not self.current or pid == self.server_pid or int(ret) < 0:
+            return
+        if call.startswith("open") or call == "creat":
+            if "O_TMPFILE" in args:
+                with self.lock:
+                    self.tmpfiles[self.current] = self.tmpfiles.get(self.current, 0) + 1
+                return
+            if call != "creat" and not _OPEN_WRITE.search(args):
+                return
+        elif call not in _CHANGES:
+            return
+        if call == "utimensat" and "NULL" in args.split(",")[1:2]:
+            return  # futimens on an open descriptor: not a path
+        self._record(call, args, line)
 
     def _record(self, call: str, args: str, line: str) -> None:
         paths = _QUOTED.findall(args)
@@ -161,12 +174,12 @@ class _Worker:
         self.proc.stdin.flush()
         self.busy = case_id
 
-    def receive(self) -> dict[str, object]:
+    def receive(self) -> dict[str, Any]:
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if not line:
             raise RuntimeError("fuzz worker died")
-        answer: dict[str, object] = json.loads(line)
+        answer: dict[str, Any] = json.loads(line)
         self.busy = None
         return answer
 
@@ -176,6 +189,9 @@ class _Worker:
         self.proc.wait(timeout=30)
         if self.tracer:
             self.tracer.join(timeout=30)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream:
+                stream.close()
 
 
 class Runner:
@@ -211,7 +227,7 @@ class Runner:
                 tmpfiles.update(w.tracer.tmpfiles)
         return writes, tmpfiles
 
-    def __enter__(self) -> Runner:
+    def __enter__(self) -> Runner:  # noqa: PYI034 - Self needs Python 3.11; nothing subclasses Runner
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -248,12 +264,14 @@ class Runner:
                     case_id = str(ans["id"])
                     case = pending.pop(case_id)
                     yield case_id, case, Outcome(
-                        rc=int(ans["rc"]), timed_out=bool(ans["timed_out"]),  # type: ignore[call-overload]
-                        wall=float(ans["wall"]), maxrss_kb=int(ans["maxrss_kb"]),  # type: ignore[arg-type]
-                        stderr=str(ans["stderr"]), stdout_bytes=int(ans["stdout_bytes"]),  # type: ignore
-                    )
+                        rc=int(ans["rc"]), timed_out=bool(ans["timed_out"]), wall=float(ans["wall"]),
+                        maxrss_kb=int(ans["maxrss_kb"]), stderr=str(ans["stderr"]),
+                        stdout_bytes=int(ans["stdout_bytes"]))
         finally:
             sel.close()
+            for w in self.workers:  # a consumer that stopped early: collect the answers still owed
+                if w.busy is not None:
+                    w.receive()
 
 
 def run_subprocess(case: Case, *, timeout: float = 10.0, as_limit: int = 1536 << 20,
@@ -270,14 +288,13 @@ def run_subprocess(case: Case, *, timeout: float = 10.0, as_limit: int = 1536 <<
     src = str(Path(__file__).resolve().parents[2] / "src")
     base["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [base.get("PYTHONPATH", "")])])
 
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (as_limit, as_limit))
-
     with tempfile.TemporaryFile() as err:
         start = time.monotonic()
         proc = subprocess.Popen([sys.executable, "-m", "abigate", *case.argv], cwd=case.cwd, env=base,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                                start_new_session=True, preexec_fn=limit if as_limit else None)
+                                start_new_session=True)
+        if as_limit:  # set from outside: a preexec_fn is unsafe in a process with threads (the tracers)
+            resource.prlimit(proc.pid, resource.RLIMIT_AS, (as_limit, as_limit))
         timed_out = False
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)

@@ -17,6 +17,7 @@ unknown keys or waivers. The ``cli`` family sends odd values to ``--python``, ``
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 
 from fuzzing.case import INPUT_EXITS, Case
@@ -67,6 +68,8 @@ def _str(s: str) -> str:
 
 
 def _inline(v: object) -> str:
+    if isinstance(v, Raw):
+        return str.__str__(v)
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (int, float)):
@@ -80,8 +83,12 @@ def _inline(v: object) -> str:
     return '""'
 
 
+class Raw(str):
+    """Text written into the TOML as it is (an integer of thousands of digits: ``str(int)`` refuses those)."""
+
+
 def _bad_value(rng: random.Random) -> object:
-    return rng.choice((5, -1, 10**rng.choice((20, 400, 5000)), 1.5, float("inf"), True, "", "x" * 5000,
+    return rng.choice((5, -1, Raw("9" * rng.choice((20, 400, 5000))), 1.5, float("inf"), True, "", "x" * 5000,
                        "\x7f", "\x1b[2J", "a\x00b", [], [1, "a"], {}, {"a": {"b": 1}}, [[[[]]]], "3.100000"))
 
 
@@ -111,7 +118,10 @@ def _mutate_profile(rng: random.Random, doc: dict[str, object]) -> tuple[str, di
 
 
 def _profile_doc(rng: random.Random) -> dict[str, object]:
-    import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
 
     base = rng.choice(_BASES)
     return dict(tomllib.loads((ROOT / "src" / "abigate" / "profiles" / f"{base}.toml").read_text()))

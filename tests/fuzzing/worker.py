@@ -22,6 +22,7 @@ are reused.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -63,8 +64,8 @@ def _silently(main: object, argv: list[str]) -> None:
 
 def _warm_up(main: object) -> None:
     """Import every subcommand and reader, and load the built-in profiles, before the first fork."""
-    import abigate.commands.check  # noqa: F401
-    import abigate.commands.profile  # noqa: F401
+    import abigate.commands.check
+    import abigate.commands.profile
     import abigate.commands.scan  # noqa: F401
 
     here = Path(__file__).resolve().parents[2]
@@ -110,16 +111,12 @@ def _child(req: dict[str, object], out: int, err: int, main: object, keep: tuple
             if main(["profile", "validate", str(target)]) != 0:
                 status = EXIT_INVALID_OUTPUT
     except BaseException:  # noqa: BLE001 - the verdict is made from what reached stderr
-        try:
+        with contextlib.suppress(BaseException):
             traceback.print_exc()
-        except BaseException:  # noqa: BLE001
-            pass
     finally:
-        try:
+        with contextlib.suppress(BaseException):
             sys.stdout.flush()
             sys.stderr.flush()
-        except BaseException:  # noqa: BLE001
-            pass
         os._exit(status)
 
 

@@ -63,7 +63,7 @@ def compress(method: int, data: bytes, *, lzma_dict: int | None = None) -> bytes
     if method == LZMA:
         filt = {"id": lzma.FILTER_LZMA1, "dict_size": 1 << 20}
         raw = lzma.compress(data, format=lzma.FORMAT_RAW, filters=[filt])
-        props = lzma._encode_filter_properties(filt)  # type: ignore[attr-defined]
+        props = bytes(lzma._encode_filter_properties(filt))  # type: ignore[attr-defined]
         if lzma_dict is not None:
             props = props[:1] + struct.pack("<I", lzma_dict & 0xFFFFFFFF)
         return struct.pack("<BBH", 9, 4, len(props)) + props + raw
@@ -85,7 +85,7 @@ def zeros_bomb(method: int, size: int) -> bytes:
     filt = {"id": lzma.FILTER_LZMA1, "dict_size": 1 << 20}
     lz = lzma.LZMACompressor(format=lzma.FORMAT_RAW, filters=[filt])
     parts = [lz.compress(chunk) for _ in range(size >> 20)]
-    props = lzma._encode_filter_properties(filt)  # type: ignore[attr-defined]
+    props = bytes(lzma._encode_filter_properties(filt))  # type: ignore[attr-defined]
     return struct.pack("<BBH", 9, 4, len(props)) + props + b"".join(parts) + lz.flush()
 
 
