@@ -8,8 +8,9 @@
 
 Every case is generated from (seed, family, index) alone, so a failure is reproduced with ``--replay``.
 Each runs in a child forked from a warm worker (``tests/fuzzing/worker.py``) under a wall-clock limit
-(``--timeout``) and an address-space limit (``--as-limit``); one case in ``--subprocess-every`` is run again
-as a real ``python -m abigate`` process and judged the same way. With ``--strace`` the workers run under
+(``--timeout``), a CPU-time limit (``--cpu-limit``) and an address-space limit (``--as-limit``); one
+case in ``--subprocess-every`` is run again as a real ``python -m abigate`` process and judged the same
+way. With ``--strace`` the workers run under
 ``strace -f --seccomp-bpf`` and every file the children create, open for writing, rename, remove or change
 outside their case's ``out/`` folder is a "write". The rules are in ``tests/fuzzing/runner.py``.
 
@@ -41,8 +42,9 @@ from fuzzing.runner import Outcome, Runner, judge, run_subprocess
 _COLUMNS = ("inputs", "traceback", "wrong-exit", "hang", "memory", "rss", "writes")
 
 
-def _stream(families: list[str], seed: int, workdir: Path, deadline: float, limit: int | None,
-            made: dict[str, int]) -> Iterator[tuple[str, Case]]:
+def _stream(
+    families: list[str], seed: int, workdir: Path, deadline: float, limit: int | None, made: dict[str, int]
+) -> Iterator[tuple[str, Case]]:
     """Cases in a fixed, seeded order of families, until the deadline or the input limit."""
     order = random.Random(f"abigate-fuzz-schedule/{seed}")
     weights = [WEIGHTS[f] for f in families]
@@ -63,26 +65,41 @@ def _excerpt(text: str, lines: int = 4) -> str:
 
 def _git_commit() -> str:
     try:
-        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                             text=True, check=True)
+        out = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--hours", type=float, default=None, help="run this long (default: until --inputs)")
     ap.add_argument("--inputs", type=int, default=None, help="stop after this many inputs")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--families", default=",".join(FAMILIES), help="comma-separated (default: all)")
     ap.add_argument("--workers", type=int, default=2, help="warm workers running cases in parallel")
-    ap.add_argument("--timeout", type=float, default=10.0, help="seconds per input before it is a hang")
+    ap.add_argument("--cpu-limit", type=int, default=10, help="CPU seconds per input before it is a hang")
+    ap.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="wall-clock seconds per input before it is a hang (catches blocking, not spinning)",
+    )
     ap.add_argument("--as-limit", type=int, default=1536, help="address-space limit per input, MiB")
     ap.add_argument("--rss-limit", type=int, default=150, help="peak RSS goal per input, MB")
-    ap.add_argument("--subprocess-every", type=int, default=500,
-                    help="also run every Nth input as a real `python -m abigate` process (0: never)")
+    ap.add_argument(
+        "--subprocess-every",
+        type=int,
+        default=500,
+        help="also run every Nth input as a real `python -m abigate` process (0: never)",
+    )
     ap.add_argument("--strace", action="store_true", help="trace file system calls and count writes")
     ap.add_argument("--table", type=Path, help="write the Markdown report here too")
     ap.add_argument("--json", type=Path, help="write every failing case and the totals as JSON")
@@ -96,13 +113,17 @@ def main(argv: list[str] | None = None) -> int:
             family, _, index = args.replay.rpartition("-")
             case = make_case(family, args.seed, int(index), workdir)
             print(f"{args.replay}: kind {case.kind}; abigate {' '.join(case.argv)}  (in {case.cwd})")
-            with Runner(1, timeout=args.timeout, as_limit=as_limit) as runner:
+            with Runner(1, timeout=args.timeout, cpu_limit=args.cpu_limit, as_limit=as_limit) as runner:
                 for _, _, out in runner.run([(args.replay, case)]):
-                    print(f"forked: exit {out.rc}, {out.wall:.2f} s, {out.maxrss_kb // 1024} MiB, "
-                          f"broke {judge(case, out, rss_limit_kb) or 'nothing'}\n{out.stderr}")
-            out = run_subprocess(case, timeout=args.timeout, as_limit=as_limit)
-            print(f"subprocess: exit {out.rc}, {out.wall:.2f} s, {out.maxrss_kb // 1024} MiB, "
-                  f"broke {judge(case, out, rss_limit_kb) or 'nothing'}\n{out.stderr}")
+                    print(
+                        f"forked: exit {out.rc}, {out.wall:.2f} s, {out.maxrss_kb // 1024} MiB, "
+                        f"broke {judge(case, out, rss_limit_kb) or 'nothing'}\n{out.stderr}"
+                    )
+            out = run_subprocess(case, timeout=args.timeout, cpu_limit=args.cpu_limit, as_limit=as_limit)
+            print(
+                f"subprocess: exit {out.rc}, {out.wall:.2f} s, {out.maxrss_kb // 1024} MiB, "
+                f"broke {judge(case, out, rss_limit_kb) or 'nothing'}\n{out.stderr}"
+            )
             return 0
         families = [f for f in args.families.split(",") if f]
         unknown = sorted(set(families) - set(FAMILIES))
@@ -116,9 +137,17 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _run(args: argparse.Namespace, families: list[str], workdir: Path, deadline: float, rss_limit_kb: int,
-         as_limit: int) -> int:
-    stats = {f: dict.fromkeys(_COLUMNS, 0) | {"max_rss_kb": 0, "max_wall": 0.0} for f in families}
+def _run(
+    args: argparse.Namespace,
+    families: list[str],
+    workdir: Path,
+    deadline: float,
+    rss_limit_kb: int,
+    as_limit: int,
+) -> int:
+    stats = {
+        f: dict.fromkeys(_COLUMNS, 0) | {"max_rss_kb": 0, "max_wall": 0.0, "max_cpu": 0.0} for f in families
+    }
     sub_stats = {"inputs": 0, "failed": 0, "max_rss_kb": 0}
     failures: list[dict[str, object]] = []
     cases: dict[str, tuple[str, str, list[str]]] = {}
@@ -128,16 +157,33 @@ def _run(args: argparse.Namespace, families: list[str], workdir: Path, deadline:
     done = 0
 
     def fail(case_id: str, case: Case, broke: list[str], out: Outcome, how: str) -> None:
-        failures.append({"id": case_id, "family": case.family, "kind": case.kind, "argv": case.argv,
-                         "broke": broke, "rc": out.rc, "wall": out.wall, "maxrss_mb": out.maxrss_kb // 1024,
-                         "stderr": _excerpt(out.stderr), "how": how})
+        failures.append(
+            {
+                "id": case_id,
+                "family": case.family,
+                "kind": case.kind,
+                "argv": case.argv,
+                "broke": broke,
+                "rc": out.rc,
+                "wall": out.wall,
+                "cpu": out.cpu,
+                "maxrss_mb": out.maxrss_kb // 1024,
+                "stderr": _excerpt(out.stderr),
+                "how": how,
+            }
+        )
 
-    with Runner(args.workers, strace=args.strace, timeout=args.timeout, as_limit=as_limit) as runner:
-        for case_id, case, out in runner.run(_stream(families, args.seed, workdir, deadline, args.inputs, made)):
+    with Runner(
+        args.workers, strace=args.strace, timeout=args.timeout, cpu_limit=args.cpu_limit, as_limit=as_limit
+    ) as runner:
+        for case_id, case, out in runner.run(
+            _stream(families, args.seed, workdir, deadline, args.inputs, made)
+        ):
             s = stats[case.family]
             s["inputs"] += 1
             s["max_rss_kb"] = max(s["max_rss_kb"], out.maxrss_kb)
             s["max_wall"] = max(s["max_wall"], out.wall)
+            s["max_cpu"] = max(s["max_cpu"], out.cpu)
             broke = judge(case, out, rss_limit_kb)
             for rule in broke:
                 s[rule] += 1
@@ -146,7 +192,7 @@ def _run(args: argparse.Namespace, families: list[str], workdir: Path, deadline:
             cases[case_id] = (case.family, case.kind, case.argv)
             done += 1
             if args.subprocess_every and done % args.subprocess_every == 0:
-                sub = run_subprocess(case, timeout=args.timeout, as_limit=as_limit)
+                sub = run_subprocess(case, timeout=args.timeout, cpu_limit=args.cpu_limit, as_limit=as_limit)
                 sub_stats["inputs"] += 1
                 sub_stats["max_rss_kb"] = max(sub_stats["max_rss_kb"], sub.maxrss_kb)
                 sub_broke = judge(case, sub, rss_limit_kb)
@@ -156,57 +202,90 @@ def _run(args: argparse.Namespace, families: list[str], workdir: Path, deadline:
             shutil.rmtree(Path(case.cwd.split(f"/{case_id}")[0]) / case_id, ignore_errors=True)
             if done % 1000 == 0:
                 rate = done / (time.monotonic() - started)
-                print(f"[{time.strftime('%H:%M:%S')}] {done} inputs ({rate:.1f}/s), "
-                      f"{len(failures)} failing", file=sys.stderr, flush=True)
+                print(
+                    f"[{time.strftime('%H:%M:%S')}] {done} inputs ({rate:.1f}/s), {len(failures)} failing",
+                    file=sys.stderr,
+                    flush=True,
+                )
     writes, tmpfiles = runner.traced()
     for case_id, lines in sorted(writes.items()):
         family, kind, argv = cases.get(case_id, (case_id.rpartition("-")[0], "?", []))
         if family in stats:
             stats[family]["writes"] += 1
-        failures.append({"id": case_id, "family": family, "kind": kind, "argv": argv, "broke": ["writes"],
-                         "stderr": " | ".join(lines[:3]), "how": "strace"})
+        failures.append(
+            {
+                "id": case_id,
+                "family": family,
+                "kind": kind,
+                "argv": argv,
+                "broke": ["writes"],
+                "stderr": " | ".join(lines[:3]),
+                "how": "strace",
+            }
+        )
     elapsed = time.monotonic() - started
     report = _table(stats, sub_stats, failures, args, elapsed, date, sum(tmpfiles.values()), rss_limit_kb)
     print(report)
     if args.table:
         args.table.write_text(report)
     if args.json:
-        args.json.write_text(json.dumps({"stats": stats, "subprocess": sub_stats, "failures": failures},
-                                        indent=1))
+        args.json.write_text(
+            json.dumps({"stats": stats, "subprocess": sub_stats, "failures": failures}, indent=1)
+        )
     bad = any(s[c] for s in stats.values() for c in _COLUMNS[1:])
     return 1 if bad or sub_stats["failed"] else 0
 
 
-def _table(stats: dict[str, dict[str, float]], sub: dict[str, int], failures: list[dict[str, object]],
-           args: argparse.Namespace, elapsed: float, date: str, tmpfiles: int, rss_limit_kb: int) -> str:
+def _table(
+    stats: dict[str, dict[str, float]],
+    sub: dict[str, int],
+    failures: list[dict[str, object]],
+    args: argparse.Namespace,
+    elapsed: float,
+    date: str,
+    tmpfiles: int,
+    rss_limit_kb: int,
+) -> str:
     total = {c: sum(int(s[c]) for s in stats.values()) for c in _COLUMNS}
     max_rss = max((int(s["max_rss_kb"]) for s in stats.values()), default=0)
     summary = (
         f"Run of {date} on commit {_git_commit()}: seed {args.seed}, {elapsed / 60:.0f} min, "
         f"{total['inputs']:,} inputs ({total['inputs'] / max(elapsed, 1):.1f}/s), {args.workers} workers, "
-        f"limits {args.timeout:g} s and {args.as_limit} MiB of address space per input, RSS goal "
+        f"limits {args.cpu_limit} s of CPU, {args.timeout:g} s of wall time and {args.as_limit} MiB of "
+        f"address space per input, RSS goal "
         f"{args.rss_limit} MB; writes {'traced with strace' if args.strace else 'not traced'}"
         f"{f' ({tmpfiles} anonymous O_TMPFILE files, not counted)' if args.strace else ''}; "
         f"{sub['inputs']} inputs also run as real subprocesses ({sub['failed']} failing, max RSS "
-        f"{sub['max_rss_kb'] / 1024:.0f} MiB).")
-    header = ("| family | inputs | tracebacks | wrong exits | hangs | memory errors | RSS > goal | max RSS (MiB) "
-              "| max time (s) | writes |")
+        f"{sub['max_rss_kb'] / 1024:.0f} MiB)."
+    )
+    header = (
+        "| family | inputs | tracebacks | wrong exits | hangs | memory errors | RSS > goal | max RSS (MiB) "
+        "| max CPU (s) | writes |"
+    )
     lines = [summary, "", header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for family, s in stats.items():
-        lines.append(f"| {family} | {int(s['inputs']):,} | {int(s['traceback'])} | {int(s['wrong-exit'])} | "
-                     f"{int(s['hang'])} | {int(s['memory'])} | {int(s['rss'])} | {s['max_rss_kb'] / 1024:.0f} | "
-                     f"{s['max_wall']:.2f} | {int(s['writes']) if args.strace else 'n/a'} |")
-    lines.append(f"| **total** | **{total['inputs']:,}** | {total['traceback']} | {total['wrong-exit']} | "
-                 f"{total['hang']} | {total['memory']} | {total['rss']} | {max_rss / 1024:.0f} | "
-                 f"{max(float(s['max_wall']) for s in stats.values()) if stats else 0:.2f} | "
-                 f"{total['writes'] if args.strace else 'n/a'} |")
+        lines.append(
+            f"| {family} | {int(s['inputs']):,} | {int(s['traceback'])} | {int(s['wrong-exit'])} | "
+            f"{int(s['hang'])} | {int(s['memory'])} | {int(s['rss'])} | {s['max_rss_kb'] / 1024:.0f} | "
+            f"{s['max_cpu']:.2f} | {int(s['writes']) if args.strace else 'n/a'} |"
+        )
+    lines.append(
+        f"| **total** | **{total['inputs']:,}** | {total['traceback']} | {total['wrong-exit']} | "
+        f"{total['hang']} | {total['memory']} | {total['rss']} | {max_rss / 1024:.0f} | "
+        f"{max(float(s['max_cpu']) for s in stats.values()) if stats else 0:.2f} | "
+        f"{total['writes'] if args.strace else 'n/a'} |"
+    )
     if failures:
-        title = f"Failing cases ({len(failures)}; replay with `scripts/fuzz.py --seed {args.seed} --replay ID`):"
+        title = (
+            f"Failing cases ({len(failures)}; replay with `scripts/fuzz.py --seed {args.seed} --replay ID`):"
+        )
         lines += ["", title, ""]
         for f in failures[:200]:
-            lines.append(f"- `{f['id']}` ({f['kind']}, {f['how']}): broke {', '.join(f['broke'])}; "  # type: ignore
-                         f"exit {f.get('rc', '?')}, {f.get('wall', '?')} s, {f.get('maxrss_mb', '?')} MiB; "
-                         f"`abigate {' '.join(str(a)[:60] for a in f['argv'])[:200]}`: {f['stderr'][:300]}")  # type: ignore
+            lines.append(
+                f"- `{f['id']}` ({f['kind']}, {f['how']}): broke {', '.join(f['broke'])}; "  # type: ignore
+                f"exit {f.get('rc', '?')}, {f.get('cpu', '?')} s CPU, {f.get('maxrss_mb', '?')} MiB; "
+                f"`abigate {' '.join(str(a)[:60] for a in f['argv'])[:200]}`: {f['stderr'][:300]}"
+            )  # type: ignore
     return "\n".join(lines) + "\n"
 
 

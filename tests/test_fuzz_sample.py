@@ -5,9 +5,10 @@ forked from a warm worker that calls the CLI's ``main`` with the argv, so a few 
 instead of minutes of interpreter start-up — and judged: an exit status the documentation allows for that
 input (0/1 for an artifact that was read, 2 with one ``abigate: …`` line for bad input), no traceback and
 no exit 3, done within the time limit, peak RSS (``wait4``) under the bound. One case of each family is also
-run as a real ``python -m abigate`` subprocess. The bounds are generous (10 s, 300 MB) so that a busy CI
-machine stays green; the real goals (150 MB, ≥ 100,000 inputs, writes traced with strace) belong to the
-long run, ``scripts/fuzz.py --hours 1``, whose figures are in ``docs/reliability.md``.
+run as a real ``python -m abigate`` subprocess. The bounds are generous (10 s of CPU time for a spin, 30 s of
+wall time for a block, 300 MB) so that a busy CI machine stays green; the real goals (150 MB, ≥ 100,000
+inputs, writes traced with strace) belong to the long run, ``scripts/fuzz.py --hours 1``, whose figures are
+in ``docs/reliability.md``.
 
 A failure names the case; ``python scripts/fuzz.py --seed 1111 --replay FAMILY-INDEX`` rebuilds and reruns
 it with its whole stderr.
@@ -26,19 +27,31 @@ from fuzzing.runner import Outcome, Runner, judge, run_subprocess
 from fuzzing.worker import EXIT_INVALID_OUTPUT
 
 SEED = 1111
-TIMEOUT = 10.0
+TIMEOUT = 30.0
+CPU_LIMIT = 10
 RSS_LIMIT_KB = 300 * 1000 * 1000 // 1024
 AS_LIMIT = 2 << 30
 #: inputs per family: about 300 in all.
-COUNTS = {"zip": 45, "elf": 60, "resource": 10, "amplification": 14, "macho-pe": 25, "tar-image": 30,
-          "profile": 35, "config": 25, "cli": 25, "rootfs": 20, "special": 16}
+COUNTS = {
+    "zip": 45,
+    "elf": 60,
+    "resource": 10,
+    "amplification": 14,
+    "macho-pe": 25,
+    "tar-image": 30,
+    "profile": 35,
+    "config": 25,
+    "cli": 25,
+    "rootfs": 20,
+    "special": 16,
+}
 #: a family stops after this many broken cases (each hang costs the whole time limit).
 MAX_FAILURES = 3
 
 
 @pytest.fixture(scope="module")
 def runner() -> Iterator[Runner]:
-    with Runner(2, timeout=TIMEOUT, as_limit=AS_LIMIT) as r:
+    with Runner(2, timeout=TIMEOUT, cpu_limit=CPU_LIMIT, as_limit=AS_LIMIT) as r:
         yield r
 
 
@@ -62,9 +75,11 @@ def test_family_sample(family: str, runner: Runner, tmp_path: Path) -> None:
         rules = judge(case, out, RSS_LIMIT_KB)
         if rules:
             lines = [x for x in out.stderr.splitlines() if x.strip()][:3]
-            broken.append(f"{case_id} ({case.kind}) broke {', '.join(rules)}: exit {out.rc} after {out.wall:.1f} s, "
-                          f"{out.maxrss_kb // 1024} MiB; abigate {' '.join(a[:40] for a in case.argv)[:160]}; "
-                          f"stderr: {' / '.join(lines)[:300]}")
+            broken.append(
+                f"{case_id} ({case.kind}) broke {', '.join(rules)}: exit {out.rc} after {out.wall:.1f} s, "
+                f"{out.maxrss_kb // 1024} MiB; abigate {' '.join(a[:40] for a in case.argv)[:160]}; "
+                f"stderr: {' / '.join(lines)[:300]}"
+            )
         shutil.rmtree(tmp_path / case_id, ignore_errors=True)
     assert not broken, "\n".join(broken)
     assert seen == COUNTS[family]
@@ -74,12 +89,15 @@ def test_family_sample(family: str, runner: Runner, tmp_path: Path) -> None:
 def test_family_as_subprocess(family: str, tmp_path: Path) -> None:
     """The first case of each family in a real ``python -m abigate`` process: the same verdict rules."""
     case = make_case(family, SEED, 0, tmp_path)
-    out = run_subprocess(case, timeout=TIMEOUT * 2, as_limit=AS_LIMIT)
+    out = run_subprocess(case, timeout=TIMEOUT, cpu_limit=CPU_LIMIT, as_limit=AS_LIMIT)
     rules = judge(case, out, RSS_LIMIT_KB)
-    assert not rules, f"{case.kind}: abigate {' '.join(case.argv)[:200]} broke {rules}: exit {out.rc}, {out.stderr[:500]}"
+    assert not rules, (
+        f"{case.kind}: abigate {' '.join(case.argv)[:200]} broke {rules}: exit {out.rc}, {out.stderr[:500]}"
+    )
 
 
 # -- the judge and the tracer themselves: each rule must be able to fire -------------------------------------
+
 
 def _case(**kw: object) -> Case:
     base: dict[str, object] = {"family": "zip", "kind": "k", "argv": ["check", "a.zip"], "cwd": "/tmp"}
@@ -87,30 +105,69 @@ def _case(**kw: object) -> Case:
     return Case(**base)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("outcome", "rules"), [
-    (Outcome(rc=1, timed_out=False, wall=0.1, maxrss_kb=30000, stderr=""), []),
-    (Outcome(rc=2, timed_out=False, wall=0.1, maxrss_kb=30000, stderr="abigate: error: x.zip: empty\n"), []),
-    (Outcome(rc=2, timed_out=False, wall=0.1, maxrss_kb=1, stderr="abigate: error: bad\n  problem 1\n"), []),
-    (Outcome(rc=2, timed_out=False, wall=0.1, maxrss_kb=1, stderr="Usage: abigate check\nTry --help\n\nError: x\n"),
-     ["wrong-exit"]),
-    (Outcome(rc=3, timed_out=False, wall=0.1, maxrss_kb=1, stderr="abigate: internal error: KeyError\n"),
-     ["traceback"]),
-    (Outcome(rc=0, timed_out=False, wall=0.1, maxrss_kb=1, stderr="Traceback (most recent call last):\n"),
-     ["traceback"]),
-    (Outcome(rc=-9, timed_out=True, wall=10.0, maxrss_kb=1, stderr=""), ["hang"]),
-    (Outcome(rc=3, timed_out=False, wall=1.0, maxrss_kb=1, stderr="abigate: internal error: MemoryError: \n"),
-     ["memory"]),
-    (Outcome(rc=1, timed_out=False, wall=1.0, maxrss_kb=400 * 1024, stderr=""), ["rss"]),
-    (Outcome(rc=EXIT_INVALID_OUTPUT, timed_out=False, wall=1.0, maxrss_kb=1, stderr=""), ["wrong-exit"]),
-])
+@pytest.mark.parametrize(
+    ("outcome", "rules"),
+    [
+        (Outcome(rc=1, timed_out=False, wall=0.1, maxrss_kb=30000, stderr=""), []),
+        (
+            Outcome(
+                rc=2, timed_out=False, wall=0.1, maxrss_kb=30000, stderr="abigate: error: x.zip: empty\n"
+            ),
+            [],
+        ),
+        (
+            Outcome(
+                rc=2, timed_out=False, wall=0.1, maxrss_kb=1, stderr="abigate: error: bad\n  problem 1\n"
+            ),
+            [],
+        ),
+        (
+            Outcome(
+                rc=2,
+                timed_out=False,
+                wall=0.1,
+                maxrss_kb=1,
+                stderr="Usage: abigate check\nTry --help\n\nError: x\n",
+            ),
+            ["wrong-exit"],
+        ),
+        (
+            Outcome(
+                rc=3, timed_out=False, wall=0.1, maxrss_kb=1, stderr="abigate: internal error: KeyError\n"
+            ),
+            ["traceback"],
+        ),
+        (
+            Outcome(
+                rc=0, timed_out=False, wall=0.1, maxrss_kb=1, stderr="Traceback (most recent call last):\n"
+            ),
+            ["traceback"],
+        ),
+        (Outcome(rc=-9, timed_out=True, wall=10.0, maxrss_kb=1, stderr=""), ["hang"]),
+        (Outcome(rc=-24, timed_out=False, wall=12.0, maxrss_kb=1, stderr=""), ["hang"]),
+        (
+            Outcome(
+                rc=3,
+                timed_out=False,
+                wall=1.0,
+                maxrss_kb=1,
+                stderr="abigate: internal error: MemoryError: \n",
+            ),
+            ["memory"],
+        ),
+        (Outcome(rc=1, timed_out=False, wall=1.0, maxrss_kb=400 * 1024, stderr=""), ["rss"]),
+        (Outcome(rc=EXIT_INVALID_OUTPUT, timed_out=False, wall=1.0, maxrss_kb=1, stderr=""), ["wrong-exit"]),
+    ],
+)
 def test_judge(outcome: Outcome, rules: list[str]) -> None:
     assert judge(_case(), outcome, RSS_LIMIT_KB) == rules
 
 
 def test_judge_exit_not_allowed_for_the_input() -> None:
     out = Outcome(rc=1, timed_out=False, wall=0.1, maxrss_kb=1, stderr="")
-    assert judge(_case(argv=["profile", "validate", "p.toml"], allowed=frozenset({0, 2})), out,
-                 RSS_LIMIT_KB) == ["wrong-exit"]
+    assert judge(
+        _case(argv=["profile", "validate", "p.toml"], allowed=frozenset({0, 2})), out, RSS_LIMIT_KB
+    ) == ["wrong-exit"]
 
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")

@@ -48,10 +48,10 @@ def make_tar(entries: Sequence[tuple[str, bytes | str, str]]) -> bytes:
 
 def _headers(data: bytes) -> list[int]:
     offs, off = [], 0
-    while off + 512 <= len(data) and data[off:off + 512].strip(b"\0"):
+    while off + 512 <= len(data) and data[off : off + 512].strip(b"\0"):
         offs.append(off)
         try:
-            size = int(data[off + 124:off + 136].strip(b"\0 ") or b"0", 8)
+            size = int(data[off + 124 : off + 136].strip(b"\0 ") or b"0", 8)
         except ValueError:
             break
         off += 512 + (size + 511) // 512 * 512
@@ -67,18 +67,21 @@ def _mutate_tar(rng: random.Random, data: bytes) -> tuple[str, bytes]:
         if h + 512 > len(buf):
             break
         if kind == "size":
-            buf[h + 124:h + 136] = rng.choice((b"77777777777\0", b"99999999999\0", b"-1\0", b"\0" * 12,
-                                                b"7" * 12, b" 1 2 3 \0\0\0\0\0"))
+            buf[h + 124 : h + 136] = rng.choice(
+                (b"77777777777\0", b"99999999999\0", b"-1\0", b"\0" * 12, b"7" * 12, b" 1 2 3 \0\0\0\0\0")
+            )
         elif kind == "base256":
-            buf[h + 124:h + 136] = b"\x80" + interesting_int(rng, 64).to_bytes(11, "big")
+            buf[h + 124 : h + 136] = b"\x80" + interesting_int(rng, 64).to_bytes(11, "big")
         elif kind == "checksum":
-            buf[h + 148:h + 156] = rng.randbytes(8)
+            buf[h + 148 : h + 156] = rng.randbytes(8)
         elif kind == "type":
             buf[h + 156] = rng.choice(b"01234567LKxgDMNSV\0\xff")
         elif kind == "linkname":
-            buf[h + 157:h + 257] = rng.choice((b"../" * 33 + b"x", b"/etc/passwd", b"\0" * 100, b"a" * 100))
+            buf[h + 157 : h + 257] = rng.choice((b"../" * 33 + b"x", b"/etc/passwd", b"\0" * 100, b"a" * 100))
         elif kind == "name":
-            buf[h:h + 100] = rng.choice((b"../" * 33 + b"x", b"/abs/x.so", b"\xff" * 100, b"a\0b" + b"c" * 97))
+            buf[h : h + 100] = rng.choice(
+                (b"../" * 33 + b"x", b"/abs/x.so", b"\xff" * 100, b"a\0b" + b"c" * 97)
+            )
         else:
             for _ in range(8):
                 buf[h + rng.randrange(512)] = rng.randrange(256)
@@ -92,26 +95,37 @@ def _crafted_tar(rng: random.Random) -> tuple[str, bytes]:
         info = tarfile.TarInfo("x.so")
         info.size = len(elf)
         hdr = bytearray(info.tobuf(format=tarfile.GNU_FORMAT))
-        record = f"{rng.choice((99999999999, 2**40, 30))} path=" .encode() + b"a" * 20 + b"\n"
+        record = f"{rng.choice((99999999999, 2**40, 30))} path=".encode() + b"a" * 20 + b"\n"
         pax = tarfile.TarInfo("././@PaxHeader")
         pax.type = tarfile.XHDTYPE
         pax.size = len(record)
         phdr = pax.tobuf(format=tarfile.USTAR_FORMAT)
-        return kind, phdr + record.ljust(512, b"\0") + bytes(hdr) + elf.ljust((len(elf) + 511) // 512 * 512,
-                                                                              b"\0") + bytes(1024)
+        return kind, phdr + record.ljust(512, b"\0") + bytes(hdr) + elf.ljust(
+            (len(elf) + 511) // 512 * 512, b"\0"
+        ) + bytes(1024)
     if kind == "longname":
         return kind, make_tar([("d/" * rng.choice((100, 50000)) + "x.so", elf, "file")])
     if kind == "hard-loop":
-        return kind, make_tar([("a.so", "b.so", "hard"), ("b.so", "a.so", "hard"), ("c.so", "c.so", "hard"),
-                               ("lib/x.so", elf, "file")])
+        return kind, make_tar(
+            [
+                ("a.so", "b.so", "hard"),
+                ("b.so", "a.so", "hard"),
+                ("c.so", "c.so", "hard"),
+                ("lib/x.so", elf, "file"),
+            ]
+        )
     if kind == "sym-loop":
         n = rng.choice((2, 50, 2000))
-        ents: list[tuple[str, bytes | str, str]] = [(f"l{i}.so", f"l{(i + 1) % n}.so", "sym") for i in range(n)]
+        ents: list[tuple[str, bytes | str, str]] = [
+            (f"l{i}.so", f"l{(i + 1) % n}.so", "sym") for i in range(n)
+        ]
         ents += [("d", "d/d", "sym"), ("e", "/", "sym"), ("f", "../" * 50, "sym"), ("x.so", elf, "file")]
         return kind, make_tar(ents)
     if kind == "sym-long":
-        return kind, make_tar([(f"s{i}", "/".join([".."] * 1000) + f"/s{(i + 1) % 8}", "sym") for i in range(8)]
-                              + [("x.so", elf, "file")])
+        return kind, make_tar(
+            [(f"s{i}", "/".join([".."] * 1000) + f"/s{(i + 1) % 8}", "sym") for i in range(8)]
+            + [("x.so", elf, "file")]
+        )
     n = rng.choice((1000, 20000))
     return kind, make_tar([(f"f{i}", b"", "file") for i in range(n)] + [("x.so", elf, "file")])
 
@@ -150,8 +164,22 @@ def _dumps(doc: object) -> bytes:
 
 def _poison(rng: random.Random, doc: object) -> object:
     """A JSON value with one hostile change."""
-    bad: object = rng.choice((None, 5, "x", [], {}, True, -1, _HUGE if rng.random() < 0.3 else 2**70,
-                              _DEEP, "../../etc/passwd", "\u0000", "sha256:" + "0" * 64))
+    bad: object = rng.choice(
+        (
+            None,
+            5,
+            "x",
+            [],
+            {},
+            True,
+            -1,
+            _HUGE if rng.random() < 0.3 else 2**70,
+            _DEEP,
+            "../../etc/passwd",
+            "\u0000",
+            "sha256:" + "0" * 64,
+        )
+    )
     if isinstance(doc, list) and doc and rng.random() < 0.7:
         i = rng.randrange(len(doc))
         doc[i] = _poison(rng, doc[i])
@@ -166,21 +194,31 @@ def _poison(rng: random.Random, doc: object) -> object:
 def _image(rng: random.Random) -> tuple[str, dict[str, bytes]]:
     """The files of an image (docker save or OCI layout), some poisoned; the kind."""
     _, elf = pick_elf(rng)
-    base = make_tar([("lib/x86_64-linux-gnu/libc.so.6", elf, "file"),
-                     ("etc/os-release", b'ID=debian\nVERSION_ID="12"\n', "file")])
+    base = make_tar(
+        [
+            ("lib/x86_64-linux-gnu/libc.so.6", elf, "file"),
+            ("etc/os-release", b'ID=debian\nVERSION_ID="12"\n', "file"),
+        ]
+    )
     app = make_tar([("app/_ext.cpython-311-x86_64-linux-gnu.so", elf, "file")])
     if rng.random() < 0.5:
         app = gzip.compress(app, mtime=0)
-    config = json.dumps({"architecture": "amd64", "os": "linux",
-                         "rootfs": {"type": "layers", "diff_ids": [_digest(base), _digest(app)]}}).encode()
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [_digest(base), _digest(app)]},
+        }
+    ).encode()
     files: dict[str, bytes] = {}
     kind = rng.choice(("docker", "oci"))
     if kind == "docker":
         files["base/layer.tar"] = base
         files["app/layer.tar"] = app
         files["config.json"] = config
-        manifest: object = [{"Config": "config.json", "RepoTags": ["x:1"], "Layers": ["base/layer.tar",
-                                                                                         "app/layer.tar"]}]
+        manifest: object = [
+            {"Config": "config.json", "RepoTags": ["x:1"], "Layers": ["base/layer.tar", "app/layer.tar"]}
+        ]
         what = rng.choice(("json", "repeat", "missing", "escape", "none"))
         if what == "json":
             manifest = _poison(rng, manifest)
@@ -193,14 +231,28 @@ def _image(rng: random.Random) -> tuple[str, dict[str, bytes]]:
         files["manifest.json"] = _dumps(manifest)
         return f"docker-{what}", files
     blobs = {_digest(b): b for b in (base, app, config)}
-    mani = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": _digest(config),
-                       "size": len(config)},
-            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": _digest(base),
-                        "size": len(base)},
-                       {"mediaType": "application/vnd.oci.image.layer.v1.tar" + ("+gzip" if app[:2] == b"\x1f\x8b"
-                                                                                 else ""),
-                        "digest": _digest(app), "size": len(app)}]}
+    mani = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": _digest(config),
+            "size": len(config),
+        },
+        "layers": [
+            {
+                "mediaType": "application/vnd.oci.image.layer.v1.tar",
+                "digest": _digest(base),
+                "size": len(base),
+            },
+            {
+                "mediaType": "application/vnd.oci.image.layer.v1.tar"
+                + ("+gzip" if app[:2] == b"\x1f\x8b" else ""),
+                "digest": _digest(app),
+                "size": len(app),
+            },
+        ],
+    }
     what = rng.choice(("json", "cycle", "digest", "size", "none", "nested"))
     if what == "json":
         mani = _poison(rng, mani)  # type: ignore[assignment]
@@ -210,19 +262,44 @@ def _image(rng: random.Random) -> tuple[str, dict[str, bytes]]:
         mani["layers"][1]["size"] = interesting_int(rng, 64)  # type: ignore[index]
     mbytes = _dumps(mani)
     blobs[_digest(mbytes)] = mbytes
-    index: dict[str, object] = {"schemaVersion": 2, "manifests": [
-        {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": _digest(mbytes), "size": len(mbytes),
-         "platform": {"architecture": "amd64", "os": "linux"}}]}
+    index: dict[str, object] = {
+        "schemaVersion": 2,
+        "manifests": [
+            {
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": _digest(mbytes),
+                "size": len(mbytes),
+                "platform": {"architecture": "amd64", "os": "linux"},
+            }
+        ],
+    }
     if what in ("cycle", "nested"):
-        inner = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-                 "manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json",
-                                "digest": "sha256:" + "ab" * 32, "size": 100}]}
+        inner = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": [
+                {
+                    "mediaType": "application/vnd.oci.image.index.v1+json",
+                    "digest": "sha256:" + "ab" * 32,
+                    "size": 100,
+                }
+            ],
+        }
         for _ in range(rng.choice((1, 20, 200)) if what == "nested" else 1):
             ib = json.dumps(inner).encode()
             blobs[_digest(ib)] = ib
-            inner = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-                     "manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": _digest(ib),
-                                    "size": len(ib)}] * rng.choice((1, 2, 8))}
+            inner = {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.index.v1+json",
+                "manifests": [
+                    {
+                        "mediaType": "application/vnd.oci.image.index.v1+json",
+                        "digest": _digest(ib),
+                        "size": len(ib),
+                    }
+                ]
+                * rng.choice((1, 2, 8)),
+            }
         index = inner
     files["oci-layout"] = b'{"imageLayoutVersion": "1.0.0"}'
     files["index.json"] = _dumps(index)
@@ -237,9 +314,14 @@ def gen_tar_image(rng: random.Random, d: Path) -> Case:
     allowed = ARTIFACT_EXITS
     if roll < 0.45:
         _, elf = pick_elf(rng)
-        raw = make_tar([("pkg/_ext.cpython-311-x86_64-linux-gnu.so", elf, "file"), ("pkg/l.so", "_ext.so", "sym"),
-                        ("pkg/h.so", "pkg/_ext.cpython-311-x86_64-linux-gnu.so", "hard"),
-                        ("pkg/__init__.py", b"", "file")])
+        raw = make_tar(
+            [
+                ("pkg/_ext.cpython-311-x86_64-linux-gnu.so", elf, "file"),
+                ("pkg/l.so", "_ext.so", "sym"),
+                ("pkg/h.so", "pkg/_ext.cpython-311-x86_64-linux-gnu.so", "hard"),
+                ("pkg/__init__.py", b"", "file"),
+            ]
+        )
         kind, raw = _mutate_tar(rng, raw) if rng.random() < 0.8 else ("clean", raw)
         fmt, data = _compress(rng, raw)
         name = f"layer.{fmt}"
@@ -268,8 +350,15 @@ def gen_tar_image(rng: random.Random, d: Path) -> Case:
             argv = ["profile", "from-image", name, "-o", "out/p.toml"]
             allowed = INPUT_EXITS
             (d / "out").mkdir()
-            return Case("tar-image", kind, argv, str(d), allowed, outputs=["out/p.toml"],
-                        validate=str(d / "out" / "p.toml"))
+            return Case(
+                "tar-image",
+                kind,
+                argv,
+                str(d),
+                allowed,
+                outputs=["out/p.toml"],
+                validate=str(d / "out" / "p.toml"),
+            )
         else:
             argv = artifact_argv(rng, name)
     return Case("tar-image", kind, argv, str(d), allowed)

@@ -9,8 +9,33 @@ from fuzzing.seeds import profile_ids
 __all__ = ["INTERESTING", "artifact_argv", "interesting_int"]
 
 #: integers that break naive arithmetic: zero, one, signs, powers of two and their neighbours.
-INTERESTING = (0, 1, 2, 3, 7, 8, 16, 64, 255, 256, 1000, 4095, 4096, 65535, 65536, 0x7FFF, 0x8000, 0xFFFF,
-               0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 1 << 32, (1 << 63) - 1, 1 << 63, (1 << 64) - 1)
+INTERESTING = (
+    0,
+    1,
+    2,
+    3,
+    7,
+    8,
+    16,
+    64,
+    255,
+    256,
+    1000,
+    4095,
+    4096,
+    65535,
+    65536,
+    0x7FFF,
+    0x8000,
+    0xFFFF,
+    0x7FFFFFFF,
+    0x80000000,
+    0xFFFFFFFF,
+    1 << 32,
+    (1 << 63) - 1,
+    1 << 63,
+    (1 << 64) - 1,
+)
 
 
 def interesting_int(rng: random.Random, bits: int) -> int:

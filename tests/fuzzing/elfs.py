@@ -25,9 +25,23 @@ from fuzzing.zips import DEFLATED, STORED, Member, build_zip, compress
 
 __all__ = ["ElfBuilder", "gen_amplification", "gen_elf", "mutate_elf"]
 
-DT = {"NEEDED": 1, "HASH": 4, "STRTAB": 5, "SYMTAB": 6, "STRSZ": 10, "SYMENT": 11, "SONAME": 14,
-      "RPATH": 15, "RUNPATH": 29, "GNU_HASH": 0x6FFFFEF5, "VERSYM": 0x6FFFFFF0, "VERDEF": 0x6FFFFFFC,
-      "VERDEFNUM": 0x6FFFFFFD, "VERNEED": 0x6FFFFFFE, "VERNEEDNUM": 0x6FFFFFFF}
+DT = {
+    "NEEDED": 1,
+    "HASH": 4,
+    "STRTAB": 5,
+    "SYMTAB": 6,
+    "STRSZ": 10,
+    "SYMENT": 11,
+    "SONAME": 14,
+    "RPATH": 15,
+    "RUNPATH": 29,
+    "GNU_HASH": 0x6FFFFEF5,
+    "VERSYM": 0x6FFFFFF0,
+    "VERDEF": 0x6FFFFFFC,
+    "VERDEFNUM": 0x6FFFFFFD,
+    "VERNEED": 0x6FFFFFFE,
+    "VERNEEDNUM": 0x6FFFFFFF,
+}
 _TABLE_TAGS = (4, 5, 6, 0x6FFFFEF5, 0x6FFFFFF0, 0x6FFFFFFC, 0x6FFFFFFE)
 
 
@@ -43,8 +57,11 @@ def _layout(data: bytes) -> tuple[str, bool, dict[str, tuple[int, int]]] | None:
     else:
         phoff, shoff = struct.unpack_from(bo + "II", data, 28)
         phentsize, phnum, shentsize, shnum = struct.unpack_from(bo + "HHHH", data, 42)
-    regions = {"ehdr": (0, 64 if is64 else 52), "phdr": (phoff, phoff + phnum * phentsize),
-               "shdr": (shoff, shoff + shnum * shentsize)}
+    regions = {
+        "ehdr": (0, 64 if is64 else 52),
+        "phdr": (phoff, phoff + phnum * phentsize),
+        "shdr": (shoff, shoff + shnum * shentsize),
+    }
     loads: list[tuple[int, int, int]] = []
     dyn: tuple[int, int] | None = None
     for i in range(phnum):
@@ -98,14 +115,14 @@ def mutate_elf(rng: random.Random, data: bytes, rounds: int) -> tuple[str, bytes
         elif op < 0.9 and region == "dynamic":  # repeat one entry over the rest of the section
             ent = 16 if is64 else 8
             first_off = start + rng.randrange(max(1, (end - start) // ent)) * ent
-            entry = bytes(buf[first_off:first_off + ent])
+            entry = bytes(buf[first_off : first_off + ent])
             for off in range(first_off, end - ent + 1, ent):
-                buf[off:off + ent] = entry
+                buf[off : off + ent] = entry
         else:
             i = rng.randrange(start, end)
-            buf[i:i + 8] = rng.randbytes(8)
+            buf[i : i + 8] = rng.randbytes(8)
     if rng.random() < 0.1:
-        del buf[rng.randrange(len(buf)):]
+        del buf[rng.randrange(len(buf)) :]
     return first or "none", bytes(buf[: len(data) + 8])
 
 
@@ -118,8 +135,12 @@ def gen_elf(rng: random.Random, d: Path) -> Case:
     else:
         name = "a.whl" if rng.random() < 0.3 else "a.zip"
         method = rng.choice((STORED, DEFLATED))
-        zdata = build_zip([Member(b"pkg/__init__.py", b""),
-                           Member(b"pkg/_ext.cpython-311-x86_64-linux-gnu.so", mutated, method=method)])
+        zdata = build_zip(
+            [
+                Member(b"pkg/__init__.py", b""),
+                Member(b"pkg/_ext.cpython-311-x86_64-linux-gnu.so", mutated, method=method),
+            ]
+        )
         mutated = zdata
     (d / name).write_bytes(mutated)
     return Case("elf", region, artifact_argv(rng, name, engines=True), str(d), ARTIFACT_EXITS)
@@ -148,8 +169,30 @@ class ElfBuilder:
         entries = b"".join(struct.pack("<qQ", t, v & (2**64 - 1)) for t, v in self.dynamic) + bytes(16)
         dyn = self.add(entries)
         size = len(self.blob)
-        struct.pack_into("<4sBBBBB7xHHIQQQIHHHHHH", self.blob, 0, b"\x7fELF", 2, 1, 1, 0, 0, 3, 62, 1, 0,
-                         64, 0, 0, 64, 56, 2, 64, 0, 0)
+        struct.pack_into(
+            "<4sBBBBB7xHHIQQQIHHHHHH",
+            self.blob,
+            0,
+            b"\x7fELF",
+            2,
+            1,
+            1,
+            0,
+            0,
+            3,
+            62,
+            1,
+            0,
+            64,
+            0,
+            0,
+            64,
+            56,
+            2,
+            64,
+            0,
+            0,
+        )
         struct.pack_into("<IIQQQQQQ", self.blob, 64, 1, 5, 0, 0, 0, size, size, 0x1000)
         struct.pack_into("<IIQQQQQQ", self.blob, 120, 2, 6, dyn, dyn, dyn, len(entries), len(entries), 8)
         return bytes(self.blob)
@@ -173,16 +216,19 @@ def _verneed_shared(rng: random.Random, define: bool) -> bytes:
     count = rng.choice((100, 4000, 16000))
     aux = rng.choice((1, 4))
     if define:  # Verdef (20 bytes) + Verdaux (8 bytes) each, all naming string 1
-        recs = b"".join(struct.pack("<HHHHIII", 1, 0, i + 1, aux, 0, 20, 20 + 8 * aux if i < count - 1 else 0)
-                        + b"".join(struct.pack("<II", 1, 8 if j < aux - 1 else 0) for j in range(aux))
-                        for i in range(count))
+        recs = b"".join(
+            struct.pack("<HHHHIII", 1, 0, i + 1, aux, 0, 20, 20 + 8 * aux if i < count - 1 else 0)
+            + b"".join(struct.pack("<II", 1, 8 if j < aux - 1 else 0) for j in range(aux))
+            for i in range(count)
+        )
         b.tag("VERDEF", b.add(recs))
         b.tag("VERDEFNUM", count)
     else:  # Verneed (16 bytes) + Vernaux (16 bytes) each
-        recs = b"".join(struct.pack("<HHIII", 1, aux, 1, 16, 16 + 16 * aux if i < count - 1 else 0)
-                        + b"".join(struct.pack("<IHHII", 0, 0, j + 2, 1, 16 if j < aux - 1 else 0)
-                                   for j in range(aux))
-                        for i in range(count))
+        recs = b"".join(
+            struct.pack("<HHIII", 1, aux, 1, 16, 16 + 16 * aux if i < count - 1 else 0)
+            + b"".join(struct.pack("<IHHII", 0, 0, j + 2, 1, 16 if j < aux - 1 else 0) for j in range(aux))
+            for i in range(count)
+        )
         b.tag("VERNEED", b.add(recs))
         b.tag("VERNEEDNUM", count)
     b.tag("STRTAB", st)
@@ -279,10 +325,15 @@ def _lib(soname: str, needed: list[str], rpath: str) -> bytes:
 def _graph(rng: random.Random) -> list[Member]:
     k = rng.choice((6, 9, 12, 16))
     names = [f"lib{i}.so" for i in range(k)]
-    rpath = ":".join(f"$ORIGIN/../d{i}" for i in range(k)) + ":$ORIGIN:" + ":".join(
-        f"$ORIGIN/../d{i}/../d{(i + 1) % k}" for i in range(k))
-    members = [Member(f"d{i}/{n}".encode(), _lib(n, [m for m in names if m != n] + ["libmissing.so.9"], rpath))
-               for i, n in enumerate(names)]
+    rpath = (
+        ":".join(f"$ORIGIN/../d{i}" for i in range(k))
+        + ":$ORIGIN:"
+        + ":".join(f"$ORIGIN/../d{i}/../d{(i + 1) % k}" for i in range(k))
+    )
+    members = [
+        Member(f"d{i}/{n}".encode(), _lib(n, [m for m in names if m != n] + ["libmissing.so.9"], rpath))
+        for i, n in enumerate(names)
+    ]
     members.append(Member(b"d0/_ext.cpython-311-x86_64-linux-gnu.so", _lib("_ext.so", names, rpath)))
     return members
 
@@ -293,22 +344,39 @@ def _many_tiny(rng: random.Random) -> list[Member]:
     for i in range(16):
         lib = _lib(f"libt{i}.so", [f"libt{(i + 1) % 16}.so", "libc.so.6"], "$ORIGIN")
         payloads.append((lib, compress(DEFLATED, lib)))
-    return [Member(f"t/libt{i}.so".encode(), payloads[i % 16][0], payload=payloads[i % 16][1])
-            for i in range(n)]
+    return [
+        Member(f"t/libt{i}.so".encode(), payloads[i % 16][0], payload=payloads[i % 16][1]) for i in range(n)
+    ]
 
 
 def gen_amplification(rng: random.Random, d: Path) -> Case:
     """A crafted ELF (or a zip of them) whose tables multiply a few bytes into work or memory."""
-    kind = rng.choice(("needed-shared", "verneed-shared", "verdef-shared", "gnu-hash", "sysv-hash",
-                       "symbols-shared", "rpath", "graph", "many-tiny"))
+    kind = rng.choice(
+        (
+            "needed-shared",
+            "verneed-shared",
+            "verdef-shared",
+            "gnu-hash",
+            "sysv-hash",
+            "symbols-shared",
+            "rpath",
+            "graph",
+            "many-tiny",
+        )
+    )
     members: list[Member]
     if kind == "graph":
         members = _graph(rng)
     elif kind == "many-tiny":
         members = _many_tiny(rng)
     else:
-        data = {"needed-shared": _needed_shared, "gnu-hash": _gnu_hash, "sysv-hash": _sysv_hash,
-                "symbols-shared": _symbols_shared, "rpath": _rpath}.get(kind)
+        data = {
+            "needed-shared": _needed_shared,
+            "gnu-hash": _gnu_hash,
+            "sysv-hash": _sysv_hash,
+            "symbols-shared": _symbols_shared,
+            "rpath": _rpath,
+        }.get(kind)
         elf = data(rng) if data else _verneed_shared(rng, define=kind == "verdef-shared")
         if rng.random() < 0.3:
             (d / "libamp.so").write_bytes(elf)

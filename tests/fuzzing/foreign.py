@@ -30,7 +30,8 @@ def _fat_same_offset(rng: random.Random) -> bytes:
     n = rng.choice((2, 30, 31, 200, 1000))
     off = 4096
     head = struct.pack(">II", 0xCAFEBABE, n) + b"".join(
-        struct.pack(">iiIII", 0x0100000C, 0, off, len(thin), 12) for _ in range(n))
+        struct.pack(">iiIII", 0x0100000C, 0, off, len(thin), 12) for _ in range(n)
+    )
     return head + bytes(off - len(head)) + thin if len(head) <= off else head + thin
 
 
@@ -100,7 +101,7 @@ def _pe(rng: random.Random) -> tuple[str, bytes]:
         name_rva = vaddr + rawsize
         table = b"KERNEL32.dll\0".ljust(16, b"\0") + struct.pack("<IIIII", 1, 0, 0, name_rva, 1) * n
         pe += bytes(rawptr + rawsize - len(pe)) if len(pe) < rawptr + rawsize else b""
-        pe[rawptr + rawsize:] = table
+        pe[rawptr + rawsize :] = table
         struct.pack_into("<IIII", pe, sec + 8, vsize + len(table), vaddr, rawsize + len(table), rawptr)
         struct.pack_into("<II", pe, dd, name_rva + 16, 20 * n)
     return kind, bytes(pe)

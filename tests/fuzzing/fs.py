@@ -25,8 +25,10 @@ from fuzzing.zips import Member, build_zip
 
 __all__ = ["gen_rootfs", "gen_special"]
 
-_OS_RELEASE = ('ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'
-               'NAME="Debian GNU/Linux"\nVERSION_CODENAME=bookworm\n')
+_OS_RELEASE = (
+    'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'
+    'NAME="Debian GNU/Linux"\nVERSION_CODENAME=bookworm\n'
+)
 
 
 def _base_root(root: Path) -> None:
@@ -40,13 +42,19 @@ def _base_root(root: Path) -> None:
 
 
 def _odd_os_release(rng: random.Random) -> bytes:
-    ch = rng.choice(("\x7f", "\x00", "\x1b[31m", "\u2028", "\x85", "\ufeff", "\t", "\r", "\\", '"', "'", "$(id)"))
+    ch = rng.choice(
+        ("\x7f", "\x00", "\x1b[31m", "\u2028", "\x85", "\ufeff", "\t", "\r", "\\", '"', "'", "$(id)")
+    )
     field = rng.choice(("ID", "VERSION_ID", "PRETTY_NAME", "NAME", "ID_LIKE", "VERSION_CODENAME"))
     kind = rng.random()
     if kind < 0.5:
         return (_OS_RELEASE + f'{field}="x{ch}y"\n').encode()
     if kind < 0.65:
-        return _OS_RELEASE.encode() + f"{field}=".encode() + rng.choice((b"\xff\xfe", b"\xc3", b"\x80abc", b'"\xe9"'))
+        return (
+            _OS_RELEASE.encode()
+            + f"{field}=".encode()
+            + rng.choice((b"\xff\xfe", b"\xc3", b"\x80abc", b'"\xe9"'))
+        )
     if kind < 0.75:
         return (f'{field}="' + "a" * rng.choice((1000, 1 << 20, 8 << 20)) + '"\n').encode()
     if kind < 0.85:
@@ -107,7 +115,9 @@ def _ld_so_conf(rng: random.Random, root: Path) -> str:
         n = rng.choice((1000, 50000))
         (etc / "ld.so.conf").write_text("".join(f"/opt/lib{i}\n" for i in range(n)))
     elif kind == "long-line":
-        (etc / "ld.so.conf").write_text("/" + "a/" * rng.choice((5000, 1 << 20)) + "\ninclude " + "*" * 5000 + "\n")
+        (etc / "ld.so.conf").write_text(
+            "/" + "a/" * rng.choice((5000, 1 << 20)) + "\ninclude " + "*" * 5000 + "\n"
+        )
     else:
         (etc / "ld.so.conf").write_bytes(b"/opt/\xff\xfe\ninclude \xc3\x28/*.conf\n")
     return kind
@@ -129,7 +139,13 @@ def gen_rootfs(rng: random.Random, d: Path) -> Case:
         kind = rng.choice(("names", "many-libs", "no-libc", "python-names"))
         lib = root / "lib" / "aarch64-linux-gnu"
         if kind == "names":
-            for raw in (b"lib\xff\xfe.so.1", b"lib\x7f.so.1", b"lib\x1b[31m.so.1", b"lib\n.so.1", b"lib\\x.so.1"):
+            for raw in (
+                b"lib\xff\xfe.so.1",
+                b"lib\x7f.so.1",
+                b"lib\x1b[31m.so.1",
+                b"lib\n.so.1",
+                b"lib\\x.so.1",
+            ):
                 with open(os.path.join(os.fsencode(lib), raw), "wb") as fh:
                     fh.write(native("rootfs/aarch64/libfoo.so.1.2"))
         elif kind == "many-libs":
@@ -139,21 +155,45 @@ def gen_rootfs(rng: random.Random, d: Path) -> Case:
         elif kind == "no-libc":
             (lib / "libc.so.6").unlink()
         else:
-            for name in (b"python3.100000", b"python3.\xff", b"python" + b"3" * 240, b"python3.12t", b"python3.-1"):
+            for name in (
+                b"python3.100000",
+                b"python3.\xff",
+                b"python" + b"3" * 240,
+                b"python3.12t",
+                b"python3.-1",
+            ):
                 with open(os.path.join(os.fsencode(root / "usr" / "bin"), name), "wb") as fh:
                     fh.write(native("rootfs/aarch64/libfoo.so.1.2"))
     (d / "out").mkdir()
     argv = ["profile", "from-rootfs", "root", "-o", "out/p.toml"]
     if rng.random() < 0.2:
         argv += ["--id", rng.choice(("x", "a b", "\x7f", "../x", "é", "-" * 300))]
-    return Case("rootfs", kind, argv, str(d), frozenset({0, 2}), outputs=["out/p.toml"],
-                validate=str(d / "out" / "p.toml"))
+    return Case(
+        "rootfs",
+        kind,
+        argv,
+        str(d),
+        frozenset({0, 2}),
+        outputs=["out/p.toml"],
+        validate=str(d / "out" / "p.toml"),
+    )
 
 
 def gen_special(rng: random.Random, d: Path) -> Case:
     """A FIFO, a device, a sparse giant, a folder or a ``/proc`` file where abigate expects a file."""
-    where = rng.choice(("artifact", "artifact", "profile", "extends", "config", "config-profiles", "os-release",
-                        "ld.so.conf", "folder-member"))
+    where = rng.choice(
+        (
+            "artifact",
+            "artifact",
+            "profile",
+            "extends",
+            "config",
+            "config-profiles",
+            "os-release",
+            "ld.so.conf",
+            "folder-member",
+        )
+    )
     what = rng.choice(("fifo", "fifo", "dev-zero", "link-dev-zero", "sparse", "folder", "proc"))
     if where in ("os-release", "ld.so.conf") and what in ("dev-zero", "proc"):
         what = "fifo"
@@ -174,7 +214,9 @@ def gen_special(rng: random.Random, d: Path) -> Case:
         elif what == "folder":
             path.mkdir()
         else:
-            return rng.choice(("/proc/self/status", "/proc/self/mem", "/proc/self/fd/0", "/proc/self/environ"))
+            return rng.choice(
+                ("/proc/self/status", "/proc/self/mem", "/proc/self/fd/0", "/proc/self/environ")
+            )
         return path.name
 
     _, elf = pick_elf(rng)
@@ -186,8 +228,14 @@ def gen_special(rng: random.Random, d: Path) -> Case:
         allowed = ARTIFACT_EXITS
     elif where == "profile":
         target = make(d / "p.toml")
-        argv = rng.choice((["profile", "validate", target], ["check", "a.zip", "-p", target],
-                           ["profile", "show", target], ["profile", "diff", "debian-12", target]))
+        argv = rng.choice(
+            (
+                ["profile", "validate", target],
+                ["check", "a.zip", "-p", target],
+                ["profile", "show", target],
+                ["profile", "diff", "debian-12", target],
+            )
+        )
     elif where == "extends":
         target = make(d / "parent.toml")
         (d / "p.toml").write_text(f'schema = 1\nid = "p"\ntitle = "t"\nkind = "os"\nextends = "{target}"\n')
@@ -207,8 +255,15 @@ def gen_special(rng: random.Random, d: Path) -> Case:
             (root / "etc" / "os-release").write_text(_OS_RELEASE)
         make(root / "etc" / where)
         (d / "out").mkdir()
-        return Case("special", f"{what}-{where}", ["profile", "from-rootfs", "root", "-o", "out/p.toml"], str(d),
-                    frozenset({0, 2}), outputs=["out/p.toml"], validate=str(d / "out" / "p.toml"))
+        return Case(
+            "special",
+            f"{what}-{where}",
+            ["profile", "from-rootfs", "root", "-o", "out/p.toml"],
+            str(d),
+            frozenset({0, 2}),
+            outputs=["out/p.toml"],
+            validate=str(d / "out" / "p.toml"),
+        )
     else:
         folder = d / "site"
         (folder / "pkg").mkdir(parents=True)

@@ -6,12 +6,14 @@ A verdict lists the rules a case broke (empty: it behaved):
   or ``Traceback`` on stderr;
 * ``wrong-exit`` — an exit status the case does not allow, an exit 2 whose stderr is not one
   ``abigate: …`` line (continuation lines indented), or a profile that abigate wrote and then rejected;
-* ``hang`` — the wall-clock limit passed (the child's process group was killed);
+* ``hang`` — the CPU-time limit (``RLIMIT_CPU``, SIGXCPU) or the wall-clock limit passed (the child's
+  process group is killed): a spin is caught by the CPU it burns, whatever the load of the machine, and a
+  block (a FIFO with no writer) by the wall clock;
 * ``memory`` — a ``MemoryError`` (the address-space limit was hit) or death by SIGKILL without a timeout;
 * ``rss`` — peak RSS above the bound;
-and, from :meth:`Runner.traced` once the run is over, ``writes`` — with ``strace``, a file created, opened for writing, renamed, removed or changed outside the
-  case's ``out/`` folder (anonymous ``O_TMPFILE`` files are counted separately: they have no name and vanish
-  when closed).
+and, from :meth:`Runner.traced` once the run is over, ``writes`` — with ``strace``, a file created,
+opened for writing, renamed, removed or changed outside the case's ``out/`` folder (anonymous ``O_TMPFILE``
+files are counted separately: they have no name and vanish when closed).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import json
 import os
 import re
 import selectors
+import signal
 import subprocess
 import sys
 import threading
@@ -36,19 +39,46 @@ __all__ = ["Outcome", "Runner", "judge", "run_subprocess"]
 _WORKER = str(Path(__file__).with_name("worker.py"))
 
 #: system calls that can name a file to create or change, plus ``access`` for the case markers.
-_TRACED = ("open,openat,openat2,creat,mkdir,mkdirat,unlink,unlinkat,rename,renameat,renameat2,link,linkat,"
-           "symlink,symlinkat,chmod,fchmodat,truncate,mknod,mknodat,utimes,utimensat,chown,fchownat,"
-           "lchown,setxattr,lsetxattr,removexattr,lremovexattr,access")
+_TRACED = (
+    "open,openat,openat2,creat,mkdir,mkdirat,unlink,unlinkat,rename,renameat,renameat2,link,linkat,"
+    "symlink,symlinkat,chmod,fchmodat,truncate,mknod,mknodat,utimes,utimensat,chown,fchownat,"
+    "lchown,setxattr,lsetxattr,removexattr,lremovexattr,access"
+)
 _PID = re.compile(r"^(?:\[pid\s+(\d+)\]|(\d+))\s+")
 _RESUMED = re.compile(r"^<\.\.\. (\w+) resumed>")
 _LINE = re.compile(r"^(\w+)\((.*)\)\s+=\s+(-?\d+)")
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _OPEN_WRITE = re.compile(r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND")
-_CHANGES = frozenset({
-    "creat", "mkdir", "mkdirat", "unlink", "unlinkat", "rename", "renameat", "renameat2", "link", "linkat",
-    "symlink", "symlinkat", "chmod", "fchmodat", "truncate", "mknod", "mknodat", "utimes", "utimensat",
-    "chown", "fchownat", "lchown", "setxattr", "lsetxattr", "removexattr", "lremovexattr",
-})
+_CHANGES = frozenset(
+    {
+        "creat",
+        "mkdir",
+        "mkdirat",
+        "unlink",
+        "unlinkat",
+        "rename",
+        "renameat",
+        "renameat2",
+        "link",
+        "linkat",
+        "symlink",
+        "symlinkat",
+        "chmod",
+        "fchmodat",
+        "truncate",
+        "mknod",
+        "mknodat",
+        "utimes",
+        "utimensat",
+        "chown",
+        "fchownat",
+        "lchown",
+        "setxattr",
+        "lsetxattr",
+        "removexattr",
+        "lremovexattr",
+    }
+)
 
 
 @dataclass
@@ -61,6 +91,7 @@ class Outcome:
     maxrss_kb: int
     stderr: str
     stdout_bytes: int = 0
+    cpu: float = 0.0
 
 
 def _one_line(stderr: str) -> bool:
@@ -71,13 +102,19 @@ def _one_line(stderr: str) -> bool:
 def judge(case: Case, out: Outcome, rss_limit_kb: int) -> list[str]:
     """The rules *case* broke (see the module docstring)."""
     broken: list[str] = []
-    if out.timed_out:
+    if out.timed_out or out.rc == -signal.SIGXCPU:
         broken.append("hang")
     elif "MemoryError" in out.stderr or out.rc == -9:
         broken.append("memory")
     elif out.rc in (3, EXIT_ESCAPED) or "Traceback (most recent call last)" in out.stderr:
         broken.append("traceback")
-    elif out.rc == EXIT_INVALID_OUTPUT or out.rc not in case.allowed or out.rc == 2 and case.argv[:2] != ["profile", "validate"] and not _one_line(out.stderr):
+    elif (
+        out.rc == EXIT_INVALID_OUTPUT
+        or out.rc not in case.allowed
+        or out.rc == 2
+        and case.argv[:2] != ["profile", "validate"]
+        and not _one_line(out.stderr)
+    ):
         broken.append("wrong-exit")
     if out.maxrss_kb > rss_limit_kb:
         broken.append("rss")
@@ -103,14 +140,14 @@ class _Tracer(threading.Thread):
             line = raw.decode("utf-8", "replace").rstrip("\n")
             m = _PID.match(line)
             pid = (m.group(1) or m.group(2)) if m else None
-            body = line[m.end():] if m else line
+            body = line[m.end() :] if m else line
             pid = pid or "leader"  # strace leaves the first traced process's lines unprefixed
             if body.endswith("<unfinished ...>"):
                 unfinished[pid] = body[: -len("<unfinished ...>")].rstrip()
                 continue
             resumed = _RESUMED.match(body)
             if resumed:
-                body = unfinished.pop(pid, resumed.group(1) + "(") + body[resumed.end():]
+                body = unfinished.pop(pid, resumed.group(1) + "(") + body[resumed.end() :]
             self._line(pid, body, line)
 
     def _line(self, pid: str, body: str, line: str) -> None:
@@ -150,15 +187,19 @@ class _Tracer(threading.Thread):
                 self.writes.setdefault(self.current, []).append(line[:300])
 
 
-
 class _Worker:
     def __init__(self, strace: bool, env: dict[str, str], allowed: dict[str, tuple[str, str]]) -> None:
         cmd = [sys.executable, _WORKER]
         self.tracer: _Tracer | None = None
         if strace:
             cmd = ["strace", "-f", "--seccomp-bpf", "-qq", "-y", "-s", "512", "-e", f"trace={_TRACED}", *cmd]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE if strace else subprocess.DEVNULL, env=env)
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE if strace else subprocess.DEVNULL,
+            env=env,
+        )
         if strace:
             self.tracer = _Tracer(self.proc.stderr, allowed)
             self.tracer.start()
@@ -197,9 +238,18 @@ class _Worker:
 class Runner:
     """A pool of warm workers; :meth:`run` yields each case with its outcome as workers finish."""
 
-    def __init__(self, workers: int = 2, *, strace: bool = False, timeout: float = 10.0,
-                 as_limit: int = 1536 << 20, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        workers: int = 2,
+        *,
+        strace: bool = False,
+        timeout: float = 10.0,
+        cpu_limit: int = 0,
+        as_limit: int = 1536 << 20,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.timeout = timeout
+        self.cpu_limit = cpu_limit
         self.as_limit = as_limit
         self.allowed: dict[str, tuple[str, str]] = {}
         base = dict(os.environ if env is None else env)
@@ -253,9 +303,18 @@ class Runner:
                             break
                         pending[case_id] = case
                         self.allowed[case_id] = (case.cwd, os.path.join(case.cwd, "out"))
-                        w.send(case_id, {"id": case_id, "argv": case.argv, "cwd": case.cwd,
-                                         "timeout": self.timeout, "as_limit": self.as_limit,
-                                         "validate": case.validate})
+                        w.send(
+                            case_id,
+                            {
+                                "id": case_id,
+                                "argv": case.argv,
+                                "cwd": case.cwd,
+                                "timeout": self.timeout,
+                                "as_limit": self.as_limit,
+                                "cpu_limit": self.cpu_limit,
+                                "validate": case.validate,
+                            },
+                        )
                 if not any(w.busy for w in self.workers):
                     return
                 for key, _ in sel.select():
@@ -263,10 +322,19 @@ class Runner:
                     ans = w.receive()
                     case_id = str(ans["id"])
                     case = pending.pop(case_id)
-                    yield case_id, case, Outcome(
-                        rc=int(ans["rc"]), timed_out=bool(ans["timed_out"]), wall=float(ans["wall"]),
-                        maxrss_kb=int(ans["maxrss_kb"]), stderr=str(ans["stderr"]),
-                        stdout_bytes=int(ans["stdout_bytes"]))
+                    yield (
+                        case_id,
+                        case,
+                        Outcome(
+                            rc=int(ans["rc"]),
+                            timed_out=bool(ans["timed_out"]),
+                            wall=float(ans["wall"]),
+                            maxrss_kb=int(ans["maxrss_kb"]),
+                            stderr=str(ans["stderr"]),
+                            stdout_bytes=int(ans["stdout_bytes"]),
+                            cpu=float(ans.get("cpu", 0.0)),
+                        ),
+                    )
         finally:
             sel.close()
             for w in self.workers:  # a consumer that stopped early: collect the answers still owed
@@ -274,8 +342,14 @@ class Runner:
                     w.receive()
 
 
-def run_subprocess(case: Case, *, timeout: float = 10.0, as_limit: int = 1536 << 20,
-                   env: dict[str, str] | None = None) -> Outcome:
+def run_subprocess(
+    case: Case,
+    *,
+    timeout: float = 10.0,
+    as_limit: int = 1536 << 20,
+    cpu_limit: int = 0,
+    env: dict[str, str] | None = None,
+) -> Outcome:
     """Run *case* as a user does, ``python -m abigate …`` in a fresh process; peak RSS from ``wait4``."""
     import resource
     import signal
@@ -290,11 +364,19 @@ def run_subprocess(case: Case, *, timeout: float = 10.0, as_limit: int = 1536 <<
 
     with tempfile.TemporaryFile() as err:
         start = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "abigate", *case.argv], cwd=case.cwd, env=base,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "abigate", *case.argv],
+            cwd=case.cwd,
+            env=base,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
         if as_limit:  # set from outside: a preexec_fn is unsafe in a process with threads (the tracers)
             resource.prlimit(proc.pid, resource.RLIMIT_AS, (as_limit, as_limit))
+        if cpu_limit:
+            resource.prlimit(proc.pid, resource.RLIMIT_CPU, (cpu_limit, cpu_limit + 1))
         timed_out = False
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -312,9 +394,22 @@ def run_subprocess(case: Case, *, timeout: float = 10.0, as_limit: int = 1536 <<
         text = err.read(20000).decode("utf-8", "replace")
     rc = os.waitstatus_to_exitcode(status)
     if rc == 0 and case.validate and os.path.exists(case.validate):
-        check = subprocess.run([sys.executable, "-m", "abigate", "profile", "validate", case.validate],
-                               cwd=case.cwd, env=base, capture_output=True, timeout=timeout, check=False)
+        check = subprocess.run(
+            [sys.executable, "-m", "abigate", "profile", "validate", case.validate],
+            cwd=case.cwd,
+            env=base,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
         if check.returncode != 0:
             rc = EXIT_INVALID_OUTPUT
             text += check.stdout.decode("utf-8", "replace") + check.stderr.decode("utf-8", "replace")
-    return Outcome(rc=rc, timed_out=timed_out, wall=round(wall, 4), maxrss_kb=usage.ru_maxrss, stderr=text)
+    return Outcome(
+        rc=rc,
+        timed_out=timed_out,
+        wall=round(wall, 4),
+        maxrss_kb=usage.ru_maxrss,
+        stderr=text,
+        cpu=round(usage.ru_utime + usage.ru_stime, 3),
+    )

@@ -11,8 +11,15 @@ __all__ = ["PROFILES", "ROOT", "elf_files", "native", "pick_elf", "profile_ids"]
 ROOT = Path(__file__).resolve().parents[2]
 _ELF = ROOT / "testdata" / "elf"
 #: built-in profiles an artifact is checked against (glibc old and new, musl, arm64, a policy).
-PROFILES = ("debian-12", "aws-lambda-python3.12", "aws-lambda-python3.11-arm64", "alpine-3.20",
-             "manylinux2014_x86_64", "ubuntu-20.04", "rhel-8")
+PROFILES = (
+    "debian-12",
+    "aws-lambda-python3.12",
+    "aws-lambda-python3.11-arm64",
+    "alpine-3.20",
+    "manylinux2014_x86_64",
+    "ubuntu-20.04",
+    "rhel-8",
+)
 
 
 @functools.cache

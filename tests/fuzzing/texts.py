@@ -28,9 +28,34 @@ from fuzzing.zips import Member, build_zip
 __all__ = ["gen_cli", "gen_config", "gen_profile", "toml"]
 
 _BASES = ("debian-12", "aws-lambda-python3.12-x86_64", "alpine-3.20", "manylinux_2_28_x86_64", "google-22")
-_PYTHONS = ("3.12", "3.100000", "3.1e5", "99999999999999999999.1", "3.12t", "", " 3.12", "3.", ".12", "3.-1",
-            "३.१२", "3.12\n", "3.12.1", "4.0", "2.7", "3.6", "3.15", "3.13tt", "3." + "9" * 5000, "x" * 10000,
-            "3.12\x00", "0x3.12", "3_12", "1e400", "NaN", "3.99")
+_PYTHONS = (
+    "3.12",
+    "3.100000",
+    "3.1e5",
+    "99999999999999999999.1",
+    "3.12t",
+    "",
+    " 3.12",
+    "3.",
+    ".12",
+    "3.-1",
+    "३.१२",
+    "3.12\n",
+    "3.12.1",
+    "4.0",
+    "2.7",
+    "3.6",
+    "3.15",
+    "3.13tt",
+    "3." + "9" * 5000,
+    "x" * 10000,
+    "3.12\x00",
+    "0x3.12",
+    "3_12",
+    "1e400",
+    "NaN",
+    "3.99",
+)
 
 
 def toml(value: object, *, key: str = "") -> str:
@@ -88,8 +113,27 @@ class Raw(str):
 
 
 def _bad_value(rng: random.Random) -> object:
-    return rng.choice((5, -1, Raw("9" * rng.choice((20, 400, 5000))), 1.5, float("inf"), True, "", "x" * 5000,
-                       "\x7f", "\x1b[2J", "a\x00b", [], [1, "a"], {}, {"a": {"b": 1}}, [[[[]]]], "3.100000"))
+    return rng.choice(
+        (
+            5,
+            -1,
+            Raw("9" * rng.choice((20, 400, 5000))),
+            1.5,
+            float("inf"),
+            True,
+            "",
+            "x" * 5000,
+            "\x7f",
+            "\x1b[2J",
+            "a\x00b",
+            [],
+            [1, "a"],
+            {},
+            {"a": {"b": 1}},
+            [[[[]]]],
+            "3.100000",
+        )
+    )
 
 
 def _mutate_profile(rng: random.Random, doc: dict[str, object]) -> tuple[str, dict[str, object]]:
@@ -101,16 +145,19 @@ def _mutate_profile(rng: random.Random, doc: dict[str, object]) -> tuple[str, di
         doc[rng.choice(("title", "id", "description", "arch"))] = f"x{ch}y"
     elif kind == "libraries":
         n = rng.choice((10, 3000, 30000))
-        doc["libraries"] = {f"lib{i}.so.{i}": {"versions": [f"V_{j}" for j in range(rng.choice((0, 3)))]}
-                            for i in range(n)}
+        doc["libraries"] = {
+            f"lib{i}.so.{i}": {"versions": [f"V_{j}" for j in range(rng.choice((0, 3)))]} for i in range(n)
+        }
     elif kind == "many-keys":
         for i in range(rng.choice((100, 30000))):
             doc[f"unknown_{i}"] = i
     elif kind == "python":
         doc["python"] = [{"version": rng.choice(_PYTHONS)}]
     elif kind == "limits":
-        doc["limits"] = {"max_unzipped_bytes": interesting_int(rng, 64) * rng.choice((1, -1, 10**30)),
-                         "max_zipped_bytes": _bad_value(rng)}
+        doc["limits"] = {
+            "max_unzipped_bytes": interesting_int(rng, 64) * rng.choice((1, -1, 10**30)),
+            "max_zipped_bytes": _bad_value(rng),
+        }
     else:
         for k in rng.sample(sorted(doc), rng.randrange(1, max(2, len(doc)))):
             del doc[k]
@@ -128,8 +175,19 @@ def _profile_doc(rng: random.Random) -> dict[str, object]:
 
 
 def _text_attack(rng: random.Random, text: str) -> tuple[str, bytes]:
-    kind = rng.choice(("deep-array", "deep-table", "huge-int", "flip", "truncate", "non-utf8", "nul",
-                       "dup-key", "long-line"))
+    kind = rng.choice(
+        (
+            "deep-array",
+            "deep-table",
+            "huge-int",
+            "flip",
+            "truncate",
+            "non-utf8",
+            "nul",
+            "dup-key",
+            "long-line",
+        )
+    )
     if kind == "deep-array":
         n = rng.choice((100, 1000, 5000, 50000))
         return kind, (text + "\nx = " + "[" * n + "]" * n + "\n").encode()
@@ -146,7 +204,9 @@ def _text_attack(rng: random.Random, text: str) -> tuple[str, bytes]:
     if kind == "truncate":
         return kind, text.encode()[: rng.randrange(len(text))]
     if kind == "non-utf8":
-        return kind, b"\xff\xfe" + text.encode("utf-16-le")[:2000] if rng.random() < 0.5 else text.encode() + b"\x80"
+        return kind, b"\xff\xfe" + text.encode("utf-16-le")[
+            :2000
+        ] if rng.random() < 0.5 else text.encode() + b"\x80"
     if kind == "nul":
         return kind, text.encode().replace(b"\n", b"\n\0", 3)
     if kind == "dup-key":
@@ -161,13 +221,20 @@ def _extends_files(rng: random.Random, d: Path, doc: dict[str, object]) -> tuple
     if kind == "chain":
         n = rng.choice((5, 60, 300, 1500))
         for i in range(n):
-            (d / f"p{i}.toml").write_text(toml({**base, "id": f"p{i}", "extends": f"p{i + 1}.toml"} if i < n - 1
-                                               else {**doc, "id": f"p{i}"}))
+            (d / f"p{i}.toml").write_text(
+                toml(
+                    {**base, "id": f"p{i}", "extends": f"p{i + 1}.toml"}
+                    if i < n - 1
+                    else {**doc, "id": f"p{i}"}
+                )
+            )
         return f"extends-chain-{n}", "p0.toml"
     if kind == "diamond":
         n = rng.choice((6, 12, 24))
         for i in range(n):
-            parents = [f"p{i + 1}.toml", f"p{i + 2}.toml"] if i < n - 2 else (["debian-12"] if i == n - 2 else [])
+            parents = (
+                [f"p{i + 1}.toml", f"p{i + 2}.toml"] if i < n - 2 else (["debian-12"] if i == n - 2 else [])
+            )
             body = {**base, "id": f"p{i}"} if parents else {**doc, "id": f"p{i}"}
             if parents:
                 body["extends"] = parents
@@ -182,8 +249,17 @@ def _extends_files(rng: random.Random, d: Path, doc: dict[str, object]) -> tuple
         (d / "p0.toml").write_text(toml({**base, "id": "p0", "extends": ["p0.toml", "./p0.toml"]}))
         return "extends-self", "p0.toml"
     if kind == "missing":
-        (d / "p0.toml").write_text(toml({**base, "id": "p0", "extends": rng.choice(
-            ("nope.toml", "/nonexistent/x.toml", "no-such-builtin", "", "../" * 40 + "x.toml"))}))
+        (d / "p0.toml").write_text(
+            toml(
+                {
+                    **base,
+                    "id": "p0",
+                    "extends": rng.choice(
+                        ("nope.toml", "/nonexistent/x.toml", "no-such-builtin", "", "../" * 40 + "x.toml")
+                    ),
+                }
+            )
+        )
         return "extends-missing", "p0.toml"
     if kind == "folder":
         (d / "sub.toml").mkdir()
@@ -226,16 +302,30 @@ def gen_profile(rng: random.Random, d: Path) -> Case:
 
 
 def _config_table(rng: random.Random) -> dict[str, object]:
-    good: dict[str, object] = {"profiles": ["debian-12"], "python": "3.12", "select": ["ABG"], "ignore": ["ABG5"],
-                               "fail-on": "error", "severity": {"ABG205": "error"},
-                               "waivers": [{"code": "ABG402", "path": "x/*", "reason": "r"}]}
+    good: dict[str, object] = {
+        "profiles": ["debian-12"],
+        "python": "3.12",
+        "select": ["ABG"],
+        "ignore": ["ABG5"],
+        "fail-on": "error",
+        "severity": {"ABG205": "error"},
+        "waivers": [{"code": "ABG402", "path": "x/*", "reason": "r"}],
+    }
     table = {k: v for k, v in good.items() if rng.random() < 0.6}
     for _ in range(rng.randrange(1, 4)):
         key = rng.choice((*good, "profile", "unknown", "Profiles", "fail_on"))
-        table[key] = rng.choice((_bad_value(rng), [rng.choice(_PYTHONS)], rng.choice(_PYTHONS),
-                                 ["no-such-profile", "/dev/null", "../" * 30 + "x.toml"], ["ABG999", "ALL", "x"],
-                                 {"ABG201": "fatal"}, [{"code": 5}], [{"code": "ABG201", "reason": "r",
-                                                                        "expires": "soon"}]))
+        table[key] = rng.choice(
+            (
+                _bad_value(rng),
+                [rng.choice(_PYTHONS)],
+                rng.choice(_PYTHONS),
+                ["no-such-profile", "/dev/null", "../" * 30 + "x.toml"],
+                ["ABG999", "ALL", "x"],
+                {"ABG201": "fatal"},
+                [{"code": 5}],
+                [{"code": "ABG201", "reason": "r", "expires": "soon"}],
+            )
+        )
     return table
 
 
@@ -247,18 +337,33 @@ def gen_config(rng: random.Random, d: Path) -> Case:
         text = "[project]\nname = 'x'\n\n[tool.abigate]\n" + toml(_config_table(rng), key="tool.abigate")
         data = text.encode()
     elif kind == "tool-not-table":
-        data = rng.choice((b"tool = 5\n", b"tool = 'abigate'\n", b"[tool]\nabigate = 5\n",
-                           b"[tool]\nabigate = [1]\n", b"tool = []\n"))
+        data = rng.choice(
+            (
+                b"tool = 5\n",
+                b"tool = 'abigate'\n",
+                b"[tool]\nabigate = 5\n",
+                b"[tool]\nabigate = [1]\n",
+                b"tool = []\n",
+            )
+        )
     elif kind == "non-utf8":
-        data = rng.choice((b"[project]\nname = '\xff'\n", b"\xff\xfe[\x00t\x00", b"[tool.black]\nx = '\xc3'\n"))
+        data = rng.choice(
+            (b"[project]\nname = '\xff'\n", b"\xff\xfe[\x00t\x00", b"[tool.black]\nx = '\xc3'\n")
+        )
     elif kind == "unknown-keys":
         n = rng.choice((100, 30000))
-        data = ("[tool.abigate]\nprofiles = ['debian-12']\n" + "".join(f"k{i} = {i}\n" for i in range(n))).encode()
+        data = (
+            "[tool.abigate]\nprofiles = ['debian-12']\n" + "".join(f"k{i} = {i}\n" for i in range(n))
+        ).encode()
     elif kind == "waivers":
         n = rng.choice((100, 20000))
-        data = ("[tool.abigate]\nprofiles = ['debian-12']\n" + "".join(
-            f"[[tool.abigate.waivers]]\ncode = 'ABG{200 + i % 100}'\npath = 'p{i}/*'\nreason = 'r'\n"
-            for i in range(n))).encode()
+        data = (
+            "[tool.abigate]\nprofiles = ['debian-12']\n"
+            + "".join(
+                f"[[tool.abigate.waivers]]\ncode = 'ABG{200 + i % 100}'\npath = 'p{i}/*'\nreason = 'r'\n"
+                for i in range(n)
+            )
+        ).encode()
     else:
         _, data = _text_attack(rng, "[tool.abigate]\nprofiles = ['debian-12']\npython = '3.12'\n")
     where = rng.choice(("here", "above", "flag"))
@@ -279,12 +384,17 @@ def gen_config(rng: random.Random, d: Path) -> Case:
 def gen_cli(rng: random.Random, d: Path) -> Case:
     """Odd option values and misspelled options: each a result or a one-line usage error."""
     art = _artifact(rng, d)
-    kind = rng.choice(("python", "python", "select", "jobs", "output", "option", "profile", "format", "empty"))
+    kind = rng.choice(
+        ("python", "python", "select", "jobs", "output", "option", "profile", "format", "empty")
+    )
     argv = ["check", art, "-p", rng.choice(("debian-12", "aws-lambda-python3.12", "manylinux_2_28_x86_64"))]
     if kind == "python":
         argv += ["--python", rng.choice(_PYTHONS)]
     elif kind == "select":
-        argv += [rng.choice(("--select", "--ignore")), rng.choice(("ABG999", "", ",", "ABG" * 3000, "ALL,x", "\x00"))]
+        argv += [
+            rng.choice(("--select", "--ignore")),
+            rng.choice(("ABG999", "", ",", "ABG" * 3000, "ALL,x", "\x00")),
+        ]
     elif kind == "jobs":
         argv += ["-j", rng.choice(("0", "-1", "100000", "99999999999999999999", "x", "1e9"))]
     elif kind == "output":
@@ -293,11 +403,24 @@ def gen_cli(rng: random.Random, d: Path) -> Case:
     elif kind == "option":
         argv += [rng.choice(("--pythn", "--profle", "-x", "--format=xml", "--jobs", "--", "-p"))]
     elif kind == "profile":
-        argv = ["check", art, "-p", rng.choice(("aws-lambda", "debian", "", "..", "/", "debian-12\n", "-" * 3000))]
+        argv = [
+            "check",
+            art,
+            "-p",
+            rng.choice(("aws-lambda", "debian", "", "..", "/", "debian-12\n", "-" * 3000)),
+        ]
     elif kind == "format":
         argv = ["scan", art, "--format", rng.choice(("xml", "", "JSON", "json\x00"))]
     else:
-        argv = rng.choice((["check"], ["check", art], ["scan", ""], ["check", "", "-p", "debian-12"],
-                           ["profile", "validate"], ["profile", "show", "x" * 5000], ["rules", "ABG99999"]))
-    return Case("cli", kind, argv, str(d), INPUT_EXITS,
-                outputs=["out"] if kind == "output" else [])
+        argv = rng.choice(
+            (
+                ["check"],
+                ["check", art],
+                ["scan", ""],
+                ["check", "", "-p", "debian-12"],
+                ["profile", "validate"],
+                ["profile", "show", "x" * 5000],
+                ["rules", "ABG99999"],
+            )
+        )
+    return Case("cli", kind, argv, str(d), INPUT_EXITS, outputs=["out"] if kind == "output" else [])

@@ -82,9 +82,13 @@ def _warm_up(main: object) -> None:
 
         for pid in (*PROFILES, "manylinux_2_28_x86_64", "google-22"):
             _silently(main, ["check", str(zpath), "-p", pid, "-q"])
-        for argv in (["check", str(zpath), "-p", "debian-12", "-q"], ["scan", str(zpath), "-q"],
-                     ["check", str(zpath), "-p", "aws-lambda-python3.12", "--format", "json"],
-                     ["profile", "from-rootfs", tmp], ["profile", "validate", "/nonexistent.toml"]):
+        for argv in (
+            ["check", str(zpath), "-p", "debian-12", "-q"],
+            ["scan", str(zpath), "-q"],
+            ["check", str(zpath), "-p", "aws-lambda-python3.12", "--format", "json"],
+            ["profile", "from-rootfs", tmp],
+            ["profile", "validate", "/nonexistent.toml"],
+        ):
             _silently(main, argv)
 
 
@@ -102,6 +106,9 @@ def _child(req: dict[str, object], out: int, err: int, main: object, keep: tuple
         limit = int(req.get("as_limit") or 0)  # type: ignore[call-overload]
         if limit:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        cpu = int(req.get("cpu_limit") or 0)  # type: ignore[call-overload]
+        if cpu:  # SIGXCPU at the limit: a spin is caught by its own work, not by how busy the machine is
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         os.chdir(str(req["cwd"]))
         assert callable(main)
         status = int(main(list(req["argv"])))  # type: ignore[call-overload]
@@ -166,14 +173,23 @@ def run_one(req: dict[str, object], main: object, keep: tuple[int, ...]) -> dict
         os.close(out)
         os.close(err)
     return {
-        "id": req["id"], "pid": pid, "rc": os.waitstatus_to_exitcode(wstatus), "timed_out": timed_out,
-        "wall": round(wall, 4), "maxrss_kb": usage.ru_maxrss, "stdout_bytes": out_size, "stderr": err_text,
+        "id": req["id"],
+        "pid": pid,
+        "rc": os.waitstatus_to_exitcode(wstatus),
+        "timed_out": timed_out,
+        "wall": round(wall, 4),
+        "cpu": round(usage.ru_utime + usage.ru_stime, 3),
+        "maxrss_kb": usage.ru_maxrss,
+        "stdout_bytes": out_size,
+        "stderr": err_text,
     }
 
 
 def serve() -> None:
     """Answer requests until standard input closes."""
-    sys.dont_write_bytecode = True  # a lazy import in a child must not write __pycache__ (not abigate's write)
+    sys.dont_write_bytecode = (
+        True  # a lazy import in a child must not write __pycache__ (not abigate's write)
+    )
     from abigate.cli import main
 
     requests = os.fdopen(os.dup(0), "rb", buffering=0)

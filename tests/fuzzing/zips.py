@@ -89,9 +89,17 @@ def zeros_bomb(method: int, size: int) -> bytes:
     return struct.pack("<BBH", 9, 4, len(props)) + props + b"".join(parts) + lz.flush()
 
 
-def build_zip(members: list[Member], *, count: int | None = None, cd_offset: int | None = None,
-              cd_size: int | None = None, zip64_eocd: bool = False, eocd64_count: int | None = None,
-              comment: bytes = b"", prefix: bytes = b"") -> bytes:
+def build_zip(
+    members: list[Member],
+    *,
+    count: int | None = None,
+    cd_offset: int | None = None,
+    cd_size: int | None = None,
+    zip64_eocd: bool = False,
+    eocd64_count: int | None = None,
+    comment: bytes = b"",
+    prefix: bytes = b"",
+) -> bytes:
     """A zip of *members*; the end record's fields may be overridden to lie."""
     out = io.BytesIO()
     out.write(prefix)
@@ -110,9 +118,22 @@ def build_zip(members: list[Member], *, count: int | None = None, cd_offset: int
             extra = struct.pack("<HHQQ", 1, 16, usize & (2**64 - 1), csize & (2**64 - 1))
             u32 = c32 = 0xFFFFFFFF
         lname = m.name if m.local_name is None else m.local_name
-        out.write(struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 45 if m.zip64 else 20, m.flags & 0xFFFF,
-                              m.method & 0xFFFF, 0, 0x21, crc & 0xFFFFFFFF, c32, u32, len(lname) & 0xFFFF,
-                              len(extra)))
+        out.write(
+            struct.pack(
+                "<4sHHHHHIIIHH",
+                b"PK\x03\x04",
+                45 if m.zip64 else 20,
+                m.flags & 0xFFFF,
+                m.method & 0xFFFF,
+                0,
+                0x21,
+                crc & 0xFFFFFFFF,
+                c32,
+                u32,
+                len(lname) & 0xFFFF,
+                len(extra),
+            )
+        )
         out.write(lname + extra + payload)
         if m.offset_of is not None and offsets:
             o32 = offsets[min(m.offset_of, len(offsets) - 1)]
@@ -121,10 +142,30 @@ def build_zip(members: list[Member], *, count: int | None = None, cd_offset: int
             cextra = struct.pack("<HHQQQ", 1, 24, usize & (2**64 - 1), csize & (2**64 - 1), o32)
             o32 = 0xFFFFFFFF
         eattr = ((m.mode or 0) << 16) & 0xFFFFFFFF
-        centrals.append(struct.pack(
-            "<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 0x0314, 45 if m.zip64 else 20, m.flags & 0xFFFF,
-            m.method & 0xFFFF, 0, 0x21, crc & 0xFFFFFFFF, c32, u32, len(m.name) & 0xFFFF, len(cextra), 0, 0, 0,
-            eattr, o32 & 0xFFFFFFFF) + m.name + cextra)
+        centrals.append(
+            struct.pack(
+                "<4sHHHHHHIIIHHHHHII",
+                b"PK\x01\x02",
+                0x0314,
+                45 if m.zip64 else 20,
+                m.flags & 0xFFFF,
+                m.method & 0xFFFF,
+                0,
+                0x21,
+                crc & 0xFFFFFFFF,
+                c32,
+                u32,
+                len(m.name) & 0xFFFF,
+                len(cextra),
+                0,
+                0,
+                0,
+                eattr,
+                o32 & 0xFFFFFFFF,
+            )
+            + m.name
+            + cextra
+        )
     start = out.tell()
     for c in centrals:
         out.write(c)
@@ -135,8 +176,21 @@ def build_zip(members: list[Member], *, count: int | None = None, cd_offset: int
     if zip64_eocd:
         here = out.tell()
         n64 = n if eocd64_count is None else eocd64_count
-        out.write(struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, n64 & (2**64 - 1),
-                              n64 & (2**64 - 1), sz & (2**64 - 1), off & (2**64 - 1)))
+        out.write(
+            struct.pack(
+                "<4sQHHIIQQQQ",
+                b"PK\x06\x06",
+                44,
+                45,
+                45,
+                0,
+                0,
+                n64 & (2**64 - 1),
+                n64 & (2**64 - 1),
+                sz & (2**64 - 1),
+                off & (2**64 - 1),
+            )
+        )
         out.write(struct.pack("<4sIQI", b"PK\x06\x07", 0, here, 1))
         n16, sz32, off32 = 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF
     else:
@@ -149,21 +203,49 @@ def build_zip(members: list[Member], *, count: int | None = None, cd_offset: int
 def package_members(rng: random.Random, *, elf: bytes | None = None) -> list[Member]:
     """An ordinary wheel-like member list: a package with one real extension and some Python files."""
     name, data = pick_elf(rng) if elf is None else ("x.so", elf)
-    ext = rng.choice(("_ext.cpython-311-x86_64-linux-gnu.so", "_ext.abi3.so", "libfoo.so.1",
-                      "_ext.cpython-312-x86_64-linux-gnu.so"))
-    members = [Member(b"pkg/__init__.py", b"from . import _ext\n"),
-               Member(b"pkg/" + ext.encode(), data, method=rng.choice((STORED, DEFLATED, DEFLATED, BZIP2, LZMA)))]
+    ext = rng.choice(
+        (
+            "_ext.cpython-311-x86_64-linux-gnu.so",
+            "_ext.abi3.so",
+            "libfoo.so.1",
+            "_ext.cpython-312-x86_64-linux-gnu.so",
+        )
+    )
+    members = [
+        Member(b"pkg/__init__.py", b"from . import _ext\n"),
+        Member(b"pkg/" + ext.encode(), data, method=rng.choice((STORED, DEFLATED, DEFLATED, BZIP2, LZMA))),
+    ]
     if rng.random() < 0.5:
-        members.append(Member(b"pkg-1.0.dist-info/WHEEL",
-                              b"Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp311-cp311-linux_x86_64\n"))
+        members.append(
+            Member(
+                b"pkg-1.0.dist-info/WHEEL",
+                b"Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp311-cp311-linux_x86_64\n",
+            )
+        )
     if rng.random() < 0.3:
         members.append(Member(b"pkg/more/" + name.replace("/", "_").encode(), data))
     return members
 
 
-_NAMES = (b"../../etc/passwd", b"/etc/shadow", b"pkg/\x00evil.so", b"..\\..\\win.so", b"pkg/../../x.so",
-          b"C:\\x.so", b"pkg//_ext.so", b"./pkg/_ext.so", b"pkg/\xff\xfe.so", b"", b"/", b"pkg/" + b"a" * 300,
-          b"pkg/" + b"d/" * 2000 + b"x.so", b"\x1b[31mred.so", b"pkg/_ext.so\n", b"pkg/ .so", b"..")
+_NAMES = (
+    b"../../etc/passwd",
+    b"/etc/shadow",
+    b"pkg/\x00evil.so",
+    b"..\\..\\win.so",
+    b"pkg/../../x.so",
+    b"C:\\x.so",
+    b"pkg//_ext.so",
+    b"./pkg/_ext.so",
+    b"pkg/\xff\xfe.so",
+    b"",
+    b"/",
+    b"pkg/" + b"a" * 300,
+    b"pkg/" + b"d/" * 2000 + b"x.so",
+    b"\x1b[31mred.so",
+    b"pkg/_ext.so\n",
+    b"pkg/ .so",
+    b"..",
+)
 
 
 def _flip(rng: random.Random, data: bytes, start: int, end: int, n: int) -> bytes:
@@ -194,14 +276,33 @@ def _symlinks(rng: random.Random) -> list[Member]:
         return [lm(b"pkg/a.so", b"/".join([b"."] * 2048)), lm(b"pkg/b.so", b"../" * 1365 + b"b.so")]
     if kind == "dir-loop":
         return [lm(b"pkg/d1", b"d2/x"), lm(b"pkg/d2", b"../pkg/d1/y"), lm(b"pkg/e", b"d1/d2/d1/d2/e")]
-    return [lm(f"pkg/s{i}".encode(), b"/".join([b"..", f"s{(i + 1) % 20}".encode()] * 600)) for i in range(20)]
+    return [
+        lm(f"pkg/s{i}".encode(), b"/".join([b"..", f"s{(i + 1) % 20}".encode()] * 600)) for i in range(20)
+    ]
 
 
 def gen_zip(rng: random.Random, d: Path) -> Case:
     """A zip whose structure is wrong somewhere."""
     members = package_members(rng)
-    kind = rng.choice(("truncate", "flip-cd", "flip-any", "count", "cd-offset", "overlap", "zip64", "encrypted",
-                       "method", "names", "duplicates", "symlinks", "sizes", "local-name", "prefix"))
+    kind = rng.choice(
+        (
+            "truncate",
+            "flip-cd",
+            "flip-any",
+            "count",
+            "cd-offset",
+            "overlap",
+            "zip64",
+            "encrypted",
+            "method",
+            "names",
+            "duplicates",
+            "symlinks",
+            "sizes",
+            "local-name",
+            "prefix",
+        )
+    )
     opts: dict[str, object] = {}
     if kind == "count":
         opts["count"] = interesting_int(rng, 16)
@@ -233,8 +334,10 @@ def gen_zip(rng: random.Random, d: Path) -> Case:
                 m.name = rng.choice(_NAMES) + (m.name[-8:] if rng.random() < 0.5 else b"")
     elif kind == "duplicates":
         dup = rng.choice(members)
-        members += [replace(dup, data=dup.data[: rng.randrange(len(dup.data) + 1)])
-                    for _ in range(rng.randrange(1, 50))]
+        members += [
+            replace(dup, data=dup.data[: rng.randrange(len(dup.data) + 1)])
+            for _ in range(rng.randrange(1, 50))
+        ]
     elif kind == "symlinks":
         members += _symlinks(rng)
     elif kind == "sizes":
@@ -291,26 +394,54 @@ def _padded_wheel(elf_name: str, pad: int) -> bytes:
     """A wheel holding an extension and *pad* compressible bytes (cached)."""
     from fuzzing.seeds import native
 
-    return build_zip([Member(b"pkg/_ext.so", native(elf_name)),
-                      Member(b"pad.bin", b"", payload=zeros_bomb(DEFLATED, pad), crc=0, usize=pad)])
+    return build_zip(
+        [
+            Member(b"pkg/_ext.so", native(elf_name)),
+            Member(b"pad.bin", b"", payload=zeros_bomb(DEFLATED, pad), crc=0, usize=pad),
+        ]
+    )
 
 
 def gen_resource(rng: random.Random, d: Path) -> Case:
     """An input that asks for a lot of memory or time: bombs, nesting, counts, dictionaries."""
-    kind = rng.choice(("declared", "actual", "lzma-dict", "nested", "deep", "nested-bomb", "count",
-                       "count-lie", "many-elf", "tar-bomb", "nested-compressed-big"))
+    kind = rng.choice(
+        (
+            "declared",
+            "actual",
+            "lzma-dict",
+            "nested",
+            "deep",
+            "nested-bomb",
+            "count",
+            "count-lie",
+            "many-elf",
+            "tar-bomb",
+            "nested-compressed-big",
+        )
+    )
     name = "a.zip"
     if kind == "declared":
         m = Member(b"pkg/_ext.so", b"\x7fELF" + bytes(60), usize=rng.choice((1 << 31, 0xFFFFFFFF, 1 << 40)))
-        data = build_zip([m], ) if not (m.usize or 0) >> 32 else build_zip([replace(m, zip64=True)],
-                                                                          zip64_eocd=True)
+        data = (
+            build_zip(
+                [m],
+            )
+            if not (m.usize or 0) >> 32
+            else build_zip([replace(m, zip64=True)], zip64_eocd=True)
+        )
     elif kind == "actual":
         method = rng.choice((DEFLATED, DEFLATED, BZIP2, LZMA))
         size = rng.choice((64, 256, 1024)) << 20 if method == DEFLATED else rng.choice((64, 256)) << 20
         payload = zeros_bomb(method, size)
         lie = rng.random() < 0.5
-        m = Member(rng.choice((b"pkg/_ext.so", b"data.bin", b"inner.zip")), b"", method=method,
-                   payload=payload, crc=0, usize=100 if lie else size & 0xFFFFFFFF)
+        m = Member(
+            rng.choice((b"pkg/_ext.so", b"data.bin", b"inner.zip")),
+            b"",
+            method=method,
+            payload=payload,
+            crc=0,
+            usize=100 if lie else size & 0xFFFFFFFF,
+        )
         data = build_zip([m, *package_members(rng)])
     elif kind == "lzma-dict":
         _, elf = pick_elf(rng)
@@ -322,14 +453,16 @@ def gen_resource(rng: random.Random, d: Path) -> Case:
     elif kind == "deep":
         data = _nest(rng, build_zip(package_members(rng)), rng.choice((30, 100, 400)))
     elif kind == "nested-bomb":
-        inner = build_zip([Member(b"pkg/_ext.so", b"", payload=zeros_bomb(DEFLATED, 256 << 20), crc=0,
-                                  usize=(256 << 20))])
+        inner = build_zip(
+            [Member(b"pkg/_ext.so", b"", payload=zeros_bomb(DEFLATED, 256 << 20), crc=0, usize=(256 << 20))]
+        )
         data = _nest(rng, inner, rng.randrange(1, 4))
     elif kind == "nested-compressed-big":
         inner = _padded_wheel(pick_elf(rng)[0], rng.choice((64, 200)) << 20)
         payload = compress(DEFLATED, inner)
-        data = build_zip([Member(f"w{i}.whl".encode(), inner, payload=payload)
-                          for i in range(rng.randrange(1, 4))])
+        data = build_zip(
+            [Member(f"w{i}.whl".encode(), inner, payload=payload) for i in range(rng.randrange(1, 4))]
+        )
     elif kind == "count":
         n = rng.choice((1000, 10000, 70000))
         data = build_zip([Member(f"f/{i}.py".encode(), b"", method=STORED) for i in range(n)])
