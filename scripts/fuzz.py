@@ -9,7 +9,7 @@
 Every case is generated from (seed, family, index) alone, so a failure is reproduced with ``--replay``.
 Each runs in a child forked from a warm worker (``tests/fuzzing/worker.py``) under a wall-clock limit
 (``--timeout``), a CPU-time limit (``--cpu-limit``) and an address-space limit (``--as-limit``); one
-case in ``--subprocess-every`` is run again as a real ``python -m abigate`` process and judged the same
+case in ``--subprocess-every`` is run as a real ``python -m abigate`` process instead, judged the same
 way. With ``--strace`` the workers run under
 ``strace -f --seccomp-bpf`` and every file the children create, open for writing, rename, remove or change
 outside their case's ``out/`` folder is a "write". The rules are in ``tests/fuzzing/runner.py``.
@@ -31,13 +31,14 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
 from fuzzing.case import Case
 from fuzzing.families import FAMILIES, WEIGHTS, make_case
-from fuzzing.runner import Outcome, Runner, judge, run_subprocess
+from fuzzing.runner import Outcome, Runner, judge
 
 _COLUMNS = ("inputs", "traceback", "wrong-exit", "hang", "memory", "rss", "writes")
 
@@ -97,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--subprocess-every",
         type=int,
-        default=500,
-        help="also run every Nth input as a real `python -m abigate` process (0: never)",
+        default=200,
+        help="run every Nth input as a real `python -m abigate` process instead of a fork (0: never)",
     )
     ap.add_argument("--strace", action="store_true", help="trace file system calls and count writes")
     ap.add_argument("--table", type=Path, help="write the Markdown report here too")
@@ -114,16 +115,14 @@ def main(argv: list[str] | None = None) -> int:
             case = make_case(family, args.seed, int(index), workdir)
             print(f"{args.replay}: kind {case.kind}; abigate {' '.join(case.argv)}  (in {case.cwd})")
             with Runner(1, timeout=args.timeout, cpu_limit=args.cpu_limit, as_limit=as_limit) as runner:
-                for _, _, out in runner.run([(args.replay, case)]):
+                twice = [(args.replay, case), (args.replay + "-real", case)]
+                for _, _, out in runner.run(twice, real_every=2):
+                    how = "subprocess" if out.real else "forked"
                     print(
-                        f"forked: exit {out.rc}, {out.wall:.2f} s, {out.maxrss_kb // 1024} MiB, "
-                        f"broke {judge(case, out, rss_limit_kb) or 'nothing'}\n{out.stderr}"
+                        f"{how}: exit {out.rc}, {out.wall:.2f} s, {out.cpu:.2f} s CPU, "
+                        f"{out.maxrss_kb // 1024} MiB, broke {judge(case, out, rss_limit_kb) or 'nothing'}\n"
+                        f"{out.stderr}"
                     )
-            out = run_subprocess(case, timeout=args.timeout, cpu_limit=args.cpu_limit, as_limit=as_limit)
-            print(
-                f"subprocess: exit {out.rc}, {out.wall:.2f} s, {out.maxrss_kb // 1024} MiB, "
-                f"broke {judge(case, out, rss_limit_kb) or 'nothing'}\n{out.stderr}"
-            )
             return 0
         families = [f for f in args.families.split(",") if f]
         unknown = sorted(set(families) - set(FAMILIES))
@@ -149,7 +148,7 @@ def _run(
         f: dict.fromkeys(_COLUMNS, 0) | {"max_rss_kb": 0, "max_wall": 0.0, "max_cpu": 0.0} for f in families
     }
     sub_stats = {"inputs": 0, "failed": 0, "max_rss_kb": 0}
-    failures: list[dict[str, object]] = []
+    failures: list[dict[str, Any]] = []
     cases: dict[str, tuple[str, str, list[str]]] = {}
     made: dict[str, int] = {}
     started = time.monotonic()
@@ -188,17 +187,13 @@ def _run(
             for rule in broke:
                 s[rule] += 1
             if broke:
-                fail(case_id, case, broke, out, "forked")
+                fail(case_id, case, broke, out, "subprocess" if out.real else "forked")
             cases[case_id] = (case.family, case.kind, case.argv)
             done += 1
-            if args.subprocess_every and done % args.subprocess_every == 0:
-                sub = run_subprocess(case, timeout=args.timeout, cpu_limit=args.cpu_limit, as_limit=as_limit)
+            if out.real:
                 sub_stats["inputs"] += 1
-                sub_stats["max_rss_kb"] = max(sub_stats["max_rss_kb"], sub.maxrss_kb)
-                sub_broke = judge(case, sub, rss_limit_kb)
-                if sub_broke:
-                    sub_stats["failed"] += 1
-                    fail(case_id, case, sub_broke, sub, "subprocess")
+                sub_stats["max_rss_kb"] = max(sub_stats["max_rss_kb"], out.maxrss_kb)
+                sub_stats["failed"] += bool(broke)
             shutil.rmtree(Path(case.cwd.split(f"/{case_id}")[0]) / case_id, ignore_errors=True)
             if done % 1000 == 0:
                 rate = done / (time.monotonic() - started)
@@ -239,7 +234,7 @@ def _run(
 def _table(
     stats: dict[str, dict[str, float]],
     sub: dict[str, int],
-    failures: list[dict[str, object]],
+    failures: list[dict[str, Any]],
     args: argparse.Namespace,
     elapsed: float,
     date: str,
@@ -255,7 +250,7 @@ def _table(
         f"address space per input, RSS goal "
         f"{args.rss_limit} MB; writes {'traced with strace' if args.strace else 'not traced'}"
         f"{f' ({tmpfiles} anonymous O_TMPFILE files, not counted)' if args.strace else ''}; "
-        f"{sub['inputs']} inputs also run as real subprocesses ({sub['failed']} failing, max RSS "
+        f"{sub['inputs']} of the inputs run as real subprocesses ({sub['failed']} failing, max RSS "
         f"{sub['max_rss_kb'] / 1024:.0f} MiB)."
     )
     header = (
@@ -282,10 +277,10 @@ def _table(
         lines += ["", title, ""]
         for f in failures[:200]:
             lines.append(
-                f"- `{f['id']}` ({f['kind']}, {f['how']}): broke {', '.join(f['broke'])}; "  # type: ignore
+                f"- `{f['id']}` ({f['kind']}, {f['how']}): broke {', '.join(f['broke'])}; "
                 f"exit {f.get('rc', '?')}, {f.get('cpu', '?')} s CPU, {f.get('maxrss_mb', '?')} MiB; "
                 f"`abigate {' '.join(str(a)[:60] for a in f['argv'])[:200]}`: {f['stderr'][:300]}"
-            )  # type: ignore
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from fuzzing.case import Case
 from fuzzing.families import FAMILIES, make_case
-from fuzzing.runner import Outcome, Runner, judge, run_subprocess
+from fuzzing.runner import Outcome, Runner, judge
 from fuzzing.worker import EXIT_INVALID_OUTPUT
 
 SEED = 1111
@@ -61,8 +61,12 @@ PENDING: dict[str, str] = {
 
 
 def _families() -> list[object]:
-    return [pytest.param(f, marks=pytest.mark.xfail(reason=f"issue 11 still open: {PENDING[f]}", run=False))
-            if f in PENDING else f for f in sorted(COUNTS)]
+    return [
+        pytest.param(f, marks=pytest.mark.xfail(reason=f"issue 11 still open: {PENDING[f]}", run=False))
+        if f in PENDING
+        else f
+        for f in sorted(COUNTS)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -103,10 +107,11 @@ def test_family_sample(family: str, runner: Runner, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("family", _families())
-def test_family_as_subprocess(family: str, tmp_path: Path) -> None:
+def test_family_as_subprocess(family: str, runner: Runner, tmp_path: Path) -> None:
     """The first case of each family in a real ``python -m abigate`` process: the same verdict rules."""
     case = make_case(family, SEED, 0, tmp_path)
-    out = run_subprocess(case, timeout=TIMEOUT, cpu_limit=CPU_LIMIT, as_limit=AS_LIMIT)
+    [(_, _, out)] = list(runner.run([(f"{family}-0-real", case)], real_every=1))
+    assert out.real
     rules = judge(case, out, RSS_LIMIT_KB)
     assert not rules, (
         f"{case.kind}: abigate {' '.join(case.argv)[:200]} broke {rules}: exit {out.rc}, {out.stderr[:500]}"

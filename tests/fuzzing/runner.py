@@ -34,7 +34,7 @@ from typing import Any
 from fuzzing.case import Case
 from fuzzing.worker import EXIT_ESCAPED, EXIT_INVALID_OUTPUT, MARKER
 
-__all__ = ["Outcome", "Runner", "judge", "run_subprocess"]
+__all__ = ["Outcome", "Runner", "judge"]
 
 _WORKER = str(Path(__file__).with_name("worker.py"))
 
@@ -92,6 +92,7 @@ class Outcome:
     stderr: str
     stdout_bytes: int = 0
     cpu: float = 0.0
+    real: bool = False  # run as a real `python -m abigate` process rather than a forked call of main
 
 
 def _one_line(stderr: str) -> bool:
@@ -283,8 +284,15 @@ class Runner:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run(self, cases: Iterable[tuple[str, Case]]) -> Iterator[tuple[str, Case, Outcome]]:
-        """Run each ``(id, case)``; ids must be unique and free of ``"`` and newlines."""
+    def run(
+        self, cases: Iterable[tuple[str, Case]], *, real_every: int = 0
+    ) -> Iterator[tuple[str, Case, Outcome]]:
+        """Run each ``(id, case)``; ids must be unique and free of ``"`` and newlines.
+
+        Every *real_every*-th case (0: none) runs as a real ``python -m abigate`` process instead of a forked
+        call of ``main``.
+        """
+        sent = 0
         pending: dict[str, Case] = {}
         source = iter(cases)
         sel = selectors.DefaultSelector()
@@ -302,6 +310,7 @@ class Runner:
                             exhausted = True
                             break
                         pending[case_id] = case
+                        sent += 1
                         self.allowed[case_id] = (case.cwd, os.path.join(case.cwd, "out"))
                         w.send(
                             case_id,
@@ -313,6 +322,7 @@ class Runner:
                                 "as_limit": self.as_limit,
                                 "cpu_limit": self.cpu_limit,
                                 "validate": case.validate,
+                                "exec": bool(real_every) and sent % real_every == 0,
                             },
                         )
                 if not any(w.busy for w in self.workers):
@@ -333,6 +343,7 @@ class Runner:
                             stderr=str(ans["stderr"]),
                             stdout_bytes=int(ans["stdout_bytes"]),
                             cpu=float(ans.get("cpu", 0.0)),
+                            real=bool(ans.get("real")),
                         ),
                     )
         finally:
@@ -340,76 +351,3 @@ class Runner:
             for w in self.workers:  # a consumer that stopped early: collect the answers still owed
                 if w.busy is not None:
                     w.receive()
-
-
-def run_subprocess(
-    case: Case,
-    *,
-    timeout: float = 10.0,
-    as_limit: int = 1536 << 20,
-    cpu_limit: int = 0,
-    env: dict[str, str] | None = None,
-) -> Outcome:
-    """Run *case* as a user does, ``python -m abigate …`` in a fresh process; peak RSS from ``wait4``."""
-    import resource
-    import signal
-    import tempfile
-    import time
-
-    base = dict(os.environ if env is None else env)
-    base.pop("ABIGATE_DEBUG", None)
-    base["NO_COLOR"] = "1"
-    src = str(Path(__file__).resolve().parents[2] / "src")
-    base["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [base.get("PYTHONPATH", "")])])
-
-    with tempfile.TemporaryFile() as err:
-        start = time.monotonic()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "abigate", *case.argv],
-            cwd=case.cwd,
-            env=base,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            start_new_session=True,
-        )
-        if as_limit:  # set from outside: a preexec_fn is unsafe in a process with threads (the tracers)
-            resource.prlimit(proc.pid, resource.RLIMIT_AS, (as_limit, as_limit))
-        if cpu_limit:
-            resource.prlimit(proc.pid, resource.RLIMIT_CPU, (cpu_limit, cpu_limit + 1))
-        timed_out = False
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - start > timeout:
-                timed_out = True
-                os.killpg(proc.pid, signal.SIGKILL)
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.005)
-        proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting again
-        wall = time.monotonic() - start
-        err.seek(0)
-        text = err.read(20000).decode("utf-8", "replace")
-    rc = os.waitstatus_to_exitcode(status)
-    if rc == 0 and case.validate and os.path.exists(case.validate):
-        check = subprocess.run(
-            [sys.executable, "-m", "abigate", "profile", "validate", case.validate],
-            cwd=case.cwd,
-            env=base,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-        )
-        if check.returncode != 0:
-            rc = EXIT_INVALID_OUTPUT
-            text += check.stdout.decode("utf-8", "replace") + check.stderr.decode("utf-8", "replace")
-    return Outcome(
-        rc=rc,
-        timed_out=timed_out,
-        wall=round(wall, 4),
-        maxrss_kb=usage.ru_maxrss,
-        stderr=text,
-        cpu=round(usage.ru_utime + usage.ru_stime, 3),
-    )

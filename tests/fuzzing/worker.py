@@ -15,6 +15,11 @@ child starts from the worker's memory, so its peak RSS includes the ~30 MB of th
 same order as a real process's start-up, which ``tests/test_fuzz_sample.py`` also measures with real
 subprocesses.
 
+A request with ``"exec": true`` makes the child exec a real ``python -m abigate`` instead (the sample of
+real processes): its peak RSS is then measured from the small worker, not from whatever large process
+started the run — Linux carries the pre-``exec`` high-water mark of a forked process into ``ru_maxrss``,
+so a subprocess of a 400 MB pytest process would report 400 MB.
+
 Before each fork the worker calls ``access("/nonexistent-abigate-fuzz/<id>")``: under ``strace`` that line
 marks where the next case's system calls begin, so a write can be traced back to its input even when PIDs
 are reused.
@@ -110,6 +115,25 @@ def _child(req: dict[str, object], out: int, err: int, main: object, keep: tuple
         if cpu:  # SIGXCPU at the limit: a spin is caught by its own work, not by how busy the machine is
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         os.chdir(str(req["cwd"]))
+        if req.get("exec"):  # a real `python -m abigate` process, as a user runs it
+            argv = [sys.executable, "-m", "abigate", *[str(a) for a in req["argv"]]]  # type: ignore[attr-defined]
+            if not req.get("validate"):
+                os.execv(sys.executable, argv)
+            # the profile written must validate too: run both, as a shell would
+            with contextlib.suppress(BaseException):
+                sys.stdout.flush()
+            import subprocess
+
+            status = subprocess.call(argv)
+            if (
+                status == 0
+                and subprocess.call(
+                    [sys.executable, "-m", "abigate", "profile", "validate", str(req["validate"])]
+                )
+                != 0
+            ):
+                status = EXIT_INVALID_OUTPUT
+            return
         assert callable(main)
         status = int(main(list(req["argv"])))  # type: ignore[call-overload]
         target = req.get("validate")
@@ -124,7 +148,10 @@ def _child(req: dict[str, object], out: int, err: int, main: object, keep: tuple
         with contextlib.suppress(BaseException):
             sys.stdout.flush()
             sys.stderr.flush()
-        os._exit(status)
+        if status < 0:  # a real process killed by a signal: die of the same one, so the verdict is the same
+            signal.signal(-status, signal.SIG_DFL)
+            os.kill(os.getpid(), -status)
+        os._exit(status & 0xFF)
 
 
 def _read_memfd(fd: int) -> tuple[int, str]:
@@ -177,6 +204,7 @@ def run_one(req: dict[str, object], main: object, keep: tuple[int, ...]) -> dict
         "pid": pid,
         "rc": os.waitstatus_to_exitcode(wstatus),
         "timed_out": timed_out,
+        "real": bool(req.get("exec")),
         "wall": round(wall, 4),
         "cpu": round(usage.ru_utime + usage.ru_stime, 3),
         "maxrss_kb": usage.ru_maxrss,
