@@ -421,6 +421,26 @@ def test_broken_metadata_is_a_finding_not_a_crash(tmp_path: Path, capsys: pytest
     assert code == 1 and "bad-manifest" in out
 
 
+def test_metadata_nested_thousands_deep_is_a_finding_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """json.loads recurses once per array level: 3,000 levels raised RecursionError (exit 3) before."""
+    deep = "[" * 3000 + "]" * 3000
+    root = tmp_path / "oci"
+    root.mkdir()
+    oci_layout(root, {"linux/amd64": [_base()]})
+    (root / "index.json").write_text(deep)
+    code, out = _check(["-p", LAMBDA, str(root)], capsys)
+    assert code == 1 and "bad-manifest" in out and "nested too deeply" in out and "Traceback" not in out
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "manifest.json").write_text(deep)
+    assert open_image(str(saved)) is None  # not taken for an unpacked docker save
+    from abigate.conda import parse_index
+
+    assert parse_index('{"depends": ' + deep + "}") is None
+
+
 def test_not_an_image_is_left_to_the_other_readers(tmp_path: Path) -> None:
     folder = tmp_path / "f"
     folder.mkdir()

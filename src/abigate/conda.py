@@ -62,7 +62,7 @@ def parse_index(text: str) -> CondaInfo | None:
 
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return None
     if not isinstance(data, dict):
         return None

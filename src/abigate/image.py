@@ -362,7 +362,7 @@ def looks_like_image_dir(path: str) -> bool:
     try:
         with open(manifest, "rb") as fh:
             data = json.loads(fh.read())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return False
     return isinstance(data, list) and bool(data) and isinstance(data[0], dict) and "Layers" in data[0]
 
@@ -481,6 +481,8 @@ def _read_json(image: Image, name: str, digest: str | None = None) -> Any:
         return json.loads(data)
     except ValueError as exc:
         raise _BlobError("bad-manifest", f"not valid JSON: {exc}") from None
+    except RecursionError:  # json.loads recurses once per nesting level: 3,000 nested arrays exhaust it
+        raise _BlobError("bad-manifest", "not valid image metadata: nested too deeply") from None
 
 
 def _platform_text(p: Any) -> str:
