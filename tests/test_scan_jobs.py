@@ -134,3 +134,28 @@ def test_without_a_pool_everything_is_read_here(artifacts: list[str], monkeypatc
     expected = scan_paths(artifacts, jobs=1)
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
     assert scan_paths(artifacts, jobs=2) == expected
+
+
+def test_a_large_file_is_hashed_by_a_worker(artifacts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sha256 in the report is the file's, whether a worker or the parent computed it."""
+    import hashlib
+
+    from abigate import scan as scan_module
+
+    wheel = artifacts[3]
+    expected = hashlib.sha256(Path(wheel).read_bytes()).hexdigest()
+    monkeypatch.setattr(scan_module, "DIGEST_IN_POOL_MIN", 0)
+    calls: list[str] = []
+    real_submit = scan_module._Scanner.submit
+
+    def spy(self: object, fn: object, *args: object) -> object:
+        calls.append(getattr(fn, "__name__", ""))
+        return real_submit(self, fn, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scan_module._Scanner, "submit", spy)
+    assert scan_paths([wheel], jobs=2)[0].sha256 == expected
+    assert calls == ["_digest_job"]
+    assert scan_paths([wheel], jobs=1)[0].sha256 == expected
+    identity = scan_module._identity(os.stat(wheel))
+    assert scan_module._digest_job(wheel, identity) == expected
+    assert scan_module._digest_job(wheel, (*identity[:3], identity[3] + 1)) is None  # not the file held open

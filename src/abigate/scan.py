@@ -73,6 +73,9 @@ PARALLEL_MIN_SIZE = 4 << 20
 PARALLEL_MIN_TOTAL = 64 << 20
 #: a compressed ELF member larger than this is not inflated into memory for the pyelftools engine.
 PYELFTOOLS_MAX_IN_MEMORY = 256 << 20
+#: a file at least this large is hashed (sha256, for the report) by a worker while the parent scans it, when
+#: there are workers: about 0.15 s of CPU for PyTorch's 190 MB wheel, taken off the parent's critical path.
+DIGEST_IN_POOL_MIN = 64 << 20
 #: ELF readers ``scan_paths(engine=…)`` accepts: abigate's streaming reader, or pyelftools as a cross-check.
 ENGINES = ("abigate", "pyelftools")
 
@@ -227,6 +230,24 @@ def _read_job(ref: DataRef, engine: str = "abigate",
         return result, list(stream.problems)
 
 
+def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells one file's content from another's without reading it: device, inode, size, mtime."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _digest_job(path: str, identity: tuple[int, int, int, int]) -> str | None:
+    """Worker entry point: the sha256 of *path*, when it is still the file the parent holds open (same
+    :func:`_identity` before and after hashing); else ``None`` and the parent hashes its own handle."""
+    try:
+        with open(path, "rb") as fh:
+            if _identity(os.fstat(fh.fileno())) != identity:
+                return None
+            digest = file_sha256(fh)
+            return digest if _identity(os.fstat(fh.fileno())) == identity else None
+    except OSError:
+        return None
+
+
 # -- mutable state while one artifact is read ---------------------------------------------------------
 
 
@@ -348,9 +369,19 @@ class _Scanner:
         except OSError as exc:
             raise UsageError(f"{display}: {exc.strerror or 'cannot be read'}") from None
         with pinned:
+            identity = _identity(os.fstat(pinned.fileno()))
+            hashing = (self.submit(_digest_job, display, identity)
+                       if self.jobs > 1 and st.st_size >= DIGEST_IN_POOL_MIN else None)
             facts = self._scan_path(display, st)
+            digest = None
+            if hashing is not None:
+                try:
+                    digest = hashing.result()
+                except Exception:  # noqa: BLE001 - the worker died: hash here
+                    digest = None
             try:
-                digest = file_sha256(pinned)
+                if digest is None:
+                    digest = file_sha256(pinned)
             except OSError as exc:
                 raise UsageError(f"{display}: {exc.strerror or 'cannot be read'}") from None
         return replace(facts, sha256=digest)
