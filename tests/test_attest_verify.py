@@ -31,17 +31,15 @@ SCHEMA = json.loads((ROOT / "src" / "abigate" / "resources" / "attestation.schem
                     .read_text(encoding="utf-8"))
 
 
-def abigate(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+def abigate(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}  # 2026-01-01T00:00:00Z
     return subprocess.run([sys.executable, "-m", "abigate", *args], cwd=cwd, env=env, input=stdin,
-                          capture_output=True, timeout=120, check=False)  # type: ignore[call-overload]
+                          capture_output=True, timeout=120, check=False)
 
 
 def sh(*args: str, cwd: Path) -> tuple[int, str, str]:
     run = abigate(*args, cwd=cwd)
-    out: bytes = run.stdout
-    err: bytes = run.stderr
-    return run.returncode, out.decode(), err.decode()
+    return run.returncode, run.stdout.decode(), run.stderr.decode()
 
 
 def make_zip(path: Path, lib: Path) -> Path:
