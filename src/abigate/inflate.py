@@ -135,7 +135,7 @@ class RawInflater:
             out = self._dec.decompress(self._dec.unconsumed_tail, max_length)
         else:
             if self._isal_error is not None and self._pread is not None and (
-                    (self._dec.eof and self._produced + len(out) != self._size)
+                    (self._dec.eof and self._size >= 0 and self._produced + len(out) != self._size)
                     or not (data or out or self._dec.eof)):
                 # ISA-L ended the stream short of (or past) the declared size, or ran out of input before its
                 # end: it accepts some invalid blocks that zlib rejects, and then simply stops. Let zlib
