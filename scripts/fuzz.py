@@ -44,9 +44,19 @@ _COLUMNS = ("inputs", "traceback", "wrong-exit", "hang", "memory", "rss", "write
 
 
 def _stream(
-    families: list[str], seed: int, workdir: Path, deadline: float, limit: int | None, made: dict[str, int]
+    families: list[str],
+    seed: int,
+    workdir: Path,
+    deadline: float,
+    limit: int | None,
+    made: dict[str, int],
+    quarantined: dict[tuple[str, str], int],
 ) -> Iterator[tuple[str, Case]]:
-    """Cases in a fixed, seeded order of families, until the deadline or the input limit."""
+    """Cases in a fixed, seeded order of families, until the deadline or the input limit.
+
+    A case of a quarantined (family, kind) is built (so the order and every later case stay the same) but
+    not run; *quarantined* counts them.
+    """
     order = random.Random(f"abigate-fuzz-schedule/{seed}")
     weights = [WEIGHTS[f] for f in families]
     count = 0
@@ -54,8 +64,15 @@ def _stream(
         family = order.choices(families, weights)[0]
         index = made.get(family, 0)
         made[family] = index + 1
+        case = make_case(family, seed, index, workdir)
+        if (family, case.kind) in quarantined:
+            quarantined[family, case.kind] += 1
+            shutil.rmtree(
+                Path(case.cwd.split(f"/{family}-{index}")[0]) / f"{family}-{index}", ignore_errors=True
+            )
+            continue
         count += 1
-        yield f"{family}-{index}", make_case(family, seed, index, workdir)
+        yield f"{family}-{index}", case
 
 
 def _excerpt(text: str, lines: int = 4) -> str:
@@ -100,6 +117,13 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=200,
         help="run every Nth input as a real `python -m abigate` process instead of a fork (0: never)",
+    )
+    ap.add_argument(
+        "--quarantine",
+        type=int,
+        default=5,
+        help="stop running a (family, kind) after it broke a rule this many times (0: never); the report "
+        "lists the kinds and how many of their cases were built but not run",
     )
     ap.add_argument("--strace", action="store_true", help="trace file system calls and count writes")
     ap.add_argument("--table", type=Path, help="write the Markdown report here too")
@@ -151,6 +175,8 @@ def _run(
     failures: list[dict[str, Any]] = []
     cases: dict[str, tuple[str, str, list[str]]] = {}
     made: dict[str, int] = {}
+    seen_broken: dict[tuple[str, str], int] = {}
+    quarantined: dict[tuple[str, str], int] = {}
     started = time.monotonic()
     date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     done = 0
@@ -176,7 +202,7 @@ def _run(
         args.workers, strace=args.strace, timeout=args.timeout, cpu_limit=args.cpu_limit, as_limit=as_limit
     ) as runner:
         for case_id, case, out in runner.run(
-            _stream(families, args.seed, workdir, deadline, args.inputs, made)
+            _stream(families, args.seed, workdir, deadline, args.inputs, made, quarantined)
         ):
             s = stats[case.family]
             s["inputs"] += 1
@@ -188,6 +214,10 @@ def _run(
                 s[rule] += 1
             if broke:
                 fail(case_id, case, broke, out, "subprocess" if out.real else "forked")
+                signature = (case.family, case.kind)
+                seen_broken[signature] = seen_broken.get(signature, 0) + 1
+                if args.quarantine and seen_broken[signature] >= args.quarantine:
+                    quarantined.setdefault(signature, 0)
             cases[case_id] = (case.family, case.kind, case.argv)
             done += 1
             if out.real:
@@ -220,6 +250,13 @@ def _run(
         )
     elapsed = time.monotonic() - started
     report = _table(stats, sub_stats, failures, args, elapsed, date, sum(tmpfiles.values()), rss_limit_kb)
+    if quarantined:
+        report += (
+            "\nQuarantined after "
+            + f"{args.quarantine} broken cases (built, not run): "
+            + ", ".join(f"{family} {kind} ({n} not run)" for (family, kind), n in sorted(quarantined.items()))
+            + ".\n"
+        )
     print(report)
     if args.table:
         args.table.write_text(report)

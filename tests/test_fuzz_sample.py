@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -62,7 +62,7 @@ PENDING: dict[str, str] = {
 }
 
 
-def _families() -> list[object]:
+def _families() -> Sequence[object]:
     if os.environ.get("ABIGATE_FUZZ_PENDING") == "run":  # see whether the pending families pass yet
         return sorted(COUNTS)
     return [
