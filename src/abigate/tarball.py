@@ -191,7 +191,7 @@ def looks_like_tar_start(probe: bytes) -> bool:
         return True
     if not probe or probe[0] == 0:
         return False
-    return b"\x00" in probe or not any(c in b"\n\r" for c in probe)
+    return b"\x00" in probe or (b"\n" not in probe and b"\r" not in probe)  # C-speed: once per member
 
 
 def looks_like_tar_name(name: str) -> bool:
