@@ -27,7 +27,6 @@ Reading the file is the only I/O here; :func:`parse_config` is pure.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -37,13 +36,9 @@ from typing import Any
 from abigate._records import Record, field
 from abigate.errors import ConfigError
 from abigate.evaluate import Waiver
+from abigate.inputfile import MAX_CONFIG_BYTES, MAX_WAIVERS, InputRefused, bounded_lines, load_toml_file
 from abigate.pathglob import compile_glob
 from abigate.rules import Severity, UnknownRuleError, resolve_selector
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 __all__ = ["Config", "find_config", "load_config", "parse_config"]
 
@@ -160,8 +155,13 @@ def _canonical_profile_id(name: str) -> str:
 def parse_config(table: Mapping[str, Any], source: str | None = None) -> Config:
     """Validate a ``[tool.abigate]`` table. Raises :class:`ConfigError` listing every problem."""
     problems: list[str] = []
-    for key in sorted(set(table) - _KEYS):
-        problems.append(f"unknown key {key!r} (allowed: {', '.join(sorted(_KEYS))})")
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        # Named a few at a time: a table of 30,000 stray keys must not become 30,000 lines.
+        shown = ", ".join(repr(k) for k in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        problems.append(f"unknown key{'s' if len(unknown) > 1 else ''} {shown}{more} "
+                        f"(allowed: {', '.join(sorted(_KEYS))})")
     if "profile" in table and "profiles" in table:
         problems.append("use either 'profile' or 'profiles', not both")
     profiles = _strings(table.get("profiles", table.get("profile", [])), "profiles", problems)
@@ -169,7 +169,7 @@ def parse_config(table: Mapping[str, Any], source: str | None = None) -> Config:
     if any(not a.strip() for a in artifacts):
         problems.append("artifacts: a glob must not be empty")
     python = table.get("python")
-    if python is not None and not isinstance(python, str):
+    if python is not None and (not isinstance(python, str) or len(python) > 16):
         problems.append('python: expected a version string such as "3.12"')
         python = None
     select = _selectors(table["select"], "select", problems) if "select" in table else None
@@ -198,6 +198,9 @@ def parse_config(table: Mapping[str, Any], source: str | None = None) -> Config:
     waivers: list[Waiver] = []
     if not isinstance(raw_waivers, list):
         problems.append("waivers: expected an array of tables ([[tool.abigate.waivers]])")
+    elif len(raw_waivers) > MAX_WAIVERS:
+        problems.append(f"waivers: {len(raw_waivers)} waivers, more than the {MAX_WAIVERS} abigate accepts; "
+                        "a path glob such as 'vendor/**' covers many files in one waiver")
     else:
         for i, raw in enumerate(raw_waivers):
             w = _waiver(i, raw, problems)
@@ -206,7 +209,8 @@ def parse_config(table: Mapping[str, Any], source: str | None = None) -> Config:
     if problems:
         where = source or "[tool.abigate]"
         error = ConfigError(f"{where}: invalid [tool.abigate] configuration")
-        error.problems = tuple(problems)  # type: ignore[attr-defined]  # printed one per line by abigate.cli
+        # printed one per line by abigate.cli
+        error.problems = bounded_lines(problems)  # type: ignore[attr-defined]
         raise error
     return Config(
         profiles=profiles,
@@ -222,28 +226,42 @@ def parse_config(table: Mapping[str, Any], source: str | None = None) -> Config:
 
 
 def find_config(start: Path) -> Path | None:
-    """The first ``pyproject.toml`` with a ``[tool.abigate]`` table in *start* or a parent folder."""
+    """The first ``pyproject.toml`` with a ``[tool.abigate]`` table in *start* or a parent folder.
+
+    A ``pyproject.toml`` on the way that cannot be read as TOML stops the search with a :class:`ConfigError`
+    naming it (exit 2), as pip and ruff do: silently skipping it could apply the settings of a folder further
+    up. A path named ``pyproject.toml`` that is not a regular file (a FIFO, a folder) is not a project file.
+    """
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
-            try:
-                data = _read(candidate)
-            except ConfigError:
-                raise
-            if "abigate" in data.get("tool", {}):
+            data = _read(candidate)
+            if "abigate" in _tool_table(data, candidate):
                 return candidate
     return None
 
 
+def _tool_table(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The ``[tool]`` table of a ``pyproject.toml`` (empty when absent); ``tool = 5`` is a ConfigError."""
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table ([tool.abigate]), got {_toml_type(tool)}")
+    return tool
+
+
+def _toml_type(value: Any) -> str:
+    """The TOML word for the type of *value*, for messages (``integer``, ``string``, ``array``…)."""
+    names = {bool: "boolean", int: "integer", float: "float", str: "string", list: "array", dict: "table"}
+    return names.get(type(value), "a date or time")
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
-            return data
+        return load_toml_file(str(path), cap=MAX_CONFIG_BYTES, what="configuration file")
+    except InputRefused as exc:
+        raise ConfigError(exc.message) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
 def load_config(path: Path | None = None, *, start: Path | None = None) -> Config:
@@ -256,7 +274,7 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
         if path is None:
             return Config()
     data = _read(path)
-    table = data.get("tool", {}).get("abigate")
+    table = _tool_table(data, path).get("abigate")
     if table is None:
         return Config(source=str(path))
     if not isinstance(table, dict):

@@ -10,6 +10,7 @@ Nothing here follows symlinks: :func:`abigate.rootfs.resolve_in_root` does that,
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from typing import IO, Literal, Protocol
@@ -70,8 +71,14 @@ class RealFs:
         return os.readlink(self._host(path))
 
     def open_file(self, path: str) -> tuple[IO[bytes], int]:
-        fh = open(self._host(path), "rb")  # noqa: SIM115 - the caller closes it
-        return fh, os.fstat(fh.fileno()).st_size
+        # Never blocks: a FIFO put in the tree's place of a file opens at once and is refused here.
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        fd = os.open(self._host(path), flags)
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            raise OSError(errno.EINVAL, "not a regular file", path)
+        return os.fdopen(fd, "rb"), st.st_size
 
 
 def read_head(fs: FsView, path: str, cap: int) -> bytes:

@@ -25,6 +25,7 @@ from typing import Any
 
 from abigate.errors import ProfileError
 from abigate.fsview import FsView, RealFs, read_head
+from abigate.inputfile import MAX_ROOTFS_TEXT_BYTES
 from abigate.loaders import GLIBC_LOADER_PATHS, GLIBC_LOADERS
 from abigate.native import HEAD_SIZE, read_native, sniff
 from abigate.pyabi import multiarch
@@ -90,8 +91,23 @@ def _list(fs: FsView, path: str) -> list[str]:
 
 
 def _read_text(fs: FsView, path: str) -> str | None:
+    """The text of the configuration file *path* of the tree (``None`` when absent or unreadable).
+
+    Only a regular file is read, and at most :data:`MAX_ROOTFS_TEXT_BYTES` of it: an ``os-release`` that is
+    a FIFO or a device in the tree is an error naming it (exit 2), not a hang or an endless read.
+    """
     try:
-        return read_head(fs, _resolve(fs, path), 16 << 20).decode("utf-8", "replace")
+        host = _resolve(fs, path)
+    except OSError:
+        return None
+    kind = fs.kind(host)
+    if kind == "other":
+        raise ProfileError(f"{fs.label}: {path} is not a regular file (a FIFO, device or socket); "
+                           "abigate reads only regular files from a root filesystem")
+    if kind != "file":
+        return None
+    try:
+        return read_head(fs, host, MAX_ROOTFS_TEXT_BYTES).decode("utf-8", "replace")
     except OSError:
         return None
 
@@ -110,12 +126,24 @@ def _os_release(fs: FsView) -> dict[str, str]:
     return {}
 
 
+#: ``ld.so.conf`` files read for one tree, includes included (Debian's has about ten).
+_MAX_CONF_FILES = 256
+
+
 def _ld_so_conf(fs: FsView, conf: str = "/etc/ld.so.conf", seen: set[str] | None = None) -> list[str]:
-    """Directories from ld.so.conf, following ``include`` globs (relative to the including file's dir)."""
+    """Directories from ld.so.conf, following ``include`` globs (relative to the including file's dir).
+
+    Each file is read once, known by its path with links followed: an include through a link to its own
+    folder (``conf.d/sub -> .``) names ever longer paths of the same files, and must end.
+    """
     seen = set() if seen is None else seen
-    if conf in seen:
+    try:
+        key = _resolve(fs, conf)
+    except OSError:
         return []
-    seen.add(conf)
+    if key in seen or len(seen) >= _MAX_CONF_FILES:
+        return []
+    seen.add(key)
     text = _read_text(fs, conf)
     if text is None:
         return []
@@ -359,6 +387,18 @@ def profile_from_rootfs(root: str | FsView, *, profile_id: str | None = None,
     else:
         fs = root
         source = source or (f"rootfs:{fs.label}", "root filesystem")
+    try:
+        return _describe(fs, root, profile_id, generator, source)
+    except OSError as exc:
+        # Every read above handles the errors it expects; a symlink loop or a name too long met anywhere
+        # else is still the tree's doing (exit 2 naming it), not abigate's.
+        where = f" {exc.filename}" if exc.filename else ""
+        raise ProfileError(f"{fs.label}:{where}: cannot read the tree: {exc.strerror or exc}") from None
+
+
+def _describe(fs: FsView, root: str | FsView, profile_id: str | None, generator: str,
+              source: tuple[str, str]) -> dict[str, Any]:
+    """:func:`profile_from_rootfs` once the tree is open."""
     osr = _os_release(fs)
     conf_dirs = _ld_so_conf(fs)
     family, libc_path, libc_host, loader_name = _find_libc(fs, [*conf_dirs, *_default_dirs(None, "glibc")])

@@ -406,7 +406,8 @@ class _Scanner:
             raise UsageError(f"{display}: {exc.strerror or 'cannot be read'}") from None
         with fh:
             if not stat.S_ISREG(st.st_mode):
-                # /dev/stdin, a FIFO, a character device: read once, forward, like standard input.
+                # /dev/stdin or /dev/fd/0 (check_artifact_paths refuses every other special file): read
+                # once, forward, like standard input.
                 hashed = hashlib.sha256()
                 with _spool_stream(fh, display, hashed) as source:
                     facts = _scan_image(self, display, source) or self._scan_source(display, source)
@@ -1073,6 +1074,51 @@ def _scan_many(scanner: _Scanner, items: Sequence[str]) -> tuple[ArtifactFacts, 
 # -- public API ---------------------------------------------------------------------------------------
 
 
+def _not_an_artifact(path: str) -> str | None:
+    """Why *path* is refused as an artifact (one line), or ``None``: only a regular file or a folder is read.
+
+    A FIFO blocks until a writer comes, a device such as ``/dev/zero`` never ends, a ``/proc`` file's size
+    is a fiction: the stream a user means is given as ``-`` (standard input), so ``/dev/stdin`` and
+    ``/dev/fd/0``, which are standard input by name, are read like it.
+    """
+    import stat as stat_module
+
+    from abigate.inputfile import special_file_reason
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None  # reported by the scan itself, with the system's words
+    if stat_module.S_ISDIR(st.st_mode):
+        return None
+    if path in ("/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"):
+        try:
+            if os.path.samestat(st, os.fstat(0)):
+                return None
+        except OSError:
+            pass
+    reason = special_file_reason(path, st)
+    if reason is None:
+        return None
+    return (f"{path}: {reason}, not a regular file or a folder; to check a stream, give - and redirect it to "
+            "standard input")
+
+
+def check_artifact_paths(items: Iterable[str]) -> None:
+    """Refuse, before anything is read, a path that does not exist, cannot be read, or is neither a regular
+    file nor a folder (:func:`_not_an_artifact`); ``-`` is standard input. :raises UsageError: one line."""
+    for item in items:
+        if item == STDIN:
+            continue
+        if not os.path.exists(item):
+            raise UsageError(f"{item}: no such file or directory")
+        if not os.access(item, os.R_OK):
+            raise UsageError(f"{item}: permission denied")
+        refused = _not_an_artifact(item)
+        if refused:
+            raise UsageError(refused)
+
+
 def scan_paths(
     paths: Iterable[str | os.PathLike[str]],
     *,
@@ -1108,13 +1154,7 @@ def scan_paths(
     if engine not in ENGINES:
         raise UsageError(f"unknown ELF engine {engine!r} (choose from {', '.join(ENGINES)})")
     items: Sequence[str] = [os.fspath(p) for p in paths]
-    for item in items:
-        if item == STDIN:
-            continue
-        if not os.path.exists(item):
-            raise UsageError(f"{item}: no such file or directory")
-        if not os.access(item, os.R_OK):
-            raise UsageError(f"{item}: permission denied")
+    check_artifact_paths(items)
     if limits is None:
         limits = Limits(
             max_nesting_depth=max_nesting_depth, max_members=max_members, max_member_size=max_member_size,

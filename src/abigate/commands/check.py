@@ -253,7 +253,7 @@ def check(
     debug: bool,
 ) -> None:
     """Check that every native file in ARTIFACT (wheel, zip, tar, conda package, folder or file) will load
-    on the target runtime. ARTIFACT "-" reads standard input (as do /dev/stdin and other pipes).
+    on the target runtime. ARTIFACT "-" reads standard input (so does /dev/stdin); a FIFO or a device is refused.
 
     Without ARTIFACT, checks what artifacts = ["dist/*.whl", ...] in [tool.abigate] names (globs taken
     from the folder of pyproject.toml): the form for a pre-commit hook.
@@ -291,7 +291,7 @@ def check(
     if no_config:
         config = Config()
     elif config_file:
-        if not os.path.isfile(config_file):
+        if not os.path.exists(config_file):
             raise UsageError(f"--config {config_file}: no such file")
         config = load_config(Path(config_file))
     else:
@@ -344,6 +344,9 @@ def check(
 
     loaded = []
     if IMAGE_PROFILE in profile_ids:
+        from abigate.scan import check_artifact_paths
+
+        check_artifact_paths(artifacts)  # a FIFO or a device is refused before the image would be opened
         loaded.append(_image_runtime(profile_ids, artifacts))
         image_options = ImageOptions(arch=loaded[0].arch, runtime_split=True)
     else:

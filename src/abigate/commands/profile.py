@@ -230,6 +230,9 @@ def from_image(image: str, output: str | None, profile_id: str | None, arch: str
     from abigate.profiles import parse_profile_text, profile_to_json
     from abigate.profiles._render import dumps_toml
 
+    from abigate.scan import check_artifact_paths
+
+    check_artifact_paths([image])  # a FIFO or a device is refused, never opened
     data, note = profile_from_image(image, arch=arch, profile_id=profile_id)
     text = f"# Read by abigate profile from-image: {note}\n" + dumps_toml(data)
     p = parse_profile_text(text, f"image:{image}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import sys
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -18,14 +17,19 @@ from abigate import glibc_versions as gv
 from abigate import pyabi
 from abigate._records import Record, replace
 from abigate.errors import ProfileError
+from abigate.inputfile import (
+    MAX_EXTENDS_DEPTH,
+    MAX_EXTENDS_FILES,
+    MAX_PROFILE_BYTES,
+    InputRefused,
+    bounded_lines,
+    decode_utf8,
+    read_regular,
+)
+from abigate.inputfile import parse_toml as _parse_toml
 from abigate.profile import Library, Limits, Profile, Provenance, PythonRuntime, Source
 from abigate.profiles._validate import Problem, find_line, format_path, loader_problems, validate_document
 from abigate.symver import format_version, max_node, parse_version
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 __all__ = ["Document", "builtin_ids", "load_document", "parse_python", "resolve", "with_python"]
 
@@ -82,11 +86,26 @@ def looks_like_path(name: str) -> bool:
 
 
 def parse_toml(text: str, origin: str) -> dict[str, Any]:
-    """Decode TOML or raise a one-line :class:`ProfileError`."""
+    """Decode TOML (within the budgets of :mod:`abigate.inputfile`) or raise a one-line :class:`ProfileError`."""
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{origin}: invalid TOML: {exc}") from None
+        return _parse_toml(text, origin)
+    except InputRefused as exc:
+        raise ProfileError(exc.message) from None
+
+
+def read_profile_text(path: str) -> str:
+    """The text of the profile file *path*: a regular file of at most :data:`MAX_PROFILE_BYTES`, UTF-8.
+
+    :raises ProfileError: one line naming *path* (missing, a FIFO or device, too large, not UTF-8…).
+    """
+    try:
+        return decode_utf8(read_regular(path, cap=MAX_PROFILE_BYTES, what="profile"), path, "profile")
+    except InputRefused as exc:
+        raise ProfileError(exc.message) from None
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: profile file not found") from None
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot read profile: {exc.strerror or exc}") from None
 
 
 def document_from_text(text: str, origin: str, *, key: str | None = None, base_dir: str | None = None) -> Document:
@@ -97,7 +116,7 @@ def document_from_text(text: str, origin: str, *, key: str | None = None, base_d
         # `extends` is otherwise followed only once the file is valid; an unknown parent is a problem of
         # this file too, and `profile validate` promises every problem in one run.
         problems += _unknown_parents(data, text, base_dir)
-        raise ProfileError(_summary(origin, len(problems)), tuple(p.render() for p in problems))
+        raise ProfileError(_summary(origin, len(problems)), bounded_lines([p.render() for p in problems]))
     return Document(key=key or origin, data=data, text=text, origin=origin, base_dir=base_dir)
 
 
@@ -123,13 +142,10 @@ def _unknown_parents(data: Mapping[str, Any], text: str, base_dir: str | None) -
                 message = f"{name!r}: profile file not found ({path})"
             else:
                 try:
-                    with open(path, encoding="utf-8") as fh:
-                        parent_text = fh.read()
+                    parent_text = read_profile_text(path)
                     count = len(validate_document(parse_toml(parent_text, path), parent_text))
                 except ProfileError as exc:
                     message = f"{name!r}: {exc}"
-                except (OSError, UnicodeDecodeError) as exc:
-                    message = f"{name!r}: cannot read profile: {exc}"
                 else:
                     if not count:
                         continue
@@ -151,13 +167,7 @@ def load_document(name: str, *, relative_to: str | None = None) -> Document:
     """Read a profile by built-in id or file path (relative paths resolved against *relative_to*)."""
     if looks_like_path(name):
         path = name if relative_to is None or os.path.isabs(name) else os.path.join(relative_to, name)
-        try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
-        except FileNotFoundError:
-            raise ProfileError(f"{path}: profile file not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ProfileError(f"{path}: cannot read profile: {exc}") from None
+        text = read_profile_text(path)
         return document_from_text(text, path, key=os.path.abspath(path),
                                   base_dir=os.path.dirname(os.path.abspath(path)))
     known = builtin_ids()
@@ -201,34 +211,67 @@ def _merge(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
-def _flatten(doc: Document, loader: Callable[[str, str | None], Document],
-             stack: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """The merged mapping of *doc* and every profile it extends, plus the ids of those ancestors."""
-    if doc.key in stack:
-        chain = " -> ".join((*stack[stack.index(doc.key):], doc.key))
-        raise ProfileError(f"{doc.origin}: cycle in extends: {chain}")
-    loaded: list[Document] = []
-    failed: list[tuple[str, ProfileError]] = []
-    for name in _parent_names(doc.data):
-        try:
-            loaded.append(loader(name, doc.base_dir))
-        except ProfileError as exc:
-            failed.append((name, exc))
-    if len(failed) == 1:
-        name, error = failed[0]
-        raise ProfileError(f"{doc.origin}: extends {name!r}: {error}", error.problems) from None
-    if failed:
-        # Every parent that cannot be read, not just the first.
-        lines = [line for name, error in failed
-                 for line in (f"extends {name!r}: {error}", *(f"  {p}" for p in error.problems))]
-        raise ProfileError(_summary(doc.origin, len(failed)), tuple(lines))
-    merged: dict[str, Any] = {}
-    ancestors: list[str] = []
-    for parent in loaded:
-        data, above = _flatten(parent, loader, (*stack, doc.key))
-        merged = _merge(merged, data) if merged else data
-        ancestors += [a for a in (*above, parent.data.get("id", parent.key)) if a not in ancestors]
-    return (_merge(merged, doc.data) if merged else dict(doc.data)), tuple(ancestors)
+class _Flattener:
+    """Applies ``extends`` for one :func:`resolve` call, each profile file read and merged once.
+
+    Without the memo a diamond (two parents sharing a grandparent, stacked six deep) is read and merged 2**6
+    times, and a chain of 1,500 files overflows Python's stack: both are bounded here, by
+    :data:`MAX_EXTENDS_DEPTH` and :data:`MAX_EXTENDS_FILES`, with one line naming the file (exit 2).
+    """
+
+    def __init__(self, loader: Callable[[str, str | None], Document]) -> None:
+        self.loader = loader
+        self.documents: dict[tuple[str, str | None], Document | ProfileError] = {}
+        self.flat: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {}
+
+    def load(self, name: str, base_dir: str | None, origin: str) -> Document:
+        key = (name, base_dir)
+        if key not in self.documents:
+            if len(self.documents) >= MAX_EXTENDS_FILES:
+                raise ProfileError(f"{origin}: extends more than {MAX_EXTENDS_FILES} profiles in all")
+            try:
+                self.documents[key] = self.loader(name, base_dir)
+            except ProfileError as exc:
+                self.documents[key] = exc
+        found = self.documents[key]
+        if isinstance(found, ProfileError):
+            raise found
+        return found
+
+    def flatten(self, doc: Document, stack: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """The merged mapping of *doc* and every profile it extends, plus the ids of those ancestors."""
+        if doc.key in stack:
+            chain = " -> ".join((*stack[stack.index(doc.key):], doc.key))
+            raise ProfileError(f"{doc.origin}: cycle in extends: {chain}")
+        if doc.key in self.flat:
+            return self.flat[doc.key]
+        if len(stack) >= MAX_EXTENDS_DEPTH:
+            raise ProfileError(f"{doc.origin}: extends chain deeper than {MAX_EXTENDS_DEPTH} profiles "
+                               f"(started at {stack[0]})")
+        loaded: list[Document] = []
+        failed: list[tuple[str, ProfileError]] = []
+        for name in _parent_names(doc.data):
+            try:
+                loaded.append(self.load(name, doc.base_dir, doc.origin))
+            except ProfileError as exc:
+                failed.append((name, exc))
+        if len(failed) == 1:
+            name, error = failed[0]
+            raise ProfileError(f"{doc.origin}: extends {name!r}: {error}", error.problems) from None
+        if failed:
+            # Every parent that cannot be read, not just the first.
+            lines = [line for name, error in failed
+                     for line in (f"extends {name!r}: {error}", *(f"  {p}" for p in error.problems))]
+            raise ProfileError(_summary(doc.origin, len(failed)), bounded_lines(lines))
+        merged: dict[str, Any] = {}
+        ancestors: dict[str, None] = {}
+        for parent in loaded:
+            data, above = self.flatten(parent, (*stack, doc.key))
+            merged = _merge(merged, data) if merged else data
+            ancestors.update(dict.fromkeys((*above, parent.data.get("id", parent.key))))
+        result = (_merge(merged, doc.data) if merged else dict(doc.data)), tuple(ancestors)
+        self.flat[doc.key] = result
+        return result
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -238,14 +281,14 @@ def _flatten(doc: Document, loader: Callable[[str, str | None], Document],
 def resolve(doc: Document, *, loader: Callable[[str, str | None], Document] | None = None) -> Profile:
     """Apply ``extends`` and build the :class:`Profile`; raises :class:`ProfileError` with every problem."""
     load = loader or (lambda name, base: load_document(name, relative_to=base))
-    data, ancestors = _flatten(doc, load, ())
+    data, ancestors = _Flattener(load).flatten(doc, ())
     problems: list[Problem] = []
     profile = _build(data, ancestors, doc, problems)
     if problems or profile is None:
         # Point at the line of the file being loaded when the field is written there.
         placed = [Problem(p.path, p.message, p.hint, find_line(doc.text, p.path) if _has_path(doc.data, p.path)
                           else None) for p in problems]
-        raise ProfileError(_summary(doc.origin, len(placed)), tuple(p.render() for p in placed))
+        raise ProfileError(_summary(doc.origin, len(placed)), bounded_lines([p.render() for p in placed]))
     return profile
 
 
@@ -428,9 +471,12 @@ def parse_python(text: str, *, known: bool = False, what: str | None = None) -> 
     :param what: where the value was written, for the message (default ``--python <text>``).
     :raises ProfileError: one line, for anything else.
     """
-    what = what or f"--python {text}"
+    what = what or f"--python {text if len(text) <= 20 else text[:20] + '…'}"
     raw = text.strip().lower()
-    m = re.fullmatch(r"(?:python|py|cpython-?)?(3)\.(\d+)(t?)", raw) or re.fullmatch(r"cp(3)(\d+)(t?)", raw)
+    # At most three digits of minor: a longer number is no CPython, and would cost the tag computation
+    # (one tag per earlier minor version) or int()'s digit limit.
+    m = (re.fullmatch(r"(?:python|py|cpython-?)?(3)\.(\d{1,3})(t?)", raw)
+         or re.fullmatch(r"cp(3)(\d{1,3})(t?)", raw))
     if m is None:
         raise ProfileError(f"{what}: expected a CPython version such as 3.12 or 3.13t")
     version, free_threaded = (int(m.group(1)), int(m.group(2))), bool(m.group(3))

@@ -105,13 +105,20 @@ def _one_of(*choices: str) -> Check:
     return check
 
 
+#: a version number's parts: "2.34", "12.2.0", "1.2.13" (each part at most four digits, at most four parts).
+_VERSION_RE = re.compile(r"\d{1,4}(?:\.\d{1,4}){0,3}")
+
+
 def _dotted(v: Any) -> str | None:
     if not isinstance(v, str):
         return "must be a string such as \"2.34\""
+    shown = v if len(v) <= 40 else v[:40] + "…"
     try:
-        parse_version(v)
+        parse_version(v) if len(v) <= 100 else None
     except ValueError:
-        return f"{v!r} is not a dotted version number such as \"2.34\""
+        return f"{shown!r} is not a dotted version number such as \"2.34\""
+    if _VERSION_RE.fullmatch(v.strip()) is None:
+        return f"{shown!r} is not a version number abigate accepts (at most four parts of four digits)"
     return None
 
 
@@ -133,7 +140,8 @@ def _extends(v: Any) -> str | None:
     return "must be a profile id or path, or a list of them"
 
 
-_PY_VERSION_RE = re.compile(r"^3\.\d+t?$")
+#: CPython 3.0 to 3.99: a longer minor is no CPython, and each minor below it costs a computed wheel tag.
+_PY_VERSION_RE = re.compile(r"^3\.\d{1,2}t?$")
 
 
 def _py_version(v: Any) -> str | None:
@@ -142,7 +150,7 @@ def _py_version(v: Any) -> str | None:
     return "must be a string such as \"3.12\" (or \"3.13t\" for a free-threaded build)"
 
 
-_DERIVE_RE = re.compile(r"^(glibc|gcc|zlib)(?:\s+(\d+(?:\.\d+)*))?$")
+_DERIVE_RE = re.compile(r"^(glibc|gcc|zlib)(?:\s+(\d{1,4}(?:\.\d{1,4}){0,3}))?$")
 
 
 def _derive(v: Any) -> str | None:
@@ -150,7 +158,8 @@ def _derive(v: Any) -> str | None:
         return "must be a string such as \"glibc\", \"glibc 2.34\", \"gcc 12.2\" or \"zlib 1.2.13\""
     m = _DERIVE_RE.match(v.strip())
     if m is None:
-        return f"{v!r} is not understood; use \"glibc\", \"glibc 2.34\", \"gcc 12.2\" or \"zlib 1.2.13\""
+        shown = v if len(v) <= 40 else v[:40] + "…"
+        return f"{shown!r} is not understood; use \"glibc\", \"glibc 2.34\", \"gcc 12.2\" or \"zlib 1.2.13\""
     if m.group(1) != "glibc" and m.group(2) is None:
         return f"{v!r} needs a version, e.g. \"{m.group(1)} {'12.2' if m.group(1) == 'gcc' else '1.2.13'}\""
     return None
@@ -213,6 +222,9 @@ TOP_SPEC: dict[str, Any] = {
     "sources": ("map", _SOURCE_SPEC),
     "provenance": ("map", _PROVENANCE_SPEC),
 }
+
+#: the highest minor version of glibc 2.x or musl 1.x a profile may name (glibc 2.42 is from 2025).
+_MAX_LIBC_MINOR = 99
 
 #: keys each table must have (checked here, inside one file).
 _REQUIRED = {"python": ("version",), "sources": ("url",), "provenance": ("confidence",)}
@@ -290,6 +302,11 @@ def _check_semantics(doc: Mapping[str, Any], problems: list[Problem]) -> None:
                 problems.append(Problem(("libc", "version"), f"glibc versions start with 2, not {version!r}"))
             if family == "musl" and major != 1:
                 problems.append(Problem(("libc", "version"), f"musl versions start with 1, not {version!r}"))
+            minor = parse_version(version)[1:2]
+            if minor and minor[0] > _MAX_LIBC_MINOR:
+                # A wheel tag is computed for every minor version up to the target's (manylinux_2_17 …).
+                problems.append(Problem(("libc", "version"), f"{family} {version} does not exist: abigate "
+                                        f"accepts minor versions up to {_MAX_LIBC_MINOR}"))
     libraries = doc.get("libraries")
     if isinstance(libraries, Mapping):
         for soname, lib in libraries.items():
