@@ -14,8 +14,8 @@ internal error. So every such file goes through here:
   outside TOML's 64-bit range (the TOML 1.0 specification: "Arbitrary 64-bit signed integers … should be
   accepted and handled losslessly. If an integer cannot be represented losslessly, an error must be thrown").
 
-Reading archives and binaries is bounded elsewhere (``abigate.limits``); the budgets of user inputs are
-stated here, each with the reason for its value.
+The budgets themselves are stated in :mod:`abigate.limits` (its "Input budgets" section), with the reasons
+for their values.
 """
 
 from __future__ import annotations
@@ -30,31 +30,22 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
+from abigate.limits import (
+    MAX_CONFIG_BYTES,
+    MAX_EXTENDS_DEPTH,
+    MAX_EXTENDS_FILES,
+    MAX_LISTED_PROBLEMS,
+    MAX_PROFILE_BYTES,
+    MAX_ROOTFS_TEXT_BYTES,
+    MAX_TOML_DEPTH,
+    MAX_WAIVERS,
+)
+
 __all__ = [
     "MAX_CONFIG_BYTES", "MAX_EXTENDS_DEPTH", "MAX_EXTENDS_FILES", "MAX_LISTED_PROBLEMS", "MAX_PROFILE_BYTES",
     "MAX_ROOTFS_TEXT_BYTES", "MAX_TOML_DEPTH", "MAX_WAIVERS", "InputRefused", "bounded_lines", "decode_utf8",
     "load_toml_file", "parse_toml", "read_regular", "special_file_reason",
 ]
-
-#: bytes of one profile file. The largest built-in is 9 KB; a profile captured from a full distribution
-#: tree with every library's version nodes is a few hundred KB.
-MAX_PROFILE_BYTES = 8 << 20
-#: bytes of one ``pyproject.toml`` (or ``--config`` file). Real ones are a few KB.
-MAX_CONFIG_BYTES = 8 << 20
-#: bytes read from one text file of a root filesystem (``os-release``, ``ld.so.conf`` and its includes,
-#: musl's path file, Alpine's package database, which is a few MB on a large image).
-MAX_ROOTFS_TEXT_BYTES = 16 << 20
-#: nesting of arrays and tables in one TOML document. A profile nests four deep
-#: (``libraries."libc.so.6".versions[0]``); Python's recursion limit breaks tomllib at a few hundred.
-MAX_TOML_DEPTH = 64
-#: profiles in one ``extends`` chain (a profile, its parent, its grandparent…). Built-ins chain two deep.
-MAX_EXTENDS_DEPTH = 32
-#: distinct profile files one profile may pull in through ``extends``, all branches together.
-MAX_EXTENDS_FILES = 256
-#: waivers in one ``[tool.abigate]`` table: each is matched against every finding.
-MAX_WAIVERS = 5_000
-#: problems listed one per line for one file; the rest are counted ("… and 29,995 more").
-MAX_LISTED_PROBLEMS = 20
 
 #: TOML integers are 64-bit signed (TOML 1.0, "Integer").
 _INT64 = (-(1 << 63), (1 << 63) - 1)

@@ -23,24 +23,33 @@ from abigate._records import Record
 __all__ = [
     "BUDGET_EXCEEDED",
     "DEFAULT_LIMITS",
+    "MAX_CONFIG_BYTES",
     "MAX_DECODER_MEMORY",
+    "MAX_EXTENDS_DEPTH",
+    "MAX_EXTENDS_FILES",
     "MAX_FAT_SLICES",
     "MAX_INFLATED_PER_ARTIFACT",
     "MAX_LINK_SIZE",
+    "MAX_LD_SO_CONF_FILES",
     "MAX_LINK_STEPS",
     "MAX_LINK_STEPS_PER_ARTIFACT",
+    "MAX_LISTED_PROBLEMS",
     "MAX_MEMBERS",
     "MAX_MEMBER_SIZE",
     "MAX_METADATA_SIZE",
     "MAX_NESTED_IN_MEMORY",
     "MAX_NESTING_DEPTH",
+    "MAX_PROFILE_BYTES",
     "MAX_RATIO",
     "MAX_RESOLVER_STEPS",
+    "MAX_ROOTFS_TEXT_BYTES",
     "MAX_STRINGS_PER_FILE",
     "MAX_STRING_BYTES_PER_FILE",
     "MAX_SYMLINK_HOPS",
     "MAX_TABLE_ENTRIES",
+    "MAX_TOML_DEPTH",
     "MAX_TOTAL_SIZE",
+    "MAX_WAIVERS",
     "RATIO_MIN_SIZE",
     "BudgetExceeded",
     "Limits",
@@ -160,3 +169,26 @@ class BudgetExceeded(Exception):
 # Input budgets: profiles, configs, `extends` chains, waivers (issue 11, owned by the `i11-inputs` work).
 # Hitting one of these is a one-line exit 2 naming the file, never a finding. Add them below this line.
 # ============================================================================================================
+
+#: bytes of one profile file. The largest built-in is 9 KB; a profile captured from a full distribution
+#: tree with every library's version nodes is a few hundred KB.
+MAX_PROFILE_BYTES = 8 << 20
+#: bytes of one ``pyproject.toml`` (or ``--config`` file). Real ones are a few KB.
+MAX_CONFIG_BYTES = 8 << 20
+#: bytes read from one text file of a root filesystem (``os-release``, ``ld.so.conf`` and its includes,
+#: musl's path file, Alpine's package database, which is a few MB on a large image).
+MAX_ROOTFS_TEXT_BYTES = 16 << 20
+#: ``ld.so.conf`` files read for one root filesystem, includes included (Debian's has about ten); each is
+#: read once, known by its path with links followed.
+MAX_LD_SO_CONF_FILES = 256
+#: nesting of arrays and tables in one TOML document. A profile nests four deep
+#: (``libraries."libc.so.6".versions[0]``); Python's recursion limit breaks tomllib at a few hundred.
+MAX_TOML_DEPTH = 64
+#: profiles in one ``extends`` chain (a profile, its parent, its grandparent…). Built-ins chain two deep.
+MAX_EXTENDS_DEPTH = 32
+#: distinct profile files one profile may pull in through ``extends``, all branches together.
+MAX_EXTENDS_FILES = 256
+#: waivers in one ``[tool.abigate]`` table: each is matched against every finding.
+MAX_WAIVERS = 5_000
+#: problems listed one per line for one file; the rest are counted ("… and 29,995 more").
+MAX_LISTED_PROBLEMS = 20
