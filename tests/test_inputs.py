@@ -282,3 +282,94 @@ def test_from_rootfs_with_an_include_whose_path_keeps_growing(tmp_path: Path) ->
     (root / "etc/ld.so.conf.d/a.conf").write_text("include ../ld.so.conf.d/*.conf\n/opt/lib\n")
     status, _, err = run("profile", "from-rootfs", str(root))
     assert_bad_input(status, err, "no C library found")
+
+
+# -- profiles abigate writes always validate ---------------------------------------------------------------
+
+
+def _host_tree(tmp_path: Path) -> Path:
+    libc = _host_libc()
+    if libc is None or os.uname().machine != "x86_64":
+        pytest.skip("needs an x86_64 glibc host")
+    root = tmp_path / "root"
+    multi = root / "lib/x86_64-linux-gnu"
+    multi.mkdir(parents=True)
+    shutil.copy(libc, multi / "libc.so.6")
+    (root / "etc").mkdir()
+    return root
+
+
+def test_from_rootfs_escapes_control_characters_of_os_release(tmp_path: Path) -> None:
+    root = _host_tree(tmp_path)
+    (root / "etc/os-release").write_text('ID=odd\nVERSION_ID="1\x7f"\nPRETTY_NAME="Odd\x7f \x1b[31mLinux\x85"\n')
+    status, out, err = run("profile", "from-rootfs", str(root), "--id", "odd")
+    assert status == 0, err
+    assert "\x7f" not in out and "\x1b" not in out and "\x85" not in out
+    assert "\\u007f" in out and "\\u001b" in out
+    (tmp_path / "odd.toml").write_text(out)
+    from abigate.profiles import load_profile
+
+    profile = load_profile(str(tmp_path / "odd.toml"))
+    assert profile.os_name == "Odd\x7f \x1b[31mLinux\x85" and profile.os_version == "1\x7f"
+
+
+def test_from_rootfs_keeps_a_non_utf8_file_name_as_the_elf_reader_names_it(tmp_path: Path) -> None:
+    from abigate.elf import _cstr
+    from abigate.profiles import load_profile
+
+    root = _host_tree(tmp_path)
+    multi = root / "lib/x86_64-linux-gnu"
+    raw = b"libc-\xff\xfe.so"  # another name of libc.so.6, in a folder glibc searches by file name
+    os.symlink("libc.so.6", os.path.join(os.fsencode(multi), raw))
+    status, out, err = run("profile", "from-rootfs", str(root), "--id", "odd")
+    assert status == 0, err
+    out.encode("utf-8")  # valid UTF-8 text, no lone surrogates
+    (tmp_path / "odd.toml").write_text(out, encoding="utf-8")
+    profile = load_profile(str(tmp_path / "odd.toml"))
+    needed = _cstr(raw + b"\0", 0)  # what a DT_NEEDED entry holding those bytes is read as
+    assert needed == "libc-\\xff\\xfe.so"
+    lib = profile.library(needed)
+    assert lib is not None and lib.soname == "libc.so.6"
+
+
+# -- the pyelftools engine ---------------------------------------------------------------------------------
+
+
+def _fuzzed_verneed(tmp_path: Path) -> Path:
+    """A copy of a host library whose ``.gnu.version_r`` claims 0xffffffff entries, the first one pointing at
+    itself (``vn_next = 0``): pyelftools walked it four billion times."""
+    from elftools.elf.elffile import ELFFile
+
+    for candidate in ("/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1",
+                      "/lib64/libz.so.1", sys.executable):
+        path = Path(candidate)
+        if path.exists():
+            data = bytearray(path.resolve().read_bytes())
+            with open(path.resolve(), "rb") as fh:
+                elf = ELFFile(fh)
+                section = elf.get_section_by_name(".gnu.version_r")
+                if section is None or not elf.little_endian or elf.elfclass != 64:
+                    continue
+                index = next(i for i, s in enumerate(elf.iter_sections()) if s.name == ".gnu.version_r")
+                header = elf.header["e_shoff"] + index * elf.header["e_shentsize"]
+                entry = section["sh_offset"]
+            data[header + 44:header + 48] = (0xFFFFFFFF).to_bytes(4, "little")  # sh_info
+            data[entry + 12:entry + 16] = (0).to_bytes(4, "little")  # vn_next
+            out = tmp_path / "libfuzzed.so.1"
+            out.write_bytes(bytes(data))
+            return out
+    pytest.skip("no 64-bit little-endian library with version requirements on this host")
+
+
+def test_pyelftools_engine_bounds_a_fuzzed_version_section(tmp_path: Path) -> None:
+    from abigate.elf_pyelftools import read_elf_pyelftools
+
+    lib = _fuzzed_verneed(tmp_path)
+    with open(lib, "rb") as fh:
+        result = read_elf_pyelftools(fh)
+    # Read as the loader reads it: the first entry, then vn_next = 0 ends the table.
+    assert result.error is None and result.elf is not None
+    assert 0 < len({(n.library, n.version) for n in result.elf.version_needs}) == len(result.elf.version_needs)
+    status, out, err = run("scan", str(lib), "--engine", "pyelftools", "-j", "1")
+    assert status == 0, err
+    assert "libfuzzed.so.1" in out

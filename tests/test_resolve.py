@@ -447,3 +447,28 @@ def test_a_very_deep_chain_keeps_memory_and_reports_bounded() -> None:
     assert res.get(f"pkg/m{n - 1}/libx{n - 1}.so", f"libx{n}.so").kind == "missing"  # type: ignore[union-attr]
     assert max(len(r.chain) for r in res.entries.values()) <= 65
     assert peak < 40_000_000
+
+
+def test_the_work_budget_ends_resolution_with_a_finding(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Issue 11: ten libraries that each need all the others, with an RPATH to every folder. The resolver is
+    # linear per root, but its work per artifact is still bounded (limits.MAX_RESOLVER_STEPS): spent, it
+    # stops and says so (ABG005), it never runs on.
+    import functools
+
+    from abigate import evaluate as evaluate_module
+    from abigate.evaluate import evaluate
+
+    names = [f"libn{i}.so" for i in range(10)]
+    rpath = tuple(f"$ORIGIN/../d{k}" for k in range(10))
+    files = [lib(f"d{i}/{name}", *[n for n in names if n != name], rpath=rpath) for i, name in enumerate(names)]
+    facts = artifact("crafted.zip", files)
+    whole = resolve_artifact(facts, P)
+    assert whole.budget is None and len(whole.entries) == 90
+    cut = resolve_artifact(facts, P, max_steps=50)
+    assert cut.budget is not None and "more than 50 steps" in cut.budget
+    assert len(cut.entries) < 90
+
+    monkeypatch.setattr(evaluate_module, "resolve_artifact", functools.partial(resolve_artifact, max_steps=50))
+    findings = evaluate(facts, P)
+    budget = [f for f in findings if f.code == "ABG005"]
+    assert len(budget) == 1 and "work budget" in budget[0].message and budget[0].path == "crafted.zip"

@@ -16,7 +16,8 @@ import io
 from typing import Any, BinaryIO
 
 from abigate.elf import (
-    DF_1_PIE, DF_TEXTREL, DT_AUDIT, DT_AUXILIARY, DT_DEPAUDIT, DT_FILTER, DT_RELR, _libc_flavour, arch_name,
+    _MAX_VERNEED, DF_1_PIE, DF_TEXTREL, DT_AUDIT, DT_AUXILIARY, DT_DEPAUDIT, DT_FILTER, DT_RELR, _libc_flavour,
+    arch_name,
 )
 from abigate.facts import ElfFacts, GnuProperty, LoadSegment, VersionDef, VersionNeed
 from abigate.native import NativeRead
@@ -128,12 +129,12 @@ def _facts(stream: BinaryIO) -> ElfFacts:
     versym = elf.get_section_by_name(".gnu.version")
     dynsym = elf.get_section_by_name(".dynsym")
     if verneed is not None:
-        for vn, auxes in verneed.iter_versions():
+        for vn, auxes in _versions(verneed, "vn"):
             for aux in auxes:
                 needs_raw.append((aux.entry["vna_other"], vn.name, aux.name, aux.entry["vna_hash"],
                                   bool(aux.entry["vna_flags"] & 2)))
     if verdef is not None:
-        for vd, auxes in verdef.iter_versions():
+        for vd, auxes in _versions(verdef, "vd"):
             names = [a.name for a in auxes]
             if names:
                 defs.append(VersionDef(name=names[0], index=vd.entry["vd_ndx"], flags=vd.entry["vd_flags"],
@@ -176,6 +177,39 @@ def _facts(stream: BinaryIO) -> ElfFacts:
         dynamic_symbol_count=nsyms, libc=libc, libc_evidence=evidence,
     )
     return ElfFacts(**fields)
+
+
+#: version records (entries and their auxiliaries) read from one section, as abigate's own reader allows.
+MAX_VERSION_RECORDS = _MAX_VERNEED
+
+
+def _versions(section: Any, prefix: str) -> list[tuple[Any, list[Any]]]:
+    """The entries of a ``.gnu.version_r`` (*prefix* ``vn``) or ``.gnu.version_d`` (``vd``) section, each with
+    its auxiliaries, read the way the loader and :mod:`abigate.elf` read them.
+
+    pyelftools walks ``sh_info`` entries and ``vn_cnt`` auxiliaries whatever the ``next`` offsets say: a
+    fuzzed ``sh_info = 0xffffffff`` with ``vn_next = 0`` yields the same entry four billion times (871 MB
+    before it was stopped). glibc stops at a ``next`` of 0, and so does this; beyond
+    :data:`MAX_VERSION_RECORDS` records the file is reported malformed, as abigate's reader does.
+    """
+    out: list[tuple[Any, list[Any]]] = []
+    records = 0
+    for entry, auxes in section.iter_versions():
+        kept = []
+        for aux in auxes:
+            records += 1
+            if records > MAX_VERSION_RECORDS:
+                raise ValueError(f"more than {MAX_VERSION_RECORDS} version records in {section.name}")
+            kept.append(aux)
+            if aux.entry[f"{prefix}a_next"] == 0:
+                break
+        out.append((entry, kept))
+        records += 1
+        if records > MAX_VERSION_RECORDS:
+            raise ValueError(f"more than {MAX_VERSION_RECORDS} version records in {section.name}")
+        if entry.entry[f"{prefix}_next"] == 0:
+            break
+    return out
 
 
 _PROPERTY_CODES = {

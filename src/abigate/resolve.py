@@ -55,6 +55,7 @@ from typing import Literal
 
 from abigate._records import Record, field, replace
 from abigate.facts import ArtifactFacts, ElfFacts, NativeFile
+from abigate.limits import MAX_RESOLVER_STEPS
 from abigate.profile import Library, Profile
 from abigate.roles import Role, assign_roles, is_importable_extension
 
@@ -126,6 +127,9 @@ class Resolution(Record):
     dependencies: frozenset[str] = frozenset()
     #: member → role (see :mod:`abigate.roles`), for every ELF file of the artifact.
     roles: Mapping[str, Role] = field(default_factory=lambda: MappingProxyType({}))
+    #: set when the resolver stopped at its work budget (``abigate.limits.MAX_RESOLVER_STEPS``): what it
+    #: says, for ABG005. ``entries`` then holds only what was resolved before.
+    budget: str | None = None
 
     def get(self, requester: str, needed: str) -> Resolved | None:
         """The outcome for one entry, if the file was resolved."""
@@ -168,9 +172,16 @@ def _is_target_dir(entry: str) -> bool:
 _Dir = tuple[str | None, str, str, str | None]
 
 
+class _OverBudget(Exception):
+    """The resolver's work budget for one artifact is spent."""
+
+
 class _Resolver:
-    def __init__(self, artifact: ArtifactFacts, profile: Profile) -> None:
+    def __init__(self, artifact: ArtifactFacts, profile: Profile, max_steps: int = MAX_RESOLVER_STEPS) -> None:
         self.profile = profile
+        #: work left: one step per DT_NEEDED entry handled in a load and per folder searched for a name.
+        self.steps_left = max_steps
+        self.max_steps = max_steps
         self.files = {nf.member: nf for nf in artifact.native_files}
         self.links = {link.member: link.resolved for link in artifact.links}
         self.members = frozenset(artifact.members) | frozenset(self.files) | frozenset(self.links)
@@ -313,6 +324,7 @@ class _Resolver:
         target_dirs: list[str] = []
         other_class: int | None = None
         for directory, entry, tag, owner in dirs:
+            self.step()
             if directory is None:
                 (target_dirs if _is_target_dir(entry) else outside).append(entry)
                 continue
@@ -372,6 +384,16 @@ class _Resolver:
             other_class=other_class,
         )
 
+    def step(self) -> None:
+        """Count one step of work; past the budget the resolution stops (:class:`_OverBudget`).
+
+        The work is linear per root, but an artifact of N libraries each reachable from N roots costs N**2:
+        20,000 tiny files, or libraries that each need all the others through RPATHs to every folder.
+        """
+        self.steps_left -= 1
+        if self.steps_left < 0:
+            raise _OverBudget()
+
     def runpath_of_loader(self, chain: tuple[str, ...], needed: str, candidates: tuple[str, ...]) -> str | None:
         """The classic: a loader's RUNPATH would have found it, but RUNPATH is not inherited."""
         if self.musl:
@@ -421,6 +443,7 @@ class _Resolver:
             assert elf is not None
             parent = passed[obj]
             for needed in elf.needed:
+                self.step()
                 key = (obj, needed)
                 known = names.get(needed)
                 if known is not None:
@@ -497,24 +520,34 @@ def _deploy_dirs(profile: Profile, roots: tuple[str, ...] | None = None) -> tupl
     return tuple(dict.fromkeys(out))
 
 
-def resolve_artifact(artifact: ArtifactFacts, profile: Profile) -> Resolution:
+def resolve_artifact(artifact: ArtifactFacts, profile: Profile, *,
+                     max_steps: int = MAX_RESOLVER_STEPS) -> Resolution:
     """Resolve every DT_NEEDED entry of every ELF file in *artifact* (not its nested artifacts).
 
     Roots are what is imported, loaded by path or run: every file whose role is not ``library`` (see
     :mod:`abigate.roles`). A library no root reaches — named in some ``DT_NEEDED`` but found by no search —
     is then loaded as a root of its own, so every file's entries are resolved at least once.
+
+    :param max_steps: the work budget (one step per entry handled and per folder searched). When it is spent
+        the resolution stops there and says so in :attr:`Resolution.budget` (ABG005): never a hang.
     """
-    r = _Resolver(artifact, profile)
+    r = _Resolver(artifact, profile, max_steps)
     elf_members = sorted(m for m, nf in r.files.items() if nf.elf is not None)
     reached: set[str] = set()
-    for member in elf_members:
-        if r.roles.get(member) != "library":
-            reached |= r.load(member)
-    for member in elf_members:
-        if member not in reached:
-            reached |= r.load(member)
+    budget = None
+    try:
+        for member in elf_members:
+            if r.roles.get(member) != "library":
+                reached |= r.load(member)
+        for member in elf_members:
+            if member not in reached:
+                reached |= r.load(member)
+    except _OverBudget:
+        budget = (f"resolving the DT_NEEDED entries of its {len(elf_members)} ELF files takes more than "
+                  f"{r.max_steps} steps (the resolver's work budget); {len(r.entries)} entries were resolved")
     return Resolution(
         entries=dict(sorted(r.entries.items())),
         dependencies=frozenset(r.dependencies),
         roles=MappingProxyType(dict(r.roles)),
+        budget=budget,
     )

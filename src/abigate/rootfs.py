@@ -25,7 +25,7 @@ from typing import Any
 
 from abigate.errors import ProfileError
 from abigate.fsview import FsView, RealFs, read_head
-from abigate.inputfile import MAX_ROOTFS_TEXT_BYTES
+from abigate.limits import MAX_LD_SO_CONF_FILES, MAX_ROOTFS_TEXT_BYTES
 from abigate.loaders import GLIBC_LOADER_PATHS, GLIBC_LOADERS
 from abigate.native import HEAD_SIZE, read_native, sniff
 from abigate.pyabi import multiarch
@@ -118,16 +118,12 @@ def _os_release(fs: FsView) -> dict[str, str]:
         if text is None:
             continue
         out: dict[str, str] = {}
-        for line in text.splitlines():
+        for line in text.split("\n"):  # not splitlines(): it splits at U+0085 and U+2028 too
             key, eq, value = line.partition("=")
             if eq and key.strip() and not key.lstrip().startswith("#"):
                 out[key.strip()] = value.strip().strip("\"'")
         return out
     return {}
-
-
-#: ``ld.so.conf`` files read for one tree, includes included (Debian's has about ten).
-_MAX_CONF_FILES = 256
 
 
 def _ld_so_conf(fs: FsView, conf: str = "/etc/ld.so.conf", seen: set[str] | None = None) -> list[str]:
@@ -141,14 +137,14 @@ def _ld_so_conf(fs: FsView, conf: str = "/etc/ld.so.conf", seen: set[str] | None
         key = _resolve(fs, conf)
     except OSError:
         return []
-    if key in seen or len(seen) >= _MAX_CONF_FILES:
+    if key in seen or len(seen) >= MAX_LD_SO_CONF_FILES:
         return []
     seen.add(key)
     text = _read_text(fs, conf)
     if text is None:
         return []
     out: list[str] = []
-    for raw in text.splitlines():
+    for raw in text.split("\n"):
         line = raw.split("#", 1)[0].strip()
         if not line or line.startswith("hwcap"):
             continue

@@ -199,11 +199,12 @@ def from_rootfs(root: str, output: str | None, profile_id: str | None, fmt: str)
       abigate profile from-rootfs root --id my-debian -o my-debian.toml
     """
     from abigate.profiles import parse_profile_text, profile_to_json
-    from abigate.profiles._render import dumps_toml
+    from abigate.profiles._render import dumps_toml, toml_comment
     from abigate.rootfs import profile_from_rootfs
 
     data = profile_from_rootfs(root, profile_id=profile_id)
-    text = f"# Read from the root filesystem {os.path.abspath(root)} by abigate profile from-rootfs\n" + dumps_toml(data)
+    head = f"Read from the root filesystem {os.path.abspath(root)} by abigate profile from-rootfs"
+    text = f"# {toml_comment(head)}\n" + dumps_toml(data)
     p = parse_profile_text(text, f"rootfs:{root}")
     _write(profile_to_json(p) if fmt == "json" else text, output)
 
@@ -228,13 +229,12 @@ def from_image(image: str, output: str | None, profile_id: str | None, arch: str
     """
     from abigate.image import profile_from_image
     from abigate.profiles import parse_profile_text, profile_to_json
-    from abigate.profiles._render import dumps_toml
-
+    from abigate.profiles._render import dumps_toml, toml_comment
     from abigate.scan import check_artifact_paths
 
     check_artifact_paths([image])  # a FIFO or a device is refused, never opened
     data, note = profile_from_image(image, arch=arch, profile_id=profile_id)
-    text = f"# Read by abigate profile from-image: {note}\n" + dumps_toml(data)
+    text = f"# {toml_comment('Read by abigate profile from-image: ' + note)}\n" + dumps_toml(data)
     p = parse_profile_text(text, f"image:{image}")
     _write(profile_to_json(p) if fmt == "json" else text, output)
 

@@ -14,7 +14,8 @@ from typing import Any
 from abigate.profile import Library, Profile, PythonRuntime
 from abigate.symver import node_key
 
-__all__ = ["dumps_toml", "profile_to_json", "profile_to_mapping", "profile_to_toml"]
+__all__ = ["dumps_toml", "profile_to_json", "profile_to_mapping", "profile_to_toml", "text_of_name",
+           "toml_comment"]
 
 
 def _library_mapping(lib: Library) -> dict[str, Any]:
@@ -91,17 +92,49 @@ def profile_to_toml(profile: Profile) -> str:
     """The resolved profile as a TOML profile file (``extends`` dropped: everything is spelled out)."""
     data = profile_to_mapping(profile)
     data.pop("extends", None)
-    head = f"# Resolved profile {profile.id}"
+    head = f"Resolved profile {profile.id}"
     if profile.extends:
         head += f" (extends {', '.join(profile.extends)})"
-    return f"{head}\nschema = 1\n" + dumps_toml(data)
+    return f"# {toml_comment(head)}\nschema = 1\n" + dumps_toml(data)
 
 
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
+#: characters a TOML basic string may not hold raw (C0 controls and DEL), plus the C1 controls, which it
+#: may, but which no reader of the file wants to see raw.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def text_of_name(name: str) -> str:
+    """*name* with the bytes that are not UTF-8 written as ``\\xNN`` (a backslash, ``x``, two hex digits).
+
+    A file name read from a tree (``os.listdir`` keeps such bytes as lone surrogates) cannot be written to a
+    UTF-8 file as is. The ``\\xNN`` form is how abigate's ELF reader names the same bytes in a
+    ``DT_NEEDED`` entry, so a profile holding ``libfoo\\xff.so.1`` matches the binary that needs the file
+    ``libfoo<0xff>.so.1`` (docs/runtimes.md#file-names-that-are-not-utf-8).
+    """
+    if _SURROGATE.search(name) is None:
+        return name
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that does not stand for a byte: keep its code point visibly
+        raw = name.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _string(value: str) -> str:
+    """A TOML basic string that every TOML reader accepts: every control character escaped (``\\u007f``)."""
+    quoted = json.dumps(text_of_name(value), ensure_ascii=False)
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+
+
+def toml_comment(text: str) -> str:
+    """*text* made safe for one ``#`` comment line: a path holding a newline must not start a TOML line."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text_of_name(text))
 
 
 def _key(name: str) -> str:
-    return name if _BARE.match(name) else json.dumps(name, ensure_ascii=False)
+    return name if _BARE.match(name) else _string(name)
 
 
 def _value(value: Any) -> str:
@@ -110,7 +143,7 @@ def _value(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _string(value)
     if isinstance(value, (list, tuple)):
         items = [_value(v) for v in value]
         one_line = "[" + ", ".join(items) + "]"

@@ -174,8 +174,9 @@ def budget_exceeded(ctx: Context) -> Iterator[Violation]:
     What it checks:
     Every budget a reader works under (``docs/reliability.md#budgets``): strings kept from one binary
     (count and bytes), entries walked in one table (a hash chain, version records), load commands of a
-    Mach-O fat file, path components walked to resolve one symlink, bytes inflated for one artifact. A
-    binary or member that would exceed one is reported here, with what was read before.
+    Mach-O fat file, path components walked to resolve one symlink, bytes inflated for one artifact,
+    library lookups the resolver makes for one artifact. A binary, member or artifact that would exceed
+    one is reported here, with what was read before.
 
     Why it matters:
     Real artifacts stay far below every budget; an input that crosses one is crafted or broken (a 1.7 KB
@@ -211,3 +212,9 @@ def budget_exceeded(ctx: Context) -> Iterator[Violation]:
                 path=problem.path,
                 member=_member_of(ctx, problem.path),
             )
+    if ctx.resolution.budget:
+        yield Violation(
+            message=f"budget exceeded: {ctx.resolution.budget}",
+            hint="abigate stopped resolving the libraries of this artifact and cannot vouch for the rest",
+            path=ctx.artifact.path,
+        )
