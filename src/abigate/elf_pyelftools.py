@@ -16,7 +16,15 @@ import io
 from typing import Any, BinaryIO
 
 from abigate.elf import (
-    _MAX_VERNEED, DF_1_PIE, DF_TEXTREL, DT_AUDIT, DT_AUXILIARY, DT_DEPAUDIT, DT_FILTER, DT_RELR, _libc_flavour,
+    _MAX_VERNEED,
+    DF_1_PIE,
+    DF_TEXTREL,
+    DT_AUDIT,
+    DT_AUXILIARY,
+    DT_DEPAUDIT,
+    DT_FILTER,
+    DT_RELR,
+    _libc_flavour,
     arch_name,
 )
 from abigate.facts import ElfFacts, GnuProperty, LoadSegment, VersionDef, VersionNeed
