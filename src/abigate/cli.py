@@ -134,11 +134,12 @@ def _option_names(ctx: click.Context | None) -> list[str]:
 _CLICK_HINT = re.compile(r"\s*(Did you mean .*\?|\(Possible options: .*\))$")
 
 
-def usage_line(exc: click.ClickException) -> str:
+def usage_line(exc: click.ClickException, command_path: str = "abigate") -> str:
     """One line for a usage error: ``abigate: error: no such option: --pythn (did you mean --python?)``.
 
     click prints four lines (usage, "Try … --help", a blank, the error); in a CI log the error is what
     matters, and the hint is either the likely spelling or the command whose ``--help`` explains it.
+    *command_path* names that command when click gives no context (an option missing its value).
     """
     ctx = getattr(exc, "ctx", None)
     if isinstance(exc, _Usage):
@@ -157,7 +158,7 @@ def usage_line(exc: click.ClickException) -> str:
     if close:
         text += f" (did you mean {' or '.join(close)}?)"
     elif isinstance(exc, click.UsageError):
-        text += f" (see '{ctx.command_path if ctx else 'abigate'} --help')"
+        text += f" (see '{ctx.command_path if ctx else command_path} --help')"
     return f"abigate: error: {text}"
 
 
@@ -200,6 +201,25 @@ def cli(debug: bool) -> None:
     """
 
 
+def _command_path(args: Sequence[str]) -> str:
+    """``abigate profile show`` for ``["profile", "show", "x", "--python"]``: the (sub)command the words name,
+    for a usage error that click raises without saying which command it was parsing."""
+    ctx = click.Context(cli, info_name="abigate", resilient_parsing=True)
+    command: click.Command = cli
+    words = ["abigate"]
+    for arg in args:
+        if arg.startswith("-") or not isinstance(command, click.Group):
+            if isinstance(command, click.Group) and arg in ("--debug",):
+                continue
+            break
+        sub = command.get_command(ctx, arg)
+        if sub is None:
+            break
+        command = sub
+        words.append(arg)
+    return " ".join(words)
+
+
 def _debug_requested(args: Sequence[str]) -> bool:
     return "--debug" in args or os.environ.get("ABIGATE_DEBUG", "") not in ("", "0")
 
@@ -229,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, no_args_help):  # `abigate` or `abigate profile` alone: the help is the answer
             exc.show()
         else:
-            click.echo(usage_line(exc), err=True)
+            click.echo(usage_line(exc, _command_path(args)), err=True)
         return EXIT_USAGE if exc.exit_code == 2 else int(exc.exit_code)
     except _Interrupted:
         return _interrupted()
