@@ -1,7 +1,8 @@
 """Progress on standard error: after a second, on a terminal only (or when asked), erased at the end.
 
-The slow scans are real subprocesses reading a FIFO the test holds shut, so the scan waits as long as the
-test wants, with standard error on a pseudo-terminal (``pty``) or on a pipe. All of them run at once, so
+The slow scans are real subprocesses reading standard input (``-``) that the test holds open, so the scan
+waits as long as the test wants (a FIFO path, used before, is refused since issue 11), with standard error
+on a pseudo-terminal (``pty``) or on a pipe. All of them run at once, so
 the whole file costs about two seconds.
 """
 
@@ -20,16 +21,16 @@ import pytest
 from abigate.commands.progress import DELAY, describe, want_progress
 from abigate.scan import ScanProgress, scan_paths
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and pseudo-terminals are POSIX")
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 
 
 class _Run:
-    """``abigate scan FIFO`` with stderr on a pty (``tty=True``) or a pipe; what it wrote, as it comes."""
+    """``abigate scan -`` with stderr on a pty (``tty=True``) or a pipe; what it wrote, as it comes."""
 
-    def __init__(self, fifo: Path, *, tty: bool, env: dict[str, str], args: tuple[str, ...] = ()) -> None:
+    def __init__(self, *, tty: bool, env: dict[str, str], args: tuple[str, ...] = ()) -> None:
         import pty
 
-        self.fifo = fifo
+        self.name = "-"  # progress names the argument as given
         self.err = b""
         self.times: list[float] = []
         self.started = time.monotonic()
@@ -38,8 +39,8 @@ class _Run:
         else:
             self.master, slave = os.pipe()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "abigate", "scan", str(fifo), "--jobs", "1", *args],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env=env,
+            [sys.executable, "-m", "abigate", "scan", "-", "--jobs", "1", *args],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=slave, env=env,
         )
         os.close(slave)
 
@@ -56,10 +57,8 @@ class _Run:
             self.times.append(time.monotonic() - self.started)
 
     def finish(self) -> tuple[int, str]:
-        """Feed the FIFO a small plain file, let the scan end, return its status and all of stderr."""
-        with open(self.fifo, "wb") as fh:
-            fh.write(b"just some text\n")
-        out, _ = self.proc.communicate(timeout=60)
+        """Feed standard input a small plain file, let the scan end, return its status and all of stderr."""
+        out, _ = self.proc.communicate(b"just some text\n", timeout=60)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             before = len(self.err)
@@ -97,9 +96,7 @@ def test_progress_only_for_a_person_at_a_terminal(tmp_path: Path) -> None:
         "forced-pipe": {"tty": False, "env": _env(CI="1"), "args": ("--progress",)},
     }
     for name, kwargs in cases.items():
-        fifo = tmp_path / f"{name}.fifo"
-        os.mkfifo(fifo)
-        runs[name] = _Run(fifo, **kwargs)  # type: ignore[arg-type]
+        runs[name] = _Run(**kwargs)  # type: ignore[arg-type]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # until the terminal and the forced pipe show it (both, or time out)
         for run in runs.values():
@@ -113,14 +110,14 @@ def test_progress_only_for_a_person_at_a_terminal(tmp_path: Path) -> None:
         assert status == 0, (name, results[name])
 
     tty = results["tty"][1]
-    assert f"abigate: reading {runs['tty'].fifo}" in tty
+    assert f"abigate: reading {runs['tty'].name}" in tty
     # Not before the delay (the process also needs time to start, which only makes it later).
     assert runs["tty"].times[0] >= DELAY * 0.9
     assert tty.startswith("\r") and tty.endswith("\r\x1b[K")  # redrawn in place, erased at the end
     assert "\x1b[" not in tty.replace("\x1b[K", "")  # no colour: NO_COLOR is set (and none is used anyway)
 
     forced = results["forced-pipe"][1]
-    assert f"abigate: reading {runs['forced-pipe'].fifo}\n" in forced
+    assert f"abigate: reading {runs['forced-pipe'].name}\n" in forced
     assert "\r" not in forced and "\x1b" not in forced  # plain lines in a log
 
     for quiet in ("pipe", "ci", "dumb", "off"):
