@@ -13,11 +13,11 @@ target, with long symbol lists cut short (the JSON has them all).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from abigate import __version__
+from abigate._jsontext import dumps_indented
 from abigate._records import Record, fields
 from abigate.facts import ArtifactFacts, ElfFacts, MachOFacts, NativeFile, PeFacts, VersionNeed
 from abigate.roles import assign_roles
@@ -88,7 +88,7 @@ def to_document(artifacts: Iterable[ArtifactFacts]) -> dict[str, Any]:
 
 def render_json(artifacts: Iterable[ArtifactFacts]) -> str:
     """The JSON document as text: keys sorted, two-space indent, one trailing newline."""
-    return json.dumps(to_document(artifacts), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return dumps_indented(to_document(artifacts)) + "\n"
 
 
 def has_failures(artifacts: Iterable[ArtifactFacts]) -> bool:

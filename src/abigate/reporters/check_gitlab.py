@@ -21,9 +21,9 @@ issues either; the command's exit status carries the verdict.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from abigate._jsontext import dumps_indented
 from abigate.findings import Report
 from abigate.reporters._pipeline import Fingerprints, disk_path, relative_path
 from abigate.rollup import Rollup, roll_up
@@ -88,4 +88,4 @@ def to_gitlab(report: Report, *, base: str | None = None) -> list[dict[str, Any]
 
 def render_gitlab(report: Report, *, base: str | None = None) -> str:
     """The issues as indented JSON text ending in a newline."""
-    return json.dumps(to_gitlab(report, base=base), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return dumps_indented(to_gitlab(report, base=base)) + "\n"

@@ -6,10 +6,10 @@ same inputs give the same bytes. ``resources/check.schema.json`` documents it; t
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from abigate import __version__
+from abigate._jsontext import dumps_indented
 from abigate.findings import Report
 
 __all__ = ["SCHEMA_ID", "render_json", "to_document"]
@@ -58,4 +58,4 @@ def to_document(report: Report) -> dict[str, Any]:
 
 def render_json(report: Report) -> str:
     """The document as indented JSON text ending in a newline."""
-    return json.dumps(to_document(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return dumps_indented(to_document(report)) + "\n"

@@ -24,11 +24,11 @@ The document is built whole and dumped once with sorted keys: two runs on the sa
 
 from __future__ import annotations
 
-import json
 import posixpath
 from typing import Any
 
 from abigate import __version__
+from abigate._jsontext import dumps_indented
 from abigate.findings import Finding, Report
 from abigate.reporters._pipeline import (
     INFORMATION_URI,
@@ -199,4 +199,4 @@ def disk_path_of(display: str) -> str:
 
 def render_sarif(report: Report, *, base: str | None = None) -> str:
     """The SARIF log as indented JSON text ending in a newline."""
-    return json.dumps(to_sarif(report, base=base), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return dumps_indented(to_sarif(report, base=base)) + "\n"
