@@ -7,7 +7,9 @@ import io
 import os
 import struct
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +23,9 @@ from abigate.archive import (
     ZipContainer,
     resolve_link,
 )
-from conftest import BZIP2, DEFLATED, ELF_STUB, LZMA, STORED, M, make_zip, patch_member
+from conftest import BZIP2, DEFLATED, ELF_STUB, LZMA, STORED, M, make_wheel, make_zip, patch_member
+
+ELF = Path(__file__).resolve().parent.parent / "testdata" / "elf"
 
 
 def _container(data: bytes, **limits: int) -> ZipContainer:
@@ -394,3 +398,84 @@ def test_zipfile_is_only_used_for_the_directory() -> None:
         assert _read_all(c, "a.txt")[0] == b"hello"
     finally:
         zipfile.ZipFile.open = original  # type: ignore[method-assign]
+
+
+# -- the central directory read in one pass, against zipfile ------------------------------------------------
+
+
+def _zipfile_listing(data: bytes) -> list[archive._CentralEntry]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return [archive._CentralEntry(
+            i.filename, i.orig_filename.encode("utf-8" if i.flag_bits & 0x800 else "cp437", "replace"),
+            i.flag_bits, i.create_system, i.external_attr, i.compress_type, i.CRC, i.compress_size, i.file_size,
+            i.header_offset) for i in zf.infolist()]
+
+
+def _fast_listing(data: bytes) -> list[archive._CentralEntry] | None:
+    return archive._read_central_directory(archive.MemorySource(data))
+
+
+def _zip_with(write: Callable[[zipfile.ZipFile], None], **kwargs: Any) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", **kwargs) as zf:
+        write(zf)
+    return buf.getvalue()
+
+
+def _varied(zf: zipfile.ZipFile) -> None:
+    zf.writestr("plain.txt", b"x" * 100, compress_type=zipfile.ZIP_DEFLATED)
+    zf.writestr("dir/", b"")
+    zf.writestr("ünïcode/名前.so", b"\x7fELF", compress_type=zipfile.ZIP_STORED)
+    link = zipfile.ZipInfo("link")
+    link.create_system = 3
+    link.external_attr = (0o120777 << 16)
+    zf.writestr(link, "plain.txt")
+    extra = zipfile.ZipInfo("with-extra.txt")
+    extra.extra = struct.pack("<HH5s", 0x5455, 5, b"\x01\x00\x00\x00\x00") + struct.pack("<HH", 0x7875, 0)
+    zf.writestr(extra, b"extra")
+    zf.writestr("cafX.txt", b"1")  # ASCII, so no UTF-8 flag: made cp437 below
+
+
+def test_central_directory_fast_read_matches_zipfile(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path, "demo", "1.0", "cp311-cp311-manylinux_2_17_x86_64",
+                       {"demo/_x.so": (ELF / "glibc" / "v2_34.so").read_bytes(), "demo/__init__.py": ""})
+    varied = _zip_with(_varied)
+    cp437 = varied.replace(b"cafX", b"caf\x82")  # a name in cp437 (no UTF-8 flag): "café"
+    prefixed = b"#!/bin/sh\nexit 0\n" + varied  # a self-extracting style prefix: offsets shift by "concat"
+    for data in (wheel.read_bytes(), varied, cp437, prefixed):
+        fast = _fast_listing(data)
+        assert fast is not None
+        assert fast == _zipfile_listing(data)
+    assert [e.filename for e in _fast_listing(cp437) or []][-1] == "caf\xe9.txt"
+
+
+@pytest.mark.parametrize("case", ["comment", "zip64-extra", "nul-in-name", "truncated-directory",
+                                  "bad-extra", "not-a-zip"])
+def test_central_directory_fast_read_leaves_the_unusual_to_zipfile(case: str) -> None:
+    """What the one-pass reader does not handle exactly as zipfile does, it declines (``None``)."""
+    if case == "comment":
+        def commented(zf: zipfile.ZipFile) -> None:
+            zf.writestr("a", b"1")
+            zf.comment = b"hello"
+
+        data = _zip_with(commented)
+    elif case == "zip64-extra":
+        info = zipfile.ZipInfo("a")
+        info.extra = struct.pack("<HH", 0x0001, 0)  # a ZIP64 field with nothing to replace
+        data = _zip_with(lambda zf: zf.writestr(info, b"1"))
+    elif case == "nul-in-name":
+        data = _zip_with(lambda zf: zf.writestr("a.so#.txt", b"1")).replace(b"a.so#", b"a.so\0")
+    elif case == "truncated-directory":
+        good = _zip_with(lambda zf: zf.writestr("a", b"1"))
+        eocd = good.rfind(b"PK\x05\x06")
+        data = good[:eocd - 5] + good[eocd:]
+    elif case == "bad-extra":
+        info = zipfile.ZipInfo("a")
+        info.extra = struct.pack("<HH", 0x5455, 40)  # says 40 bytes follow; none do
+        data = _zip_with(lambda zf: zf.writestr(info, b"1"))
+    else:
+        data = b"not a zip at all, long enough to hold an end record" * 2
+    assert _fast_listing(data) is None
+    # and the container still reads (or refuses) it as zipfile does
+    container = archive.ZipContainer(archive.MemorySource(data))
+    assert container.entries or container.problems
