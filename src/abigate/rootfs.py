@@ -21,6 +21,7 @@ import fnmatch
 import os
 import posixpath
 import re
+from collections import deque
 from typing import Any
 
 from abigate.errors import ProfileError
@@ -34,6 +35,8 @@ from abigate.symver import node_key
 __all__ = ["profile_from_rootfs", "resolve_in_root"]
 
 _MAX_LINKS = 40
+#: the longest path the kernel resolves (PATH_MAX): a longer one in ``ld.so.conf`` or a link names nothing.
+_PATH_MAX = 4096
 _LIB_NAME = re.compile(r"^(lib|ld)[^/]*\.so(\.[0-9]+)*$")
 _GLIBC_RELEASE = re.compile(rb"release version (\d+\.\d+(?:\.\d+)?)")
 _GLIBC_FILE = re.compile(r"^libc-(\d+\.\d+(?:\.\d+)?)\.so$")
@@ -45,11 +48,13 @@ def _resolve(fs: FsView, path: str) -> str:
     ``..`` never climbs above the root and absolute link targets restart at the root, as a ``chroot`` would
     see them. Raises ``OSError(ELOOP)`` on a symlink loop.
     """
-    pending = [p for p in path.split("/") if p not in ("", ".")]
+    if len(path) > _PATH_MAX:
+        raise OSError(errno.ENAMETOOLONG, "file name too long", path[:64] + "…")
+    pending = deque(p for p in path.split("/") if p not in ("", "."))
     resolved: list[str] = []
     links = 0
     while pending:
-        part = pending.pop(0)
+        part = pending.popleft()
         if part == "..":
             if resolved:
                 resolved.pop()
@@ -60,9 +65,11 @@ def _resolve(fs: FsView, path: str) -> str:
             if links > _MAX_LINKS:
                 raise OSError(errno.ELOOP, "too many levels of symbolic links", path)
             target = fs.read_link(candidate)
+            if len(target) > _PATH_MAX:
+                raise OSError(errno.ENAMETOOLONG, "symlink text too long", candidate)
             if target.startswith("/"):
                 resolved = []
-            pending = [p for p in target.split("/") if p not in ("", ".")] + pending
+            pending.extendleft(reversed([p for p in target.split("/") if p not in ("", ".")]))
             continue
         resolved.append(part)
     return "/".join(resolved)
@@ -148,8 +155,11 @@ def _ld_so_conf(fs: FsView, conf: str = "/etc/ld.so.conf", seen: set[str] | None
         line = raw.split("#", 1)[0].strip()
         if not line or line.startswith("hwcap"):
             continue
+        if len(line) > _PATH_MAX:
+            continue  # longer than any path the loader could use (ldconfig refuses it too)
         if line.startswith("include"):
             for pattern in line.split()[1:]:
+                pattern = re.sub(r"\*{2,}", "*", pattern)  # one star means the same; thousands cost more
                 if not pattern.startswith("/"):
                     pattern = os.path.join(os.path.dirname(conf), pattern)
                 folder, _, glob_part = pattern.rpartition("/")
@@ -343,7 +353,7 @@ def _pythons(fs: FsView, arch: str, family: str) -> list[dict[str, Any]]:
         except OSError:
             continue
         for name in names:
-            m = re.fullmatch(r"python3\.(\d+)(t?)", name)
+            m = re.fullmatch(r"python3\.(\d{1,2})(t?)", name)  # 3.0-3.99: what a profile may name
             if not m:
                 continue
             key = (3, int(m.group(1)), bool(m.group(2)))

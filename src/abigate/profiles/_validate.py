@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from abigate._records import Record
+from abigate.limits import MAX_LISTED_PROBLEMS
 from abigate.loaders import loader_soname
 from abigate.symver import parse_version
 
@@ -250,7 +251,10 @@ def _check_table(table: Any, spec: Mapping[str, Any], path: FieldPath, problems:
         if sub is None:
             import difflib  # only to suggest a name: kept off every run's start-up
 
-            close = difflib.get_close_matches(key, list(spec), n=1, cutoff=0.6)
+            # Suggestions for the first few only: 30,000 stray keys must not cost 30,000 fuzzy matches
+            # (only the first MAX_LISTED_PROBLEMS problems are printed anyway).
+            close = (difflib.get_close_matches(key, list(spec), n=1, cutoff=0.6)
+                     if len(problems) < MAX_LISTED_PROBLEMS else [])
             hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(spec))}"
             problems.append(Problem(here, "unknown field", hint))
         elif isinstance(sub, dict):
@@ -407,13 +411,18 @@ class _KeyLines:
                     name = sub.group(1).strip('"')
                     self.entries.append(((*path, name), number))
 
+        # First line of each path: a lookup per problem over every entry would be quadratic.
+        self._first: dict[tuple[str | int, ...], int] = {}
+        for entry, number in self.entries:
+            self._first.setdefault(entry, number)
+
     def find(self, path: FieldPath) -> int | None:
         """The line of *path*, or of its longest prefix that appears in the file."""
         want = tuple(path)
         while want:
-            for entry, number in self.entries:
-                if entry == want:
-                    return number
+            number = self._first.get(want)
+            if number is not None:
+                return number
             want = want[:-1]
         return None
 
