@@ -46,6 +46,8 @@ def _plain(value: Any) -> Any:
             out.update(_elf_derived(value))
         return out
     if isinstance(value, (tuple, list)):
+        if all(type(v) is str for v in value):  # symbol and member names: most of a report, copied at C speed
+            return list(value)
         return [_plain(v) for v in value]
     return value
 
