@@ -826,7 +826,7 @@ def _name_problems(name: str) -> list[tuple[str, str]]:
     """Path-traversal checks on a stored name: absolute, drive letters, ``..`` components, backslashes."""
     if name.startswith(("/", "\\")) or (len(name) >= 2 and name[1] == ":" and name[0].isalpha()):
         return [("path-traversal", "absolute path name: extracting it would write outside the target folder")]
-    if ".." in name.replace("\\", "/").split("/"):
+    if ".." in name and ".." in name.replace("\\", "/").split("/"):  # the test first: once per member
         return [("path-traversal", "'..' in the path: extracting it would write outside the target folder")]
     return []
 
