@@ -29,6 +29,7 @@ import email.message
 import email.parser
 import io
 import lzma
+import operator
 import os
 import posixpath
 import stat
@@ -924,7 +925,7 @@ class ZipContainer(Container):
         it took hours. No tool writes overlapping entries, so the directory alone tells: sorted by offset, an
         entry's local header (30 bytes and its name, at least) and data must end before the next one starts.
         """
-        order = sorted(self.entries, key=lambda e: (e.header_offset, e.index))
+        order = sorted(self.entries, key=operator.attrgetter("header_offset", "index"))
         for here, after in zip(order, order[1:]):
             if here.type == "dir":
                 continue

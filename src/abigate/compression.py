@@ -70,7 +70,7 @@ def is_tar_header(block: bytes) -> bool:
     if block[257:262] == b"ustar":
         return True
     field = block[148:156].split(b"\x00", 1)[0].strip()
-    if not field or any(c not in b"01234567" for c in field):
+    if not field or field.translate(None, b"01234567"):  # anything but octal digits left: not a number
         # Octal digits with leading or trailing blanks only: scipy ships data whose bytes put "1 1 67 7" there.
         return False
     stored = int(field, 8)

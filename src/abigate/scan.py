@@ -515,8 +515,10 @@ class _Scanner:
             # A 64-byte probe settles almost every member (inflating 4 KiB for each of 12,000 members
             # doubles the cost of a scan); only native candidates and zips get the full head.
             head = stream.read(_PROBE_SIZE)
-            if head[:2] == b"MZ" or sniff(head) is not None or archive.is_zip_head(head):
+            probe_kind = sniff(head)
+            if head[:2] == b"MZ" or probe_kind is not None or archive.is_zip_head(head):
                 head += stream.read(HEAD_SIZE - len(head))
+                probe_kind = sniff(head)
             elif (len(head) == _PROBE_SIZE and tarball.looks_like_tar_start(head)
                   and not isinstance(container, (FileContainer, _SourceFileContainer))):
                 want = HEAD_SIZE if compression.sniff_compression(head) is not None else _TAR_PROBE_SIZE
@@ -525,7 +527,8 @@ class _Scanner:
                     _close(stream)
                     self._scan_nested(container, builder, entry, display, depth, head)
                     return
-            kind = sniff(head)
+                # still None: sniff looks past the first 8 bytes only for "MZ", which took the branch above
+            kind = probe_kind  # sniff(head) of the head as read, computed once
             if kind is not None:
                 pending = _PendingNative(entry=entry, display=display, kind=kind, result=None)
                 builder.natives.append(pending)
