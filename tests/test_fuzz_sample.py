@@ -51,10 +51,7 @@ MAX_FAILURES = 3
 #: families whose issue-11 bugs were still open on main when this tier landed, each with what breaks. They
 #: are not run (a hang costs a minute) until the fixes land; remove an entry once its family passes
 #: (``ABIGATE_FUZZ_PENDING=run`` runs them all to see).
-PENDING: dict[str, str] = {
-    "amplification": "16,000 version needs naming one long string: 1.3 GB RSS, 643 MB of scan JSON (readers)",
-    "resource": "an LZMA member claiming a 4 GiB dictionary: MemoryError (readers)",
-}
+PENDING: dict[str, str] = {}
 
 
 def _families() -> Sequence[object]:

@@ -724,6 +724,7 @@ def _read_tables(
                 break
             off += vn_next
     defs: list[VersionDef] = []
+    defined: set[tuple[str, tuple[str, ...]]] = set()
     if verdef_off is not None:
         count = tags.get(DT_VERDEFNUM, 0)
         if count > _MAX_VERNEED:
@@ -740,7 +741,10 @@ def _read_tables(
                 if vda_next == 0:
                     break
                 aux += vda_next
-            if vd_names:
+            if vd_names and (vd_names[0], tuple(vd_names[1:])) not in defined:
+                # A repeated definition adds nothing the loader looks at (it matches by name and hash): kept
+                # once, so a crafted table cannot multiply the facts and the output.
+                defined.add((vd_names[0], tuple(vd_names[1:])))
                 defs.append(VersionDef(name=vd_names[0], index=vd_ndx, flags=vd_flags, hash=vd_hash,
                                        parents=tuple(vd_names[1:])))
             if vd_next == 0:
@@ -835,10 +839,22 @@ def _read_tables(
                     if name.startswith(("PyInit_", "PyInitU_", "PyModExport_")):
                         init_exports.append(name)
 
+    # One fact per (library, version): the loader checks each pair, and a table that repeats a pair thousands
+    # of times (a crafted file; ld writes each pair once) must not become thousands of facts and lines of
+    # output. A repeated pair is weak only when every requirement of it is; its symbols are the union.
+    merged: dict[tuple[str, str], tuple[int, int, bool, set[str]]] = {}
+    for (idx, lib, ver, h, wk) in needs:
+        syms = imports_by_index.get(idx, ())
+        first = merged.get((lib, ver))
+        if first is None:
+            merged[(lib, ver)] = (idx, h, wk, set(syms))
+        else:
+            first[3].update(syms)
+            if first[2] and not wk:
+                merged[(lib, ver)] = (first[0], first[1], False, first[3])
     version_needs = tuple(
-        VersionNeed(library=lib, version=ver, hash=h, weak=wk, index=idx,
-                    symbols=tuple(sorted(set(imports_by_index.get(idx, ())))))
-        for (idx, lib, ver, h, wk) in needs
+        VersionNeed(library=lib, version=ver, hash=h, weak=wk, index=idx, symbols=tuple(sorted(syms)))
+        for (lib, ver), (idx, h, wk, syms) in merged.items()
     )
     known = {idx for (idx, *_r) in needs} | {d.index for d in defs}
     for idx in sorted(set(imports_by_index) - known):
