@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -50,11 +51,15 @@ class VersionNode(Record, kw_only=False):
         return node_key(self.name) <= node_key(other.name)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_node(name: str) -> VersionNode:
     """Split a version node name into prefix and numbers.
 
     ``GLIBC_ABI_DT_RELR`` and ``GLIBC_PRIVATE`` are markers (no numbers). Prefixes keep their own
     digits: ``OPENSSL_3.0.0`` → (``OPENSSL``, (3, 0, 0)).
+
+    Cached: a report asks for the same few dozen names tens of thousands of times (every ``max_glibc``,
+    every sort by :func:`node_key`); the node is a frozen record, so sharing it changes nothing.
     """
     m = _NODE_RE.match(name)
     if m is None or not m.group("prefix"):
