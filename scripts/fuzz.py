@@ -201,9 +201,8 @@ def _run(
     with Runner(
         args.workers, strace=args.strace, timeout=args.timeout, cpu_limit=args.cpu_limit, as_limit=as_limit
     ) as runner:
-        for case_id, case, out in runner.run(
-            _stream(families, args.seed, workdir, deadline, args.inputs, made, quarantined)
-        ):
+        stream = _stream(families, args.seed, workdir, deadline, args.inputs, made, quarantined)
+        for case_id, case, out in runner.run(stream, real_every=args.subprocess_every):
             s = stats[case.family]
             s["inputs"] += 1
             s["max_rss_kb"] = max(s["max_rss_kb"], out.maxrss_kb)
