@@ -441,6 +441,17 @@ def test_metadata_nested_thousands_deep_is_a_finding_not_a_crash(
     assert parse_index('{"depends": ' + deep + "}") is None
 
 
+def test_a_blob_name_holding_nul_is_a_missing_blob_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """os.path raises ValueError on an embedded NUL: an unpacked docker save naming one exited 3 (fuzzing)."""
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "manifest.json").write_text(json.dumps([{"Config": "c\u0000.json", "Layers": ["l\u0000.tar"]}]))
+    code, out = _check(["-p", LAMBDA, str(saved)], capsys)
+    assert code == 1 and "missing-blob" in out and "Traceback" not in out
+
+
 def test_not_an_image_is_left_to_the_other_readers(tmp_path: Path) -> None:
     folder = tmp_path / "f"
     folder.mkdir()

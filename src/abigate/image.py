@@ -169,7 +169,7 @@ class _DirStore(_Store):
 
     def _path(self, name: str) -> str | None:
         parts = name.split("/")
-        if name.startswith("/") or ".." in parts:
+        if name.startswith("/") or ".." in parts or "\x00" in name:  # no file name holds NUL: not the image's
             return None
         path = os.path.join(self.root, *parts)
         real = os.path.realpath(path)
