@@ -55,10 +55,12 @@ def big_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.parametrize("group", [True, False], ids=["process-group", "parent-only"])
-def test_ctrl_c_exits_130_with_one_line_and_no_worker_left(big_zip: Path, group: bool) -> None:
+def interrupt_scan(paths: list[str], *, group: bool = True) -> None:
+    """Run ``abigate scan PATHS - --jobs 2``, wait for two workers, send SIGINT (to the whole process group
+    when *group*, as a terminal does, else to the parent alone) and assert exit 130, the one line, and no
+    worker left."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "abigate", "scan", str(big_zip), "-", "--jobs", "2"],
+        [sys.executable, "-m", "abigate", "scan", *paths, "-", "--jobs", "2"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     )
     try:
@@ -69,7 +71,7 @@ def test_ctrl_c_exits_130_with_one_line_and_no_worker_left(big_zip: Path, group:
             time.sleep(0.05)
             workers = _children(proc.pid)
         assert len(workers) >= 2, "the worker pool never started"
-        time.sleep(0.3)  # the big zip is done: the scan now waits on standard input
+        time.sleep(0.3)  # the artifacts are done: the scan now waits on standard input
         if group:
             os.killpg(proc.pid, signal.SIGINT)
         else:
@@ -85,6 +87,11 @@ def test_ctrl_c_exits_130_with_one_line_and_no_worker_left(big_zip: Path, group:
     while time.monotonic() < deadline and any(_alive(w) for w in workers):
         time.sleep(0.05)
     assert [w for w in workers if _alive(w)] == []
+
+
+@pytest.mark.parametrize("group", [True, False], ids=["process-group", "parent-only"])
+def test_ctrl_c_exits_130_with_one_line_and_no_worker_left(big_zip: Path, group: bool) -> None:
+    interrupt_scan([str(big_zip)], group=group)
 
 
 def test_interrupt_inside_a_command_is_130(monkeypatch: pytest.MonkeyPatch,

@@ -8,11 +8,9 @@ by the benchmark.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -80,33 +78,9 @@ def test_an_unreadable_path_fails_the_same_way(artifacts: list[str], tmp_path: P
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_ctrl_c_with_several_artifacts_leaves_no_worker(artifacts: list[str]) -> None:
     """Workers read the artifacts while the parent waits on standard input; Ctrl-C ends them all."""
-    from test_cli_interrupt import _alive, _children
+    from test_cli_interrupt import interrupt_scan
 
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "abigate", "scan", *artifacts, "-", "--jobs", "2"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        workers: list[int] = []
-        while time.monotonic() < deadline and len(workers) < 2:
-            assert proc.poll() is None, proc.communicate()
-            time.sleep(0.05)
-            workers = _children(proc.pid)
-        assert len(workers) >= 2, "the worker pool never started"
-        time.sleep(0.3)
-        os.killpg(proc.pid, signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    assert proc.returncode == 130
-    assert err.decode() == "abigate: interrupted\n"
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(_alive(w) for w in workers):
-        time.sleep(0.05)
-    assert [w for w in workers if _alive(w)] == []
+    interrupt_scan(artifacts)
 
 
 def test_one_artifact_larger_than_the_rest_is_read_by_the_parent(artifacts: list[str], tmp_path: Path) -> None:
