@@ -670,9 +670,12 @@ def _parse(src: _Source, partial: dict[str, object], limits: Limits) -> ElfFacts
                              verdef_off, hash_off, gnu_hash_off, next_bound, anomalies, limits)
     except _Rewind as rw:
         raise _Rewind(rw.off, table_ranges, strtab_range) from None
-    needed = tuple(s(o) for o in needed_off)
-    rpath = tuple(p for o in rpath_off for p in s.paths(o))
-    runpath = tuple(p for o in runpath_off for p in s.paths(o))
+    # A name listed twice is loaded once (the loader finds it already loaded) and a folder listed twice is
+    # searched once to any effect: keep the first of each, in order, so a table that repeats one long string
+    # thousands of times costs one copy in the facts and in every report.
+    needed = tuple(dict.fromkeys(s(o) for o in dict.fromkeys(needed_off)))
+    rpath = tuple(dict.fromkeys(p for o in dict.fromkeys(rpath_off) for p in s.paths(o)))
+    runpath = tuple(dict.fromkeys(p for o in dict.fromkeys(runpath_off) for p in s.paths(o)))
     version_needs = facts["version_needs"]
     assert isinstance(version_needs, tuple)
     libc, evidence = _libc_flavour(interp, needed, tuple(n.version for n in version_needs))
