@@ -52,6 +52,7 @@ from abigate.archive import (
 )
 from abigate.compression import DecompressionLimit, is_tar_header, open_decompressed, sniff_compression
 from abigate.image_options import ImageOptions  # re-exported: the options of this reader
+from abigate.limits import BUDGET_EXCEEDED
 from abigate.native import HEAD_SIZE, sniff
 
 __all__ = [
@@ -1155,6 +1156,19 @@ class _Merger:
                     (
                         "absolute or '..' path in a layer: extracting "
                         "it would write outside the container root"
+                    ),
+                )
+            )
+            return
+        size = len(name.encode("utf-8", "surrogatepass")) if len(name) > self.limits.max_path_bytes // 4 else 0
+        if size > self.limits.max_path_bytes:
+            self.member_problems.append(
+                (
+                    f"{where}!{name[:100]}…",
+                    BUDGET_EXCEEDED,
+                    (
+                        f"a path name of {size} bytes, longer than the "
+                        f"{self.limits.max_path_bytes} any loader can open; not read"
                     ),
                 )
             )

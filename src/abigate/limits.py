@@ -91,6 +91,9 @@ MAX_DECODER_MEMORY = 128 << 20
 
 #: a symlink member stores its target as content; PATH_MAX bounds a sane one.
 MAX_LINK_SIZE = 4096
+#: the longest path name a container layer may give a file (Linux's PATH_MAX): a longer one can never be
+#: opened or loaded by the target, and walking its folders costs memory that grows with its square.
+MAX_PATH_BYTES = 4096
 #: symlinks followed while resolving one link before it is called a loop (Linux's MAXSYMLINKS).
 MAX_SYMLINK_HOPS = 40
 #: path components walked while resolving one link, links expanded included: 40 hops of 4 KiB texts would
@@ -138,6 +141,7 @@ class Limits(Record):
     max_metadata_size: int = MAX_METADATA_SIZE
     max_decoder_memory: int = MAX_DECODER_MEMORY
     max_link_size: int = MAX_LINK_SIZE
+    max_path_bytes: int = MAX_PATH_BYTES
     max_symlink_hops: int = MAX_SYMLINK_HOPS
     max_link_steps: int = MAX_LINK_STEPS
     max_link_steps_per_artifact: int = MAX_LINK_STEPS_PER_ARTIFACT

@@ -86,6 +86,10 @@ def container(f: Finding) -> str:
     return f.path
 
 
+#: how many of a member's innermost folders ``_names`` turns into dotted module names.
+_MAX_MODULE_DEPTH = 32
+
+
 def _names(f: Finding) -> list[str]:
     """The texts naming *f*'s own file, longest first: display path, member, base name, quoted module names.
 
@@ -93,7 +97,9 @@ def _names(f: Finding) -> list[str]:
     site root such as ``python/``): ModuleNotFoundError quotes it, so the quoted forms are blanked too.
     """
     folder, base = posixpath.split(f.member)
-    parts = [p for p in folder.split("/") if p] + [base.split(".", 1)[0]]
+    # Only the innermost folders can be part of a dotted module name worth blanking; all of them would make
+    # a member 50,000 folders deep (a hostile tar's long name) cost gigabytes of quoted forms.
+    parts = [p for p in folder.split("/") if p][-_MAX_MODULE_DEPTH:] + [base.split(".", 1)[0]]
     names = [f.path, f.member, base] + ["'" + ".".join(parts[i:]) + "'" for i in range(len(parts))]
     return sorted({n for n in names if n.strip("'")}, key=len, reverse=True)
 
