@@ -373,3 +373,25 @@ def test_pyelftools_engine_bounds_a_fuzzed_version_section(tmp_path: Path) -> No
     status, out, err = run("scan", str(lib), "--engine", "pyelftools", "-j", "1")
     assert status == 0, err
     assert "libfuzzed.so.1" in out
+
+
+def test_from_rootfs_refuses_an_os_release_value_too_long_to_be_real(tmp_path: Path) -> None:
+    """Fuzzing tier F10: an 8 MB PRETTY_NAME was copied into the title and the OS table, and the 16 MB
+    profile written was then refused by ``profile validate`` (more than a profile may hold)."""
+    root = _host_tree(tmp_path)
+    (root / "etc/os-release").write_text("ID=odd\nPRETTY_NAME=" + "x" * 300 + "\n")
+    status, out, err = run("profile", "from-rootfs", str(root), "--id", "odd")
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and "PRETTY_NAME is 300 characters long" in err and "os-release" in err
+
+
+def test_from_rootfs_profile_id_taken_from_an_odd_os_release_validates(tmp_path: Path) -> None:
+    from abigate.profiles import load_profile
+
+    root = _host_tree(tmp_path)
+    (root / "etc/os-release").write_text('ID="a b/../c\x7f"\nVERSION_ID="1 2\x1b"\n')
+    out_file = tmp_path / "out.toml"
+    status, _out, err = run("profile", "from-rootfs", str(root), "-o", str(out_file))
+    assert status == 0, err
+    profile = load_profile(str(out_file))
+    assert profile.os_version == "1 2\x1b"

@@ -182,6 +182,9 @@ MAX_CONFIG_BYTES = 8 << 20
 #: bytes read from one text file of a root filesystem (``os-release``, ``ld.so.conf`` and its includes,
 #: musl's path file, Alpine's package database, which is a few MB on a large image).
 MAX_ROOTFS_TEXT_BYTES = 16 << 20
+#: characters of one ``os-release`` value a profile takes (``ID``, ``VERSION_ID``, ``PRETTY_NAME``): real ones
+#: are a few dozen; a longer one is a malformed file (exit 2), not text to copy into a profile twice.
+MAX_OS_RELEASE_VALUE = 256
 #: ``ld.so.conf`` files read for one root filesystem, includes included (Debian's has about ten); each is
 #: read once, known by its path with links followed.
 MAX_LD_SO_CONF_FILES = 256

@@ -26,7 +26,7 @@ from typing import Any
 
 from abigate.errors import ProfileError
 from abigate.fsview import FsView, RealFs, read_head
-from abigate.limits import MAX_LD_SO_CONF_FILES, MAX_ROOTFS_TEXT_BYTES
+from abigate.limits import MAX_LD_SO_CONF_FILES, MAX_OS_RELEASE_VALUE, MAX_ROOTFS_TEXT_BYTES
 from abigate.loaders import GLIBC_LOADER_PATHS, GLIBC_LOADERS
 from abigate.native import HEAD_SIZE, read_native, sniff
 from abigate.pyabi import multiarch
@@ -119,6 +119,10 @@ def _read_text(fs: FsView, path: str) -> str | None:
         return None
 
 
+#: the ``os-release`` keys a profile takes.
+_OS_RELEASE_KEYS = ("ID", "VERSION_ID", "PRETTY_NAME")
+
+
 def _os_release(fs: FsView) -> dict[str, str]:
     for name in ("/etc/os-release", "/usr/lib/os-release"):
         text = _read_text(fs, name)
@@ -129,6 +133,10 @@ def _os_release(fs: FsView) -> dict[str, str]:
             key, eq, value = line.partition("=")
             if eq and key.strip() and not key.lstrip().startswith("#"):
                 out[key.strip()] = value.strip().strip("\"'")
+        for key in _OS_RELEASE_KEYS:
+            if len(out.get(key, "")) > MAX_OS_RELEASE_VALUE:
+                raise ProfileError(f"{fs.label}: {name}: {key} is {len(out[key])} characters long, more than "
+                                   f"the {MAX_OS_RELEASE_VALUE} abigate takes from os-release")
         return out
     return {}
 
