@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--table", type=Path, help="write the Markdown report here too")
     ap.add_argument("--json", type=Path, help="write every failing case and the totals as JSON")
     ap.add_argument("--replay", help="FAMILY-INDEX: rebuild that one case, run it, print everything")
+    ap.add_argument("--keep", action="store_true", help="keep the cases' folder (its path is printed)")
     args = ap.parse_args(argv)
     rss_limit_kb = args.rss_limit * 1000 * 1000 // 1024
     as_limit = args.as_limit << 20
@@ -157,7 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         deadline = time.monotonic() + (args.hours * 3600 if args.hours else 10**9)
         return _run(args, families, workdir, deadline, rss_limit_kb, as_limit)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if args.keep:
+            print(f"kept {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _run(

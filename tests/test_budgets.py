@@ -67,16 +67,20 @@ def _strtab(*strings: bytes) -> tuple[bytes, list[int]]:
     return table, offs
 
 
-def peak_rss(args: Sequence[str], tmp_path: Path, *, cap_mb: int = 1024) -> tuple[int, str, str, float]:
+def peak_rss(args: Sequence[str], tmp_path: Path, *, cap_mb: int = 1024,
+             cpu_seconds: int = 60) -> tuple[int, str, str, float]:
     """``(exit code, stdout, stderr, peak RSS in MB)`` of ``python -m abigate *args`` in a fresh process.
 
     A wrapper process starts abigate, so that ``RUSAGE_CHILDREN`` holds abigate's peak alone; abigate's
-    address space is capped at *cap_mb*, so a regression ends in an error instead of gigabytes.
+    address space is capped at *cap_mb* and its CPU time at *cpu_seconds*, so a regression ends in an error
+    (or SIGXCPU) instead of gigabytes or a hang. The CPU cap is a bound on runaway work, far above the
+    expected cost, not a timing.
     """
     wrapper = textwrap.dedent(f"""
         import resource, subprocess, sys
         def cap():
             resource.setrlimit(resource.RLIMIT_AS, ({cap_mb} << 20, {cap_mb} << 20))
+            resource.setrlimit(resource.RLIMIT_CPU, ({cpu_seconds}, {cpu_seconds}))
         p = subprocess.run([sys.executable, "-m", "abigate", *sys.argv[1:]], capture_output=True, text=True,
                            preexec_fn=cap)
         sys.stdout.write(p.stdout)
@@ -555,6 +559,55 @@ def test_thousands_of_tiny_elf_files_resolve() -> None:
     outcome = resolution.get("pkg/m2999.cpython-311-x86_64-linux-gnu.so", "libshared.so")
     assert outcome is not None and outcome.kind == "bundled" and outcome.member == "pkg/libshared.so"
     assert len(resolution.entries) == 2 * 3_000 + 1
+
+
+def _searches(members: int, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Folder searches made resolving *members* tiny libraries that each load a cycle of 16 through
+    ``$ORIGIN`` (the fuzzing tier's many-tiny zip: only the first 16 are found by any name)."""
+    from abigate import resolve
+    from abigate.rules.testing import artifact, glibc_profile, native
+    from abigate.rules.testing import elf as elf_facts
+
+    files = [native(f"t/libt{i}.so", elf_facts(soname=f"libt{i % 16}.so",
+                                                needed=(f"libt{(i + 1) % 16}.so", "libc.so.6"), rpath=("$ORIGIN",)))
+             for i in range(members)]
+    searches = 0
+    real_search = resolve._Resolver._search
+
+    def counting(self: resolve._Resolver, *args: object) -> resolve.Resolved:
+        nonlocal searches
+        searches += 1
+        return real_search(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(resolve._Resolver, "_search", counting)
+    resolution = resolve.resolve_artifact(artifact("tiny.zip", files), glibc_profile("glibc-2.28", version=(2, 28)))
+    assert resolution.budget is None
+    outcome = resolution.get(f"t/libt{members - 1}.so", "libt0.so")
+    assert outcome is not None and outcome.kind == "bundled" and outcome.member == "t/libt0.so"
+    return searches
+
+
+def test_roots_sharing_one_closure_search_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fuzzing tier F11: each of 20,000 tiny libraries was a root of its own, and the 16 libraries of the
+    cycle it loads were searched again for every root (their inherited path differed only by which root
+    began the chain): 32 searches a root, seconds a profile. A folder already on the path adds nothing, so
+    paths are interned by what they search, and a library walked with the same path is not walked again."""
+    searches = _searches(2_000, monkeypatch)
+    assert searches <= 3 * 2_000 + 64
+
+
+def test_an_rpath_of_30000_folders_is_searched_in_linear_time(tmp_path: Path) -> None:
+    """Fuzzing tier F11: the folders searched were a list checked with ``in`` (30,000 folders: 10 s a name).
+    The finding names the first 50 folders and counts the rest."""
+    rpath = ":".join(f"$ORIGIN/../x/{i}" for i in range(30_000))
+    ext = _library("_ext.so", ["libneeded.so.1"], rpath)
+    bomb = write_zip(tmp_path / "rpath.zip", [M("pkg/_ext.cpython-311-x86_64-linux-gnu.so", ext)])
+    code, out, err, rss = peak_rss(["check", "--format", "json", "-p", "ubuntu-20.04", "-p", "debian-12", str(bomb)],
+                                   tmp_path, cpu_seconds=5)
+    _assert_clean(code, err, rss)
+    details = [d for f in json.loads(out)["artifacts"][0]["findings"] for d in f["details"]]
+    assert any(d.startswith("searched in the artifact: x/0, x/1,") and d.endswith(" and 29,950 more")
+               for d in details), details
 
 
 # -- issue 10: a giant's string table on the second pass ---------------------------------------------------

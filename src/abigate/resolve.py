@@ -207,6 +207,9 @@ class _Resolver:
         # Inherited search paths, interned: id → entries (nearest first), (object, parent id) → id.
         self._paths: list[tuple[_Dir, ...]] = [()]
         self._path_ids: dict[tuple[str, int], int] = {}
+        self._path_by_content: dict[tuple[_Dir, ...], int] = {(): 0}
+        #: (object, inherited path id) → the highest root rank (1 program, 2 other) it was walked for.
+        self._walked: dict[tuple[str, int], int] = {}
         self._ld_path: tuple[_Dir, ...] = tuple(
             (rel, target, f"LD_LIBRARY_PATH ({target})", None) for rel, target in self.deploy_dirs)
         self._lookups: dict[tuple[str, str, int], Resolved] = {}
@@ -247,8 +250,22 @@ class _Resolver:
             tag = "DT_RUNPATH" if self.musl and elf.runpath else "DT_RPATH"
             own = self.own_dirs(obj, tag)
             if own:
-                result = len(self._paths)
-                self._paths.append((own + self._paths[parent])[:_MAX_INHERITED])
+                # An entry repeated further down the chain (every library's ``$ORIGIN`` naming one folder)
+                # adds nothing to a search: keep the nearest. Interning by content lets roots whose chains
+                # differ but search the same folders share lookups (20,000 libraries each loading a cycle
+                # of 16 through ``$ORIGIN`` were 20,000 distinct paths, and as many cache misses).
+                seen: set[tuple[str | None, str, str]] = set()
+                kept: list[_Dir] = []
+                # An object's own entries are all searched; what it inherits is capped.
+                for entry in own + self._paths[parent]:
+                    if entry[:3] not in seen and len(kept) < len(own) + _MAX_INHERITED:
+                        seen.add(entry[:3])
+                        kept.append(entry)
+                path = tuple(kept)
+                result = self._path_by_content.get(path, -1)
+                if result < 0:
+                    result = self._path_by_content[path] = len(self._paths)
+                    self._paths.append(path)
             else:
                 result = parent
         self._path_ids[key] = result
@@ -320,6 +337,7 @@ class _Resolver:
             return Resolved(requester=requester, needed=needed, kind="system", via="musl's reserved name",
                             library=lib)
         searched: list[str] = []
+        searched_set: set[str] = set()
         outside: list[str] = []
         target_dirs: list[str] = []
         other_class: int | None = None
@@ -333,10 +351,11 @@ class _Resolver:
             ):
                 outside.append(entry)
                 continue
-            if directory in searched:
+            if directory in searched_set:
                 # Reached again through another entry (/var/task/lib and /opt/lib are both lib/): same answer.
                 continue
             searched.append(directory)
+            searched_set.add(directory)
             candidate = needed if directory in (".", "") else f"{directory}/{needed}"
             found = self.lookup(candidate, req)
             if found is not None and found[0] == "skip":
@@ -436,12 +455,19 @@ class _Resolver:
                 out.append(root)  # a very deep chain: its middle is left out of reports
             return tuple(out)
 
+        # An object already walked with the same inherited search path, for a root of at least this rank,
+        # is not walked again: its entries are recorded (a success is never replaced, and a failure only by
+        # one of a higher rank) and what it loads is already in ``reached``. Without this, N roots sharing
+        # one closure of M libraries cost N × M (20,000 tiny libraries in one zip: seconds per profile).
+        root_rank = 1 if role == "program" else 2
         queue = deque([root])
         while queue:
             obj = queue.popleft()
             elf = self.elf(obj)
             assert elf is not None
             parent = passed[obj]
+            if self._walked.get((obj, parent), 0) < root_rank:
+                self._walked[(obj, parent)] = root_rank
             for needed in elf.needed:
                 self.step()
                 key = (obj, needed)
@@ -476,7 +502,8 @@ class _Resolver:
                             names.setdefault(dep_elf.soname, dep)
                         loader[dep] = obj
                         passed[dep] = self.inherited(obj, parent)
-                        queue.append(dep)
+                        if self._walked.get((dep, passed[dep]), 0) < root_rank:
+                            queue.append(dep)
                 if res.kind in _FOUND and key in self.entries:
                     continue
                 prev = self.entries.get(key)

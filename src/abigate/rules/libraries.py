@@ -33,17 +33,30 @@ def _chain_text(res: Resolved) -> str | None:
     return "loaded via " + " → ".join(reversed(res.chain))
 
 
+#: folders a detail line names before it counts the rest.
+_FOLDERS_SHOWN = 50
+
+
+def _folders(folders: tuple[str, ...]) -> str:
+    """*folders* joined, the first :data:`_FOLDERS_SHOWN` named and the rest counted (an RPATH may list
+    30,000)."""
+    text = ", ".join(d or "." for d in folders[:_FOLDERS_SHOWN])
+    if len(folders) > _FOLDERS_SHOWN:
+        text += f" and {len(folders) - _FOLDERS_SHOWN:,} more"
+    return text
+
+
 def _searched_text(res: Resolved) -> str | None:
     if not res.searched:
         return None
-    return "searched in the artifact: " + ", ".join(d or "." for d in res.searched)
+    return "searched in the artifact: " + _folders(res.searched)
 
 
 def _target_dirs_text(res: Resolved) -> str | None:
     if not res.target_dirs:
         return None
     return (
-        "searched on the target: " + ", ".join(res.target_dirs)
+        "searched on the target: " + _folders(res.target_dirs)
         + " (an absolute path, often the build machine's; the target has there only what the profile lists)"
     )
 
@@ -193,7 +206,7 @@ def library_outside_artifact(ctx: Context, nf: NativeFile) -> Iterator[Violation
     """
     for res in _outcomes(ctx, nf, "outside"):
         yield Violation(
-            message=f"needs {res.needed}, expected outside the artifact ({', '.join(res.outside)}); "
+            message=f"needs {res.needed}, expected outside the artifact ({_folders(res.outside)}); "
             f"{ctx.profile.id} does not provide it",
             hint="check the complete environment (deploy zip or site-packages folder) or bundle the library",
             details=_details(_chain_text(res)),
