@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from abigate import scanreport
-from abigate._jsontext import dumps_indented
+from abigate._jsontext import Lazy, dumps_indented, write_indented
 from abigate.scan import scan_paths
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,3 +61,28 @@ def test_what_json_refuses_is_refused(value: Any) -> None:
         _reference(value)
     with pytest.raises(TypeError):
         dumps_indented(value)
+
+
+def test_write_indented_hands_over_pieces_and_converts_lazily() -> None:
+    """Fuzzing tier: 40,000 findings as dicts, their pieces and the whole text took 350 MB at once."""
+    converted: list[int] = []
+
+    def convert(i: int) -> dict[str, object]:
+        converted.append(i)
+        return {"n": i, "text": "x" * 20, "list": [i, None]}
+
+    doc = {"b": Lazy(range(50_000), convert), "a": Lazy([], convert)}
+    pieces: list[str] = []
+    converted_at_piece: list[int] = []
+
+    def sink(piece: str) -> None:
+        pieces.append(piece)
+        converted_at_piece.append(len(converted))
+
+    write_indented(doc, sink)
+    assert len(pieces) > 10
+    assert converted_at_piece[0] < 50_000 // 2  # the first piece left before most items were made
+    assert max(map(len, pieces)) < 1 << 20
+    expected = {"b": [{"n": i, "text": "x" * 20, "list": [i, None]} for i in range(50_000)], "a": []}
+    assert "".join(pieces) == json.dumps(expected, indent=2, sort_keys=True, ensure_ascii=False)
+    assert dumps_indented(doc) == "".join(pieces)

@@ -16,10 +16,37 @@ from __future__ import annotations
 
 import json.encoder
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-__all__ = ["dumps_indented"]
+__all__ = ["Lazy", "dumps_indented", "write_indented"]
+
+#: pieces :func:`write_indented` buffers before it hands them to its sink, joined (a few hundred KB).
+_FLUSH_PIECES = 8192
+
+
+class Lazy:
+    """A list whose items are made as they are written: ``Lazy(findings, Finding.to_dict)``.
+
+    A report of 40,000 findings would otherwise hold 40,000 dicts at once on top of the findings.
+    """
+
+    __slots__ = ("_convert", "_items")
+
+    def __init__(self, items: Sequence[Any], convert: Callable[[Any], Any]) -> None:
+        self._items = items
+        self._convert = convert
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Any]:
+        return map(self._convert, self._items)
+
+    def __eq__(self, other: object) -> bool:  # as the list it stands for (tests compare documents)
+        return list(self) == other if isinstance(other, list) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
 # The C escaper where there is one: what json.dumps uses for ensure_ascii=False.
 _encode_str: Callable[[str], str] = json.encoder.encode_basestring
@@ -59,6 +86,16 @@ def _key(key: Any) -> str:
 def dumps_indented(doc: Any) -> str:
     """*doc* as ``json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)`` writes it."""
     out: list[str] = []
+    write_indented(doc, out.append)
+    return "".join(out)
+
+
+def write_indented(doc: Any, sink: Callable[[str], object]) -> None:
+    """Hand :func:`dumps_indented`'s text of *doc* to *sink* in pieces, so that it is never whole in memory.
+
+    A :class:`Lazy` list in *doc* is converted item by item as it is written.
+    """
+    out: list[str] = []
     append = out.append
 
     def encode(value: Any, newline: str) -> None:
@@ -75,12 +112,12 @@ def dumps_indented(doc: Any) -> str:
             append(_int_repr(value))
         elif isinstance(value, float):
             append(_float(value))
-        elif isinstance(value, (list, tuple)):
+        elif isinstance(value, (list, tuple, Lazy)):
             if not value:
                 append("[]")
                 return
             inner = newline + "  "
-            if all(type(item) is str for item in value):
+            if type(value) is not Lazy and all(type(item) is str for item in value):
                 append("[" + inner + ("," + inner).join(map(_encode_str, value)) + newline + "]")
                 return
             append("[" + inner)
@@ -91,6 +128,9 @@ def dumps_indented(doc: Any) -> str:
                 else:
                     append("," + inner)
                 encode(item, inner)
+                if len(out) > _FLUSH_PIECES:
+                    sink("".join(out))
+                    out.clear()
             append(newline + "]")
         elif isinstance(value, dict):
             if not value:
@@ -111,4 +151,4 @@ def dumps_indented(doc: Any) -> str:
             raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
 
     encode(doc, "\n")
-    return "".join(out)
+    sink("".join(out))

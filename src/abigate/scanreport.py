@@ -13,18 +13,18 @@ target, with long symbol lists cut short (the JSON has them all).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
 from abigate import __version__
-from abigate._jsontext import dumps_indented
+from abigate._jsontext import Lazy, dumps_indented, write_indented
 from abigate._records import Record, fields
 from abigate.facts import ArtifactFacts, ElfFacts, MachOFacts, NativeFile, PeFacts, VersionNeed
 from abigate.roles import assign_roles
 from abigate.symver import node_key
 
 __all__ = ["SCHEMA_ID", "SYMBOLS_SHOWN", "Verbosity", "has_failures", "render_json", "render_text",
-           "to_document"]
+           "to_document", "write_json"]
 
 #: the ``schema`` value of the JSON document; bumped only on an incompatible change (/2 added ``sha256``).
 SCHEMA_ID = "abigate.scan/2"
@@ -63,16 +63,18 @@ def _elf_derived(elf: ElfFacts) -> dict[str, Any]:
     }
 
 
-def _artifact(art: ArtifactFacts) -> dict[str, Any]:
+def _artifact(art: ArtifactFacts, lazy: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {}
     roles = assign_roles(art)
     for f in fields(art):
         if f.name == "nested":
-            out["nested"] = [_artifact(child) for child in art.nested]
+            out["nested"] = [_artifact(child, lazy) for child in art.nested]
         elif f.name == "native_files":
-            out["native_files"] = [
-                {**_plain(nf), "role": roles.get(nf.member)} for nf in art.native_files
-            ]
+            def native(nf: NativeFile) -> dict[str, Any]:
+                return {**_plain(nf), "role": roles.get(nf.member)}
+
+            out["native_files"] = (Lazy(art.native_files, native) if lazy
+                                   else [native(nf) for nf in art.native_files])
         else:
             out[f.name] = _plain(getattr(art, f.name))
     out["max_glibc"] = art.max_glibc
@@ -91,6 +93,14 @@ def to_document(artifacts: Iterable[ArtifactFacts]) -> dict[str, Any]:
 def render_json(artifacts: Iterable[ArtifactFacts]) -> str:
     """The JSON document as text: keys sorted, two-space indent, one trailing newline."""
     return dumps_indented(to_document(artifacts)) + "\n"
+
+
+def write_json(artifacts: Iterable[ArtifactFacts], sink: Callable[[str], object]) -> None:
+    """:func:`render_json`'s text handed to *sink* in pieces, each file's facts converted as it is written:
+    the facts of 20,000 files are never a document and a text in memory at once."""
+    write_indented({"schema": SCHEMA_ID, "abigate_version": __version__,
+                    "artifacts": [_artifact(a, lazy=True) for a in artifacts]}, sink)
+    sink("\n")
 
 
 def has_failures(artifacts: Iterable[ArtifactFacts]) -> bool:

@@ -8,6 +8,7 @@ evaluate it against each profile → render → exit status. Exit 0 when every a
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from abigate._records import replace
-from abigate.commands.scan import use_colour
+from abigate.commands.scan import ReportText, use_colour
 from abigate.errors import UsageError
 
 if TYPE_CHECKING:
@@ -379,15 +380,17 @@ def check(
                      notes=report.notes + python_choice_notes(loaded, target_python) + configured_notes)
 
     verbosity: Verbosity = "quiet" if quiet else "verbose" if verbose else "normal"
+    text: ReportText
+    coloured = False
     if statistics:
         from abigate.reporters.check_text import render_statistics
 
         coloured = fmt == "text" and use_colour(colour, to_file=bool(output))
         text = render_statistics(report, color=coloured)
     elif fmt == "json":
-        from abigate.reporters.check_json import render_json
+        from abigate.reporters.check_json import write_json
 
-        text = render_json(report)
+        text = functools.partial(write_json, report)
     elif fmt == "sarif":
         from abigate.reporters.check_sarif import render_sarif
 
@@ -426,13 +429,13 @@ def check(
         from abigate.commands._attest import write_attestation
 
         write_attestation(attest, report, loaded, profile_ids, target_python, selection)
-    if output:
-        from abigate.commands.scan import write_atomically
+    from abigate.commands.scan import emit, write_atomically
 
+    if output:
         write_atomically(output, text)
     else:
         # click strips ANSI codes when stdout is not a terminal unless told otherwise (--color always).
-        click.echo(text, nl=False, color=coloured)
+        emit(text, lambda piece: click.echo(piece, nl=False, color=coloured))
     status = report.exit_status(exit_zero=exit_zero)
     if status:
         raise click.exceptions.Exit(status)

@@ -8,8 +8,10 @@ status by ``abigate.cli``).
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -42,7 +44,20 @@ def _report_mode(path: str) -> int:
     return 0o666 & ~umask
 
 
-def write_atomically(path: str, text: str, *, option: str = "--output") -> None:
+#: a report: its text, or a writer that hands the text in pieces to the sink it is given (a large JSON
+#: report is never whole in memory).
+ReportText = str | Callable[[Callable[[str], object]], None]
+
+
+def emit(report: ReportText, sink: Callable[[str], object]) -> None:
+    """Hand *report*'s text to *sink*."""
+    if isinstance(report, str):
+        sink(report)
+    else:
+        report(sink)
+
+
+def write_atomically(path: str, text: ReportText, *, option: str = "--output") -> None:
     """Write *text* to *path* through a temporary file in the same folder and ``os.replace``.
 
     A reader never sees half a report, and a failed run leaves the previous file in place. The report gets
@@ -61,7 +76,7 @@ def write_atomically(path: str, text: str, *, option: str = "--output") -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             if hasattr(os, "fchmod"):  # POSIX; Windows has no mode bits worth setting
                 os.fchmod(fh.fileno(), _report_mode(path))
-            fh.write(text)
+            emit(text, fh.write)
         os.replace(tmp, path)
     except BaseException as exc:  # Ctrl-C too: no .abigate-*.tmp may be left behind
         try:
@@ -126,8 +141,9 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None,
     with ProgressLine(want_progress(show_progress), paths[0]) as progress:
         artifacts = scan_paths(paths, jobs=jobs, progress=progress if progress.enabled else None, engine=engine)
     coloured = fmt == "text" and use_colour(colour, to_file=bool(output))
+    text: ReportText
     if fmt == "json":
-        text = scanreport.render_json(artifacts)
+        text = functools.partial(scanreport.write_json, artifacts)
     else:
         text = scanreport.render_text(artifacts, color=coloured,
                                       verbosity="quiet" if quiet else "verbose" if verbose else "normal")
@@ -144,6 +160,6 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None,
         write_atomically(output, text)
     else:
         # click strips ANSI codes when stdout is not a terminal unless told otherwise (--color always).
-        click.echo(text, nl=False, color=coloured)
+        emit(text, lambda piece: click.echo(piece, nl=False, color=coloured))
     if scanreport.has_failures(artifacts):
         raise click.exceptions.Exit(1)
