@@ -160,6 +160,18 @@ def test_output_into_a_missing_folder_is_a_usage_error(wheel: Path, tmp_path: Pa
     assert "--output" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", [["scan"], ["check", "-p", "debian-12"]])
+def test_output_naming_a_folder_is_a_usage_error_that_writes_nothing(
+        wheel: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    # Fuzzing tier: the temporary file of the atomic write was made beside the folder before the rename failed.
+    work = tmp_path / "work"
+    (work / "out").mkdir(parents=True)
+    assert main([*command, str(wheel), "--format", "json", "-o", str(work / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is a folder" in err
+    assert sorted(os.listdir(work)) == ["out"] and os.listdir(work / "out") == []
+
+
 def test_real_subprocess(wheel: Path, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "ABIGATE_DEBUG"}
     proc = subprocess.run([sys.executable, "-m", "abigate", "scan", str(wheel), "--format", "json"],

@@ -66,6 +66,8 @@ def write_atomically(path: str, text: ReportText, *, option: str = "--output") -
     the option that asked for the file in an error message.
     """
     folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):  # before the temporary file: nothing is created beside a folder given by mistake
+        raise UsageError(f"{option} {path}: is a folder; name the file to write")
     try:
         import tempfile  # only when writing a file: it costs ~7 ms of start-up (shutil, random)
 
