@@ -419,12 +419,10 @@ def check(
 
             append_step_summary(step_summary, render_summary(report))
     else:
-        from abigate.reporters.check_text import render_text
+        from abigate.reporters.check_text import write_text
 
         coloured = use_colour(colour, to_file=bool(output))
-        text = render_text(
-            report, color=coloured, verbosity="quiet" if quiet else "verbose" if verbose else "normal"
-        )
+        text = functools.partial(write_text, report, color=coloured, verbosity=verbosity)
     if attest:
         from abigate.commands._attest import write_attestation
 

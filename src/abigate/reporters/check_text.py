@@ -19,7 +19,7 @@ distribution. ``verbose`` shows every finding on its own; the summary's counts a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Literal
 
 import click
@@ -28,7 +28,7 @@ from abigate.findings import ArtifactResult, Finding, Report
 from abigate.rollup import Rollup, roll_up
 from abigate.rules._base import Severity
 
-__all__ = ["ROLLUP_SHOWN", "Verbosity", "render_statistics", "render_text", "summary_line"]
+__all__ = ["ROLLUP_SHOWN", "Verbosity", "render_statistics", "render_text", "summary_line", "write_text"]
 
 Verbosity = Literal["quiet", "normal", "verbose"]
 
@@ -109,11 +109,13 @@ def _rollup_lines(r: Rollup, style: _Styler) -> list[str]:
     return lines
 
 
-def _artifact_lines(res: ArtifactResult, style: _Styler, verbosity: Verbosity, multi: bool) -> list[str]:
+def _artifact_lines(
+    res: ArtifactResult, style: _Styler, verbosity: Verbosity, multi: bool
+) -> Iterator[str]:
     shown = [f for f in res.findings if _visible(f, verbosity)]
-    lines = [f"{style(res.path, bold=True)}: {_verdict_text(res, style)}"]
+    yield f"{style(res.path, bold=True)}: {_verdict_text(res, style)}"
     if verbosity == "verbose" and res.sha256:
-        lines.append(f"  sha256: {res.sha256}")
+        yield (f"  sha256: {res.sha256}")
     # Without -v, findings with one root cause are one problem (abigate.rollup); -v shows each one.
     rollups = ([Rollup("single", (f,)) for f in shown] if verbosity == "verbose"
                else roll_up(shown))
@@ -134,22 +136,21 @@ def _artifact_lines(res: ArtifactResult, style: _Styler, verbosity: Verbosity, m
     for dist in sorted(by_dist, key=dist_order):
         # An artifact without any .dist-info (a plain deploy folder) needs no distribution heading.
         if not (dist == _NO_DIST and len(by_dist) == 1):
-            lines.append(f"  {dist}")
+            yield (f"  {dist}")
         by_file: dict[str, list[Rollup]] = {}
         for r in by_dist[dist]:
             by_file.setdefault(r.head.member or res.path, []).append(r)
         for member in sorted(by_file, key=lambda m: (-worst(by_file[m]), m)):
-            lines.append(f"    {member}")
+            yield (f"    {member}")
             ordered = sorted(
                 by_file[member],
                 key=lambda r: (-r.head.severity.rank, r.head.code, r.head.profile, r.head.library or "",
                                r.head.message),
             )
             for r in ordered:
-                lines.extend(_finding_lines(r.head, style, verbosity, multi))
+                yield from (_finding_lines(r.head, style, verbosity, multi))
                 if r.others:
-                    lines.extend(_rollup_lines(r, style))
-    return lines
+                    yield from (_rollup_lines(r, style))
 
 
 def _summary(report: Report, style: _Styler) -> str:
@@ -177,28 +178,42 @@ def summary_line(report: Report) -> str:
 
 def render_text(report: Report, *, color: bool = False, verbosity: Verbosity = "normal") -> str:
     """The report as text ending in a newline."""
+    return "\n".join(_lines(report, color, verbosity)) + "\n"
+
+
+def write_text(report: Report, sink: Callable[[str], object], *, color: bool = False,
+               verbosity: Verbosity = "normal") -> None:
+    """:func:`render_text`'s text handed to *sink* a few thousand lines at a time: ``-v`` on 20,000 files
+    is never whole in memory."""
+    chunk: list[str] = []
+    for line in _lines(report, color, verbosity):
+        chunk.append(line)
+        if len(chunk) >= 4096:
+            sink("\n".join(chunk) + "\n")
+            chunk.clear()
+    if chunk:
+        sink("\n".join(chunk) + "\n")
+
+
+def _lines(report: Report, color: bool, verbosity: Verbosity) -> Iterator[str]:
     style = _Styler(color)
     multi = len(report.profiles) > 1
-    lines: list[str] = []
     if verbosity == "verbose":
         for prof in report.profiles:
             py = f", Python {prof.python}" if prof.python else ""
-            lines.append(
-                f"profile {prof.id}: {prof.title} ({prof.arch}, {prof.libc} {prof.libc_version}{py})"
-            )
+            yield f"profile {prof.id}: {prof.title} ({prof.arch}, {prof.libc} {prof.libc_version}{py})"
             if prof.sha256:
-                lines.append(f"  sha256: {prof.sha256}")
+                yield f"  sha256: {prof.sha256}"
     if verbosity == "quiet":
         from abigate.reporters.check_concise import concise_lines
 
-        lines.extend(concise_lines(report, verbosity="quiet"))
+        yield from concise_lines(report, verbosity="quiet")
     else:
         for res in report.artifacts:
-            lines.extend(_artifact_lines(res, style, verbosity, multi))
+            yield from _artifact_lines(res, style, verbosity, multi)
     for note in report.notes:
-        lines.append(f"note: {note}")
-    lines.append(_summary(report, style))
-    return "\n".join(lines) + "\n"
+        yield f"note: {note}"
+    yield _summary(report, style)
 
 
 def render_statistics(report: Report, *, color: bool = False) -> str:
