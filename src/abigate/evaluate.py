@@ -79,15 +79,24 @@ class Selection(Record):
         return select_rules(self.select, self.ignore)
 
 
-def _preconditions_met(needs: frozenset[str], nf: NativeFile, profile: Profile) -> bool:
-    if not needs:
-        return True
+#: what a rule's ``needs`` may ask of a file: an ELF file read without error, whose class and machine are the
+#: target's, whose C library is the target's.
+_PRECONDITIONS = frozenset({"elf", "target", "libc"})
+
+
+def _met_needs(nf: NativeFile, profile: Profile) -> frozenset[str] | None:
+    """The preconditions *nf* meets on *profile* (``None``: it is no readable ELF file, so only rules that
+    need nothing apply). Worked out once per file and profile, not once per rule: 30 rules on 20,000 files
+    made 600,000 format checks."""
     elf = nf.elf
     if elf is None or nf.error:
-        return False
-    if "target" in needs and format_mismatch(elf, profile) is not None:
-        return False
-    return not ("libc" in needs and libc_mismatch(nf, profile))
+        return None
+    met = {"elf"}
+    if format_mismatch(elf, profile) is None:
+        met.add("target")
+    if not libc_mismatch(nf, profile):
+        met.add("libc")
+    return frozenset(met)
 
 
 def _stamp(rule: Rule, v: Violation, ctx: Context, nf: NativeFile | None, selection: Selection) -> Finding:
@@ -140,12 +149,14 @@ def evaluate(
             files=files,
         )
         ordered = sorted(art.native_files, key=lambda nf: nf.path)
+        met = [(nf, _met_needs(nf, profile)) for nf in ordered]
         for rule in rules:
             if rule.scope == "artifact":
                 out.extend(_stamp(rule, v, ctx, None, selection) for v in rule.check(ctx))  # type: ignore[call-arg]
                 continue
-            for nf in ordered:
-                if _preconditions_met(rule.needs, nf, profile):
+            needs = rule.needs & _PRECONDITIONS
+            for nf, has in met:
+                if not rule.needs or (has is not None and needs <= has):
                     out.extend(_stamp(rule, v, ctx, nf, selection) for v in rule.check(ctx, nf))  # type: ignore[call-arg]
     findings, _ = apply_waivers(out, selection.waivers, selection.today)
     return sorted(findings, key=finding_sort_key)
