@@ -16,7 +16,6 @@ zstandard is the standard library's ``compression.zstd`` from Python 3.14 and th
 from __future__ import annotations
 
 import bz2
-import gzip
 import io
 import lzma
 from typing import BinaryIO, Literal
@@ -174,6 +173,8 @@ def open_decompressed(raw: BinaryIO, kind: Compression, *, max_output: int) -> B
     """
     inner: BinaryIO
     if kind == "gzip":
+        import gzip  # not for wheels and zips, which never need it
+
         inner = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
     elif kind == "bzip2":
         inner = bz2.BZ2File(raw, mode="rb")  # type: ignore[assignment]
