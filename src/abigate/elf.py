@@ -337,6 +337,10 @@ def read_elf_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS) -> NativeRead:
     return read_elf(data[:4096], _SeekableBytes(data, min(4096, len(data))), len(data), limits=limits)
 
 
+#: strings up to this long are interned (symbol, library and version names; not a crafted 20 KB one).
+_INTERN_UP_TO = 512
+
+
 class _Strings:
     """The strings of ``.dynstr`` a file's facts keep, under the file's string budget.
 
@@ -365,6 +369,10 @@ class _Strings:
         got = self._cache.get(off)
         if got is None:
             got = _cstr(self.table, off)
+            if len(got) <= _INTERN_UP_TO:
+                # One object per distinct name over all files: 20,000 libraries importing the same symbols
+                # and versions share them (the interpreter drops an interned string nothing refers to).
+                got = sys.intern(got)
             self._bytes += len(got)
             if self._bytes > self._max_bytes:
                 raise BudgetExceeded(f"the file's strings take more than {self._max_bytes} bytes (the budget of "

@@ -324,7 +324,10 @@ class Runner:
                                 "as_limit": self.as_limit,
                                 "cpu_limit": self.cpu_limit,
                                 "validate": case.validate,
-                                "exec": bool(real_every) and sent % real_every == 0,
+                                # A NUL byte cannot be in a real process's argv (execve refuses it, as
+                                # any shell would): such a case is run forked, as main(argv).
+                                "exec": bool(real_every) and sent % real_every == 0
+                                and not any("\0" in str(a) for a in case.argv),
                             },
                         )
                 if not any(w.busy for w in self.workers):

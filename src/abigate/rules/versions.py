@@ -129,7 +129,17 @@ class _Provider(Record, kw_only=False):
     bundled: NativeFile | None
 
 
-def _providers(ctx: Context, nf: NativeFile) -> Iterator[_Provider]:
+def _providers(ctx: Context, nf: NativeFile) -> tuple[_Provider, ...]:
+    """Who provides each library *nf* has version needs on; worked out once per file (six rules ask)."""
+    key = ("providers", nf.member)
+    cached = ctx.memo.get(key)
+    if cached is None:
+        cached = ctx.memo[key] = tuple(_find_providers(ctx, nf))
+    assert isinstance(cached, tuple)
+    return cached
+
+
+def _find_providers(ctx: Context, nf: NativeFile) -> Iterator[_Provider]:
     assert nf.elf is not None
     grouped: dict[str, list[VersionNeed]] = {}
     for need in nf.elf.version_needs:
@@ -155,7 +165,13 @@ def _system_needs(ctx: Context, nf: NativeFile) -> Iterator[tuple[_Provider, Ver
         if ctx.profile.libc == "musl" and is_libc_name(prov.library):
             continue  # musl ignores versions; a glibc object here is ABG210's business
         for need in prov.needs:
-            yield prov, need, node_status(prov.system, need.version, ctx.profile)
+            # The same node of the same library is asked about for every file that needs it.
+            # (The library is kept in the entry, so that its id is never reused while the entry lives.)
+            key = ("node", id(prov.system), need.version)
+            entry = ctx.memo.get(key)
+            if entry is None:
+                entry = ctx.memo[key] = (prov.system, node_status(prov.system, need.version, ctx.profile))
+            yield prov, need, entry[1]  # type: ignore[index]
 
 
 def _symbols_line(need: VersionNeed, limit: int = 6) -> str:
@@ -181,7 +197,19 @@ def _musl_loader(nf: NativeFile, needs: Sequence[VersionNeed]) -> str | None:
 
 
 def _lowest_target(ctx: Context, library: str, nodes: Sequence[str]) -> str:
-    """ "needs glibc ≥ 2.34 (works on: a, b)" or "needs GLIBCXX_3.4.30 (GCC ≥ 12)"; profiles from alternatives."""
+    """ "needs glibc ≥ 2.34 (works on: a, b)" or "needs GLIBCXX_3.4.30 (GCC ≥ 12)"; profiles from alternatives.
+
+    Worked out once per library and nodes for the artifact and profile (every alternative is asked).
+    """
+    key = ("lowest-target", library, tuple(nodes))
+    cached = ctx.memo.get(key)
+    if cached is None:
+        cached = ctx.memo[key] = _work_out_lowest_target(ctx, library, nodes)
+    assert isinstance(cached, str)
+    return cached
+
+
+def _work_out_lowest_target(ctx: Context, library: str, nodes: Sequence[str]) -> str:
     parts: list[str] = []
     glibc = max_node(nodes, prefix="GLIBC")
     if glibc is not None and is_libc_name(library):
