@@ -234,3 +234,21 @@ def test_scan_shows_each_files_role(tmp_path: Path, capsys: pytest.CaptureFixtur
     text = capsys.readouterr().out
     assert "role: ctypes/cffi library" in text
     assert "role: program (run, not loaded)" in text
+
+
+@pytest.mark.parametrize("command", [["scan", "--format", "json"], ["check", "-p", "debian-12", "-v"]])
+def test_a_reader_that_goes_away_mid_report_is_status_0_and_silent(tmp_path: Path, command: list[str]) -> None:
+    """Reports are written in pieces now; a closed pipe (`| head -1`) must end the run as it did when the
+    report was written whole: no traceback, no message, status 0."""
+    lib = (Path(__file__).parents[1] / "testdata" / "elf" / "stack").glob("*.so")
+    data = next(iter(sorted(lib))).read_bytes()
+    big = write_zip(tmp_path / "many.zip", [M(f"pkg/lib{i}.so", data) for i in range(2_000)])
+    with subprocess.Popen([sys.executable, "-m", "abigate", *command, str(big)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()  # the reader goes away with most of the report unwritten (beyond a pipe's 64 KiB)
+        err = proc.stderr.read()
+        status = proc.wait(timeout=120)
+    assert status == 0, err
+    assert err == b""

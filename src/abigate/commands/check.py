@@ -427,13 +427,13 @@ def check(
         from abigate.commands._attest import write_attestation
 
         write_attestation(attest, report, loaded, profile_ids, target_python, selection)
-    from abigate.commands.scan import emit, write_atomically
+    from abigate.commands.scan import to_stdout, write_atomically
 
     if output:
         write_atomically(output, text)
     else:
         # click strips ANSI codes when stdout is not a terminal unless told otherwise (--color always).
-        emit(text, lambda piece: click.echo(piece, nl=False, color=coloured))
+        to_stdout(text, coloured)
     status = report.exit_status(exit_zero=exit_zero)
     if status:
         raise click.exceptions.Exit(status)

@@ -57,6 +57,22 @@ def emit(report: ReportText, sink: Callable[[str], object]) -> None:
         report(sink)
 
 
+def to_stdout(report: ReportText, color: bool) -> None:
+    """Write *report* to standard output in its pieces.
+
+    When the reader goes away mid-report (``abigate check … | head``), writing stops and the command ends
+    with status 0, as ``abigate.cli`` treats a broken pipe: it is not an error of the artifact's or ours.
+    """
+    try:
+        emit(report, lambda piece: click.echo(piece, nl=False, color=color))
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        raise click.exceptions.Exit(0) from None
+
+
 def write_atomically(path: str, text: ReportText, *, option: str = "--output") -> None:
     """Write *text* to *path* through a temporary file in the same folder and ``os.replace``.
 
@@ -162,6 +178,6 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None,
         write_atomically(output, text)
     else:
         # click strips ANSI codes when stdout is not a terminal unless told otherwise (--color always).
-        emit(text, lambda piece: click.echo(piece, nl=False, color=coloured))
+        to_stdout(text, coloured)
     if scanreport.has_failures(artifacts):
         raise click.exceptions.Exit(1)
