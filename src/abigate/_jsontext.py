@@ -43,11 +43,6 @@ class Lazy:
     def __iter__(self) -> Iterator[Any]:
         return map(self._convert, self._items)
 
-    def __eq__(self, other: object) -> bool:  # as the list it stands for (tests compare documents)
-        return list(self) == other if isinstance(other, list) else NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
 # The C escaper where there is one: what json.dumps uses for ensure_ascii=False.
 _encode_str: Callable[[str], str] = json.encoder.encode_basestring
 _float_repr = float.__repr__

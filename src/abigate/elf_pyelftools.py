@@ -128,7 +128,8 @@ def _facts(stream: BinaryIO) -> ElfFacts:
         e_type_word = "pie" if dt_flags_1 & DF_1_PIE else "shared"
     # Repeats are loaded or searched once: keep the first of each, as the fast reader does.
     fields.update(type=e_type_word, soname=soname, needed=tuple(dict.fromkeys(needed)),
-                  rpath=tuple(dict.fromkeys(rpath)), runpath=tuple(dict.fromkeys(runpath)), filters=tuple(filters), dt_flags=dt_flags, dt_flags_1=dt_flags_1,
+                  rpath=tuple(dict.fromkeys(rpath)), runpath=tuple(dict.fromkeys(runpath)),
+                  filters=tuple(filters), dt_flags=dt_flags, dt_flags_1=dt_flags_1,
                   has_relr=has_relr, has_textrel=textrel or bool(dt_flags & DF_TEXTREL))
 
     needs_raw: list[tuple[int, str, str, int, bool]] = []

@@ -81,12 +81,13 @@ def _artifact(art: ArtifactFacts, lazy: bool = False) -> dict[str, Any]:
     return out
 
 
-def to_document(artifacts: Iterable[ArtifactFacts]) -> dict[str, Any]:
-    """The whole JSON document for *artifacts* (in the order given)."""
+def to_document(artifacts: Iterable[ArtifactFacts], *, lazy: bool = False) -> dict[str, Any]:
+    """The whole JSON document for *artifacts* (in the order given); *lazy*: each native file's dict is made
+    as it is written."""
     return {
         "schema": SCHEMA_ID,
         "abigate_version": __version__,
-        "artifacts": [_artifact(a) for a in artifacts],
+        "artifacts": [_artifact(a, lazy) for a in artifacts],
     }
 
 
@@ -98,8 +99,7 @@ def render_json(artifacts: Iterable[ArtifactFacts]) -> str:
 def write_json(artifacts: Iterable[ArtifactFacts], sink: Callable[[str], object]) -> None:
     """:func:`render_json`'s text handed to *sink* in pieces, each file's facts converted as it is written:
     the facts of 20,000 files are never a document and a text in memory at once."""
-    write_indented({"schema": SCHEMA_ID, "abigate_version": __version__,
-                    "artifacts": [_artifact(a, lazy=True) for a in artifacts]}, sink)
+    write_indented(to_document(artifacts, lazy=True), sink)
     sink("\n")
 
 

@@ -115,7 +115,7 @@ def _artifact_lines(
     shown = [f for f in res.findings if _visible(f, verbosity)]
     yield f"{style(res.path, bold=True)}: {_verdict_text(res, style)}"
     if verbosity == "verbose" and res.sha256:
-        yield (f"  sha256: {res.sha256}")
+        yield f"  sha256: {res.sha256}"
     # Without -v, findings with one root cause are one problem (abigate.rollup); -v shows each one.
     rollups = ([Rollup("single", (f,)) for f in shown] if verbosity == "verbose"
                else roll_up(shown))
@@ -136,21 +136,21 @@ def _artifact_lines(
     for dist in sorted(by_dist, key=dist_order):
         # An artifact without any .dist-info (a plain deploy folder) needs no distribution heading.
         if not (dist == _NO_DIST and len(by_dist) == 1):
-            yield (f"  {dist}")
+            yield f"  {dist}"
         by_file: dict[str, list[Rollup]] = {}
         for r in by_dist[dist]:
             by_file.setdefault(r.head.member or res.path, []).append(r)
         for member in sorted(by_file, key=lambda m: (-worst(by_file[m]), m)):
-            yield (f"    {member}")
+            yield f"    {member}"
             ordered = sorted(
                 by_file[member],
                 key=lambda r: (-r.head.severity.rank, r.head.code, r.head.profile, r.head.library or "",
                                r.head.message),
             )
             for r in ordered:
-                yield from (_finding_lines(r.head, style, verbosity, multi))
+                yield from _finding_lines(r.head, style, verbosity, multi)
                 if r.others:
-                    yield from (_rollup_lines(r, style))
+                    yield from _rollup_lines(r, style)
 
 
 def _summary(report: Report, style: _Styler) -> str:

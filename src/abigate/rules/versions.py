@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from typing import Literal
+from typing import Literal, cast
 
 from abigate._records import Record
 from abigate.facts import NativeFile, VersionNeed
@@ -166,12 +166,11 @@ def _system_needs(ctx: Context, nf: NativeFile) -> Iterator[tuple[_Provider, Ver
             continue  # musl ignores versions; a glibc object here is ABG210's business
         for need in prov.needs:
             # The same node of the same library is asked about for every file that needs it.
-            # (The library is kept in the entry, so that its id is never reused while the entry lives.)
-            key = ("node", id(prov.system), need.version)
-            entry = ctx.memo.get(key)
-            if entry is None:
-                entry = ctx.memo[key] = (prov.system, node_status(prov.system, need.version, ctx.profile))
-            yield prov, need, entry[1]  # type: ignore[index]
+            key = ("node", prov.system, need.version)
+            status = ctx.memo.get(key)
+            if status is None:
+                status = ctx.memo[key] = node_status(prov.system, need.version, ctx.profile)
+            yield prov, need, cast(Status, status)
 
 
 def _symbols_line(need: VersionNeed, limit: int = 6) -> str:
