@@ -13,7 +13,7 @@ target, with long symbol lists cut short (the JSON has them all).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal
 
 from abigate import __version__
@@ -24,7 +24,7 @@ from abigate.roles import assign_roles
 from abigate.symver import node_key
 
 __all__ = ["SCHEMA_ID", "SYMBOLS_SHOWN", "Verbosity", "has_failures", "render_json", "render_text",
-           "to_document", "write_json"]
+           "to_document", "write_json", "write_text"]
 
 #: the ``schema`` value of the JSON document; bumped only on an incompatible change (/2 added ``sha256``).
 SCHEMA_ID = "abigate.scan/2"
@@ -280,7 +280,8 @@ def _quiet_lines(art: ArtifactFacts, style: _Style) -> list[str]:
 
 
 def _artifact_lines(art: ArtifactFacts, *, shown: int = SYMBOLS_SHOWN,
-                    style: _Style | None = None) -> list[str]:
+                    style: _Style | None = None) -> Iterator[str]:
+    """The artifact's block, line by line (20,000 native files make one block of 600,000 lines)."""
     style = style or _Style(False)
     lines = [
         style(art.path, bold=True),
@@ -304,16 +305,16 @@ def _artifact_lines(art: ArtifactFacts, *, shown: int = SYMBOLS_SHOWN,
         tags = f"; tags {', '.join(dist.wheel_tags)}" if dist.wheel_tags else ""
         lines.append(f"  distribution: {dist.key} at {dist.dist_info} (root {dist.root or '/'}; {record}{tags})")
     lines.append(f"  max GLIBC: {art.max_glibc or 'none'}" + (" (nested archives included)" if art.nested else ""))
+    yield from lines
     for link in art.links:
         where = link.resolved if link.resolved is not None else "outside the artifact"
-        lines.append(f"  link: {link.member} -> {link.target} ({where})")
+        yield f"  link: {link.member} -> {link.target} ({where})"
     for problem in art.problems:
-        lines.append(_problem_line(problem, style))
+        yield _problem_line(problem, style)
     roles = assign_roles(art)
     for nf in art.native_files:
-        lines.append("")
-        lines.extend(_native_lines(nf, roles.get(nf.member), shown=shown, style=style))
-    return lines
+        yield ""
+        yield from _native_lines(nf, roles.get(nf.member), shown=shown, style=style)
 
 
 def render_text(artifacts: Iterable[ArtifactFacts], *, color: bool = False,
@@ -323,20 +324,42 @@ def render_text(artifacts: Iterable[ArtifactFacts], *, color: bool = False,
     *verbosity* ``quiet`` keeps only the artifacts with something unreadable (and the summary), for a CI
     log; ``verbose`` names every symbol and unversioned import instead of the first few.
     """
+    return "".join(_text_lines(artifacts, color, verbosity))
+
+
+def write_text(artifacts: Iterable[ArtifactFacts], sink: Callable[[str], object], *, color: bool = False,
+               verbosity: Verbosity = "normal") -> None:
+    """:func:`render_text`'s text handed to *sink* a few thousand lines at a time (``scan -v`` of 20,000
+    files is some 90 MB of text, never whole in memory)."""
+    chunk: list[str] = []
+    for line in _text_lines(artifacts, color, verbosity):
+        chunk.append(line)
+        if len(chunk) >= 4096:
+            sink("".join(chunk))
+            chunk.clear()
+    if chunk:
+        sink("".join(chunk))
+
+
+def _text_lines(artifacts: Iterable[ArtifactFacts], color: bool, verbosity: Verbosity) -> Iterator[str]:
+    """The report's lines, each ending in a newline."""
     style = _Style(color)
     shown = 1 << 30 if verbosity == "verbose" else SYMBOLS_SHOWN
-    blocks = []
     count = 0
     failures = 0
     for top in artifacts:
         for art in top.walk():
             count += 1
             failures += len(art.problems) + sum(1 for nf in art.native_files if nf.error)
-            lines = _quiet_lines(art, style) if verbosity == "quiet" else _artifact_lines(art, shown=shown,
-                                                                                            style=style)
-            if lines:
-                blocks.append("\n".join(lines))
+            lines = (iter(_quiet_lines(art, style)) if verbosity == "quiet"
+                     else _artifact_lines(art, shown=shown, style=style))
+            empty = True
+            for line in lines:
+                empty = False
+                yield line + "\n"
+            if not empty:
+                yield "\n"  # a blank line after each block
     summary = (f"{_plural(count, 'artifact')} scanned; "
                + (style("everything was read", fg="green") if not failures
                   else style(f"{_plural(failures, 'problem')} reading them", fg="red", bold=True)))
-    return "\n\n".join([*blocks, summary]) + "\n"
+    yield summary + "\n"

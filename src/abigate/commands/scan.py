@@ -163,8 +163,8 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None,
     if fmt == "json":
         text = functools.partial(scanreport.write_json, artifacts)
     else:
-        text = scanreport.render_text(artifacts, color=coloured,
-                                      verbosity="quiet" if quiet else "verbose" if verbose else "normal")
+        text = functools.partial(scanreport.write_text, artifacts, color=coloured,
+                                 verbosity="quiet" if quiet else "verbose" if verbose else "normal")
     if verbose:  # on stderr: the report itself stays the same on every machine
         from abigate import inflate
 
