@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from abigate._records import FrozenRecordError, Record, field, fields, replace
+from abigate._records import _MISSING, FrozenRecordError, Record, field, fields, replace
 from abigate.archive import Entry
 from abigate.facts import VersionNeed
 from abigate.profile import Library, Profile
@@ -107,3 +107,59 @@ def test_post_init_and_fields_left_out_of_init() -> None:
     assert profile.library("libgomp.so.1.0.0") is profile.libraries["libgomp.so.1"]
     assert "_by_file" not in repr(profile)
     assert replace(profile, id="q").library("libgomp.so.1.0.0") is not None
+
+
+def _record_classes() -> list[type[Record]]:
+    import importlib
+    import pkgutil
+
+    import abigate
+
+    for info in pkgutil.walk_packages(abigate.__path__, "abigate."):
+        if not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+    out: list[type[Record]] = []
+    todo = list(Record.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.startswith("abigate."):
+            out.append(cls)
+    return sorted(out, key=lambda c: (c.__module__, c.__qualname__))
+
+
+WRITTEN_OUT = [cls for cls in _record_classes() if "__init__" in vars(cls)]
+
+
+def test_the_hot_classes_write_their_own_init() -> None:
+    # Kept as a list so that removing one is a decision: these are made thousands of times per artifact.
+    names = {f"{c.__module__}.{c.__qualname__}" for c in WRITTEN_OUT}
+    assert {"abigate.archive.Entry", "abigate.findings.Finding", "abigate.resolve.Resolved"} <= names
+
+
+@pytest.mark.parametrize("cls", WRITTEN_OUT, ids=lambda c: c.__qualname__)
+def test_a_written_out_init_takes_exactly_the_fields_with_their_defaults(cls: type[Record]) -> None:
+    """A hand-written ``__init__`` must not drift from the class's fields: same keyword-only names, same
+    defaults, and every field set from its argument."""
+    import inspect
+
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    table = [f for f in fields(cls) if f.init]
+    assert [p.name for p in params] == [f.name for f in table]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params)
+    kwargs: dict[str, object] = {p.name: object() for p in params if p.default is inspect.Parameter.empty}
+    for p, f in zip(params, table):
+        if f.default_factory is not _MISSING:
+            assert p.default is None, f.name  # a mutable default given as None and made in __init__
+            assert getattr(cls(**kwargs), f.name) == f.default_factory()
+            continue
+        if p.default is inspect.Parameter.empty:
+            assert f.default is _MISSING, f.name
+        else:
+            assert p.default == f.default and type(p.default) is type(f.default), f.name
+    made = cls(**kwargs)
+    for name, value in kwargs.items():
+        assert getattr(made, name) is value
+    for p, f in zip(params, table):
+        if p.name not in kwargs and f.default_factory is _MISSING:
+            assert getattr(made, p.name) is p.default

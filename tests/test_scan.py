@@ -426,3 +426,35 @@ def test_pyelftools_engine_reads_the_same_members(tmp_path: Path, compression: i
 def test_unknown_engine_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="unknown ELF engine"):
         scan_path(tmp_path, engine="objdump")
+
+
+def test_identical_small_members_are_read_once_and_each_keeps_its_own_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fuzzing tier: 20,000 copies of one 328-byte library parsed 20,000 times. A member whose head holds it
+    whole is read once per distinct content; a copy with a bad CRC is still reported."""
+    tiny = (Path(__file__).resolve().parent.parent / "testdata" / "elf" / "arch" / "x86_64-musl.so").read_bytes()
+    assert len(tiny) <= scan_module.HEAD_SIZE
+    other = (Path(__file__).resolve().parent.parent / "testdata" / "elf" / "arch" / "aarch64-musl.so").read_bytes()
+    data = make_zip([M(f"lib/l{i}.so", tiny) for i in range(50)] + [M("lib/bad.so", tiny), M("lib/arm.so", other)])
+    data = patch_member(data, "lib/bad.so", crc=0xDEAD)
+    path = tmp_path / "many.zip"
+    path.write_bytes(data)
+    calls: list[bytes] = []
+    real = scan_module._parse
+
+    def counting(head: bytes, *args: typing.Any, **kwargs: typing.Any) -> typing.Any:
+        calls.append(head)
+        return real(head, *args, **kwargs)
+
+    monkeypatch.setattr(scan_module, "_parse", counting)
+    facts = scan_path(path, jobs=1)
+    assert sorted(calls) == sorted([tiny, other])
+    by_member = {nf.member: nf for nf in facts.native_files}
+    assert len(by_member) == 52
+    assert by_member["lib/l0.so"].elf == by_member["lib/l49.so"].elf == by_member["lib/bad.so"].elf
+    assert by_member["lib/l0.so"].elf is not None and by_member["lib/l0.so"].elf.libc == "musl"
+    assert by_member["lib/arm.so"].elf is not None and by_member["lib/arm.so"].elf.arch == "aarch64"
+    assert _problems(facts) == [(f"{path}!lib/bad.so", "crc-mismatch")]
+    monkeypatch.setattr(scan_module, "_parse", real)
+    assert scan_path(path, jobs=1) == facts

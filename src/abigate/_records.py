@@ -250,7 +250,23 @@ def fields(record: Record | type[Record]) -> tuple[Field, ...]:
 def replace(record: _R, /, **changes: Any) -> _R:
     """A copy of *record* with some fields changed, through ``__init__`` (``dataclasses.replace``)."""
     cls = type(record)
-    values = {name: getattr(record, name) for name, _, _ in cls.__record_init__}
+    spec = cls.__record_init__
+    if cls.__record_post_init__ is None and not cls.__record_noinit__:
+        # Nothing runs in __init__ but the assignments: copy the slots (the resolver makes 40,000 copies
+        # for 20,000 files, and going through __init__ took twice as long).
+        new = cls.__new__(cls)
+        left = len(changes)
+        for name, _, _ in spec:
+            if name in changes:
+                _set(new, name, changes[name])
+                left -= 1
+            else:
+                _set(new, name, getattr(record, name))
+        if left:
+            bad = next(n for n in changes if n not in {name for name, _, _ in spec})
+            raise TypeError(f"{cls.__name__}: {bad!r} is not a field that __init__ takes")
+        return new
+    values = {name: getattr(record, name) for name, _, _ in spec}
     for name in changes:
         if name not in values:
             raise TypeError(f"{cls.__name__}: {name!r} is not a field that __init__ takes")

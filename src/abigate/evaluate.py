@@ -163,14 +163,20 @@ def evaluate(
         )
         ordered = sorted(art.native_files, key=lambda nf: nf.path)
         met = [(nf, _met_needs(nf, profile)) for nf in ordered]
+        add = out.append
         for rule in rules:
             if rule.scope == "artifact":
-                out.extend(_stamp(rule, v, ctx, None, selection) for v in rule.check(ctx))  # type: ignore[call-arg]
+                for v in rule.check(ctx):  # type: ignore[call-arg]
+                    add(_stamp(rule, v, ctx, None, selection))
                 continue
+            always = not rule.needs
             needs = rule.needs & _PRECONDITIONS
+            check_file = rule.check
+            # 40 rules × 20,000 files × 2 profiles is 1.6 M calls: no generator object or extend per call.
             for nf, has in met:
-                if not rule.needs or (has is not None and needs <= has):
-                    out.extend(_stamp(rule, v, ctx, nf, selection) for v in rule.check(ctx, nf))  # type: ignore[call-arg]
+                if always or (has is not None and needs <= has):
+                    for v in check_file(ctx, nf):  # type: ignore[call-arg]
+                        add(_stamp(rule, v, ctx, nf, selection))
     findings, _ = apply_waivers(out, selection.waivers, selection.today)
     return sorted(findings, key=finding_sort_key)
 

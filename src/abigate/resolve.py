@@ -112,6 +112,30 @@ class Resolved(Record):
     #: the role of the chain's root (``program`` when the failure is met only on the way to a program).
     root_role: Role | None = None
 
+    def __init__(self, *, requester: str, needed: str, kind: ResolvedKind, member: str | None = None,
+                 via: str | None = None, library: Library | None = None, chain: tuple[str, ...] = (),
+                 searched: tuple[str, ...] = (), outside: tuple[str, ...] = (), target_dirs: tuple[str, ...] = (),
+                 candidates: tuple[str, ...] = (), runpath_of_loader: str | None = None,
+                 other_class: int | None = None, root_role: Role | None = None) -> None:
+        # Written out: one is made per DT_NEEDED entry and profile (40,000 for 20,000 tiny libraries), where
+        # the generic record __init__ costs half as much again. tests/test_records.py checks it against the
+        # fields.
+        _set = object.__setattr__
+        _set(self, "requester", requester)
+        _set(self, "needed", needed)
+        _set(self, "kind", kind)
+        _set(self, "member", member)
+        _set(self, "via", via)
+        _set(self, "library", library)
+        _set(self, "chain", chain)
+        _set(self, "searched", searched)
+        _set(self, "outside", outside)
+        _set(self, "target_dirs", target_dirs)
+        _set(self, "candidates", candidates)
+        _set(self, "runpath_of_loader", runpath_of_loader)
+        _set(self, "other_class", other_class)
+        _set(self, "root_role", root_role)
+
     @property
     def root(self) -> str:
         """The file whose import, load or start this lookup is part of."""

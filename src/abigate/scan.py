@@ -83,6 +83,9 @@ ENGINES = ("abigate", "pyelftools")
 _METADATA_FILES = ("WHEEL", "METADATA", "RECORD")
 #: bytes read first from every member: enough for every magic except PE's, whose "MZ" asks for more.
 _PROBE_SIZE = 64
+#: a native member this small is whole in its head: identical ones are read once, up to _SMALL_KEPT of them.
+_SMALL_MEMBER = HEAD_SIZE
+_SMALL_KEPT = 2048
 #: ``read_as`` when the reader did not say more than the kind.
 #: bytes read from a member that may start a tar: the first header block (a compressed one: its magic).
 _TAR_PROBE_SIZE = 512
@@ -306,6 +309,8 @@ class _Scanner:
         self._pool_broken = False
         #: which image of a multi-platform index, and which layers, a container image is judged on.
         self.image_options = ImageOptions()
+        #: what a native member read whole into its head gave, by its bytes (at most ``_SMALL_KEPT``).
+        self._small: dict[bytes, NativeRead] = {}
 
     # -- pool ----------------------------------------------------------------------------------------
 
@@ -538,8 +543,15 @@ class _Scanner:
                     if future is not None:
                         pending.result, pending.ref = future, ref
                         return
-                pending.result = _parse(head, stream, entry.size, self.engine,
-                                        lambda: container.open(entry, display), self.limits)
+                known = self._small.get(head) if len(head) == entry.size <= _SMALL_MEMBER else None
+                if known is None:
+                    known = _parse(head, stream, entry.size, self.engine, lambda: container.open(entry, display),
+                                   self.limits)
+                    if len(head) == entry.size <= _SMALL_MEMBER and len(self._small) < _SMALL_KEPT:
+                        # What a member gives depends on its bytes alone, and a crafted zip may hold one
+                        # tiny library 20,000 times: identical small members are read once.
+                        self._small[head] = known
+                pending.result = known
             elif archive.is_zip_head(head):
                 _close(stream)
                 self._scan_nested(container, builder, entry, display, depth)
