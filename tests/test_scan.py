@@ -434,7 +434,7 @@ def test_identical_small_members_are_read_once_and_each_keeps_its_own_problems(
     """Fuzzing tier: 20,000 copies of one 328-byte library parsed 20,000 times. A member whose head holds it
     whole is read once per distinct content; a copy with a bad CRC is still reported."""
     tiny = (Path(__file__).resolve().parent.parent / "testdata" / "elf" / "arch" / "x86_64-musl.so").read_bytes()
-    assert len(tiny) <= scan_module.HEAD_SIZE
+    assert len(tiny) <= scan_module._SMALL_MEMBER
     other = (Path(__file__).resolve().parent.parent / "testdata" / "elf" / "arch" / "aarch64-musl.so").read_bytes()
     data = make_zip([M(f"lib/l{i}.so", tiny) for i in range(50)] + [M("lib/bad.so", tiny), M("lib/arm.so", other)])
     data = patch_member(data, "lib/bad.so", crc=0xDEAD)

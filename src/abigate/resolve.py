@@ -597,7 +597,7 @@ def resolve_artifact(artifact: ArtifactFacts, profile: Profile, *,
         budget = (f"resolving the DT_NEEDED entries of its {len(elf_members)} ELF files takes more than "
                   f"{r.max_steps} steps (the resolver's work budget); {len(r.entries)} entries were resolved")
     return Resolution(
-        entries=dict(sorted(r.entries.items())),
+        entries=r.entries,  # in the order resolved, which the input alone decides (sorting 40,000 cost 0.1 s)
         dependencies=frozenset(r.dependencies),
         roles=MappingProxyType(dict(r.roles)),
         budget=budget,

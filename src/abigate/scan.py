@@ -83,9 +83,10 @@ ENGINES = ("abigate", "pyelftools")
 _METADATA_FILES = ("WHEEL", "METADATA", "RECORD")
 #: bytes read first from every member: enough for every magic except PE's, whose "MZ" asks for more.
 _PROBE_SIZE = 64
-#: a native member this small is whole in its head: identical ones are read once, up to _SMALL_KEPT of them.
-_SMALL_MEMBER = HEAD_SIZE
-_SMALL_KEPT = 2048
+#: a native member this small is read whole before it is parsed, and identical ones are parsed once; the
+#: memo holds at most _SMALL_KEPT_BYTES of their bytes.
+_SMALL_MEMBER = 64 << 10
+_SMALL_KEPT_BYTES = 16 << 20
 #: ``read_as`` when the reader did not say more than the kind.
 #: bytes read from a member that may start a tar: the first header block (a compressed one: its magic).
 _TAR_PROBE_SIZE = 512
@@ -309,8 +310,10 @@ class _Scanner:
         self._pool_broken = False
         #: which image of a multi-platform index, and which layers, a container image is judged on.
         self.image_options = ImageOptions()
-        #: what a native member read whole into its head gave, by its bytes (at most ``_SMALL_KEPT``).
+        #: what a native member of at most ``_SMALL_MEMBER`` bytes gave, by its bytes (``_SMALL_KEPT_BYTES`` of
+        #: them at most).
         self._small: dict[bytes, NativeRead] = {}
+        self._small_bytes = 0
 
     # -- pool ----------------------------------------------------------------------------------------
 
@@ -543,14 +546,19 @@ class _Scanner:
                     if future is not None:
                         pending.result, pending.ref = future, ref
                         return
-                known = self._small.get(head) if len(head) == entry.size <= _SMALL_MEMBER else None
+                small = entry.size <= _SMALL_MEMBER
+                if small and len(head) < entry.size:
+                    head += stream.read(entry.size - len(head))  # the parser reads almost all of it anyway
+                whole = small and len(head) == entry.size
+                known = self._small.get(head) if whole else None
                 if known is None:
                     known = _parse(head, stream, entry.size, self.engine, lambda: container.open(entry, display),
                                    self.limits)
-                    if len(head) == entry.size <= _SMALL_MEMBER and len(self._small) < _SMALL_KEPT:
+                    if whole and self._small_bytes + len(head) <= _SMALL_KEPT_BYTES:
                         # What a member gives depends on its bytes alone, and a crafted zip may hold one
-                        # tiny library 20,000 times: identical small members are read once.
+                        # library 20,000 times: identical small members are read once (and share their facts).
                         self._small[head] = known
+                        self._small_bytes += len(head)
                 pending.result = known
             elif archive.is_zip_head(head):
                 _close(stream)

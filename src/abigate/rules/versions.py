@@ -21,7 +21,6 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Literal, cast
 
-from abigate._records import Record
 from abigate.facts import NativeFile, VersionNeed
 from abigate.profile import Library, Profile
 from abigate.rules._base import Context, Severity, Violation, rule
@@ -118,15 +117,19 @@ def node_status(lib: Library, node: str, profile: Profile) -> Status:
     return "ok" if parsed.numbers <= max(p.numbers for p in same) else "missing"
 
 
-class _Provider(Record, kw_only=False):
-    """Who provides one library a file has version needs on."""
+class _Provider:
+    """Who provides one library a file has version needs on (made per file and library: a plain class)."""
 
-    library: str
-    needs: tuple[VersionNeed, ...]
-    #: the profile's library (system), or ``None``.
-    system: Library | None
-    #: the bundled file, or ``None``.
-    bundled: NativeFile | None
+    __slots__ = ("bundled", "library", "needs", "system")
+
+    def __init__(self, library: str, needs: tuple[VersionNeed, ...], system: Library | None,
+                 bundled: NativeFile | None) -> None:
+        self.library = library
+        self.needs = needs
+        #: the profile's library (system), or ``None``.
+        self.system = system
+        #: the bundled file, or ``None``.
+        self.bundled = bundled
 
 
 def _providers(ctx: Context, nf: NativeFile) -> tuple[_Provider, ...]:
@@ -165,8 +168,10 @@ def _system_needs(ctx: Context, nf: NativeFile) -> Iterator[tuple[_Provider, Ver
         if ctx.profile.libc == "musl" and is_libc_name(prov.library):
             continue  # musl ignores versions; a glibc object here is ABG210's business
         for need in prov.needs:
-            # The same node of the same library is asked about for every file that needs it.
-            key = ("node", prov.system, need.version)
+            # The same node of the same library is asked about for every file that needs it. The library is
+            # the profile's own object, alive as long as the memo: keyed by identity, as hashing the record
+            # (every field, each time) cost more than the answer.
+            key = ("node", id(prov.system), need.version)
             status = ctx.memo.get(key)
             if status is None:
                 status = ctx.memo[key] = node_status(prov.system, need.version, ctx.profile)
@@ -244,8 +249,18 @@ def _work_out_lowest_target(ctx: Context, library: str, nodes: Sequence[str]) ->
 
 
 def _have_text(ctx: Context, library: str, lib: Library, nodes: Sequence[str]) -> str:
-    prefixes = {parse_node(n).prefix for n in nodes}
-    tops = [t for t in (max_node(lib.versions, prefix=p) for p in sorted(prefixes)) if t]
+    prefixes = tuple(sorted({parse_node(n).prefix for n in nodes}))
+    # The newest node of a prefix walks all the library's versions: once per library and prefixes.
+    key = ("have", library, id(lib), prefixes)
+    cached = ctx.memo.get(key)
+    if cached is None:
+        cached = ctx.memo[key] = _work_out_have_text(ctx, library, lib, prefixes)
+    assert isinstance(cached, str)
+    return cached
+
+
+def _work_out_have_text(ctx: Context, library: str, lib: Library, prefixes: tuple[str, ...]) -> str:
+    tops = [t for t in (max_node(lib.versions, prefix=p) for p in prefixes) if t]
     base = f"{ctx.profile.id}"
     if is_libc_name(library) and ctx.profile.libc == "glibc":
         base += f" has glibc {ctx.profile.libc_version_text}"
