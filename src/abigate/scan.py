@@ -87,7 +87,6 @@ _PROBE_SIZE = 64
 #: memo holds at most _SMALL_KEPT_BYTES of their bytes.
 _SMALL_MEMBER = 64 << 10
 _SMALL_KEPT_BYTES = 16 << 20
-#: ``read_as`` when the reader did not say more than the kind.
 #: bytes read from a member that may start a tar: the first header block (a compressed one: its magic).
 _TAR_PROBE_SIZE = 512
 #: the path that means standard input, and how the report names it.
@@ -95,6 +94,7 @@ STDIN = "-"
 STDIN_DISPLAY = "<stdin>"
 #: standard input (or a FIFO) is held in memory up to this size, then in an anonymous temporary file.
 STDIN_IN_MEMORY = 64 << 20
+#: ``read_as`` when the reader did not say more than the kind.
 _DEFAULT_READ_AS = {"directory": "folder", "wheel": "wheel", "zip": "zip", "file": "file"}
 
 
