@@ -72,7 +72,7 @@ class VersionNeed(Record):
     #: such as ``GLIBC_ABI_DT_RELR`` that no symbol uses.
     symbols: tuple[str, ...] = ()
 
-    def __init__(self, *, library: str, version: str, hash: int, weak: bool, index: int,  # noqa: A002
+    def __init__(self, *, library: str, version: str, hash: int, weak: bool, index: int,
                  symbols: tuple[str, ...] = ()) -> None:
         # Written out: a few per ELF file read (20,000 files of a zip), where the generic record __init__
         # costs half as much again. tests/test_records.py checks it against the fields.
