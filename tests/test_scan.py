@@ -458,3 +458,24 @@ def test_identical_small_members_are_read_once_and_each_keeps_its_own_problems(
     assert _problems(facts) == [(f"{path}!lib/bad.so", "crc-mismatch")]
     monkeypatch.setattr(scan_module, "_parse", real)
     assert scan_path(path, jobs=1) == facts
+
+
+def test_the_memo_of_small_members_stays_within_its_byte_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arch = Path(__file__).resolve().parent.parent / "testdata" / "elf" / "arch"
+    first, second = (arch / "x86_64-musl.so").read_bytes(), (arch / "aarch64-musl.so").read_bytes()
+    path = write_zip(tmp_path / "two.zip", [M(f"a{i}.so", first) for i in range(3)]
+                     + [M(f"b{i}.so", second) for i in range(3)])
+    monkeypatch.setattr(scan_module, "_SMALL_KEPT_BYTES", len(first))  # room for the first content only
+    calls: list[bytes] = []
+    real = scan_module._parse
+
+    def counting(head: bytes, *args: typing.Any, **kwargs: typing.Any) -> typing.Any:
+        calls.append(head)
+        return real(head, *args, **kwargs)
+
+    monkeypatch.setattr(scan_module, "_parse", counting)
+    facts = scan_path(path, jobs=1)
+    assert calls.count(first) == 1 and calls.count(second) == 3
+    assert len({id(nf.elf) for nf in facts.native_files}) == 4  # three copies of the second are read apart
