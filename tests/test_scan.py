@@ -428,18 +428,12 @@ def test_unknown_engine_is_a_usage_error(tmp_path: Path) -> None:
         scan_path(tmp_path, engine="objdump")
 
 
-def test_identical_small_members_are_read_once_and_each_keeps_its_own_problems(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Fuzzing tier: 20,000 copies of one 328-byte library parsed 20,000 times. A member whose head holds it
-    whole is read once per distinct content; a copy with a bad CRC is still reported."""
-    tiny = (Path(__file__).resolve().parent.parent / "testdata" / "elf" / "arch" / "x86_64-musl.so").read_bytes()
-    assert len(tiny) <= scan_module._SMALL_MEMBER
-    other = (Path(__file__).resolve().parent.parent / "testdata" / "elf" / "arch" / "aarch64-musl.so").read_bytes()
-    data = make_zip([M(f"lib/l{i}.so", tiny) for i in range(50)] + [M("lib/bad.so", tiny), M("lib/arm.so", other)])
-    data = patch_member(data, "lib/bad.so", crc=0xDEAD)
-    path = tmp_path / "many.zip"
-    path.write_bytes(data)
+ARCH = Path(__file__).resolve().parent.parent / "testdata" / "elf" / "arch"
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The heads the scanner's parser is called with, in order."""
     calls: list[bytes] = []
     real = scan_module._parse
 
@@ -448,34 +442,39 @@ def test_identical_small_members_are_read_once_and_each_keeps_its_own_problems(
         return real(head, *args, **kwargs)
 
     monkeypatch.setattr(scan_module, "_parse", counting)
+    return calls
+
+
+def test_identical_small_members_are_read_once_and_each_keeps_its_own_problems(
+    tmp_path: Path, parsed: list[bytes]
+) -> None:
+    """Fuzzing tier: 20,000 copies of one 328-byte library parsed 20,000 times. A member of at most 64 KiB is
+    read once per distinct content; a copy with a bad CRC is still reported."""
+    tiny = (ARCH / "x86_64-musl.so").read_bytes()
+    assert len(tiny) <= scan_module._SMALL_MEMBER
+    other = (ARCH / "aarch64-musl.so").read_bytes()
+    data = make_zip([M(f"lib/l{i}.so", tiny) for i in range(50)] + [M("lib/bad.so", tiny), M("lib/arm.so", other)])
+    data = patch_member(data, "lib/bad.so", crc=0xDEAD)
+    path = tmp_path / "many.zip"
+    path.write_bytes(data)
     facts = scan_path(path, jobs=1)
-    assert sorted(calls) == sorted([tiny, other])
+    assert sorted(parsed) == sorted([tiny, other])
     by_member = {nf.member: nf for nf in facts.native_files}
     assert len(by_member) == 52
     assert by_member["lib/l0.so"].elf == by_member["lib/l49.so"].elf == by_member["lib/bad.so"].elf
     assert by_member["lib/l0.so"].elf is not None and by_member["lib/l0.so"].elf.libc == "musl"
     assert by_member["lib/arm.so"].elf is not None and by_member["lib/arm.so"].elf.arch == "aarch64"
     assert _problems(facts) == [(f"{path}!lib/bad.so", "crc-mismatch")]
-    monkeypatch.setattr(scan_module, "_parse", real)
     assert scan_path(path, jobs=1) == facts
 
 
 def test_the_memo_of_small_members_stays_within_its_byte_budget(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parsed: list[bytes]
 ) -> None:
-    arch = Path(__file__).resolve().parent.parent / "testdata" / "elf" / "arch"
-    first, second = (arch / "x86_64-musl.so").read_bytes(), (arch / "aarch64-musl.so").read_bytes()
+    first, second = (ARCH / "x86_64-musl.so").read_bytes(), (ARCH / "aarch64-musl.so").read_bytes()
     path = write_zip(tmp_path / "two.zip", [M(f"a{i}.so", first) for i in range(3)]
                      + [M(f"b{i}.so", second) for i in range(3)])
     monkeypatch.setattr(scan_module, "_SMALL_KEPT_BYTES", len(first))  # room for the first content only
-    calls: list[bytes] = []
-    real = scan_module._parse
-
-    def counting(head: bytes, *args: typing.Any, **kwargs: typing.Any) -> typing.Any:
-        calls.append(head)
-        return real(head, *args, **kwargs)
-
-    monkeypatch.setattr(scan_module, "_parse", counting)
     facts = scan_path(path, jobs=1)
-    assert calls.count(first) == 1 and calls.count(second) == 3
+    assert parsed.count(first) == 1 and parsed.count(second) == 3
     assert len({id(nf.elf) for nf in facts.native_files}) == 4  # three copies of the second are read apart

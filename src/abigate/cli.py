@@ -237,6 +237,14 @@ def _interrupted() -> int:
     return EXIT_INTERRUPTED
 
 
+def silence_stdout() -> None:
+    """After a broken pipe: point ``sys.stdout`` at the null device, so the flush at exit stays quiet."""
+    try:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - kept open until the process ends
+    except OSError:
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with *argv* (default ``sys.argv[1:]``) and return the exit status; never raises."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -269,10 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _interrupted()
     except BrokenPipeError:
         # The reader went away (`abigate scan x | head`): not an error of ours.
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        except OSError:
-            pass
+        silence_stdout()
         return EXIT_OK
     except Exception as exc:  # the single catch-all: anything else is a bug
         if _debug_requested(args):

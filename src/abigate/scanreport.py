@@ -20,6 +20,7 @@ from abigate import __version__
 from abigate._jsontext import Lazy, dumps_indented, write_indented
 from abigate._records import Record, fields
 from abigate.facts import ArtifactFacts, ElfFacts, MachOFacts, NativeFile, PeFacts, VersionNeed
+from abigate.reporters import write_lines
 from abigate.roles import assign_roles
 from abigate.symver import node_key
 
@@ -324,25 +325,18 @@ def render_text(artifacts: Iterable[ArtifactFacts], *, color: bool = False,
     *verbosity* ``quiet`` keeps only the artifacts with something unreadable (and the summary), for a CI
     log; ``verbose`` names every symbol and unversioned import instead of the first few.
     """
-    return "".join(_text_lines(artifacts, color, verbosity))
+    return "\n".join(_text_lines(artifacts, color, verbosity)) + "\n"
 
 
 def write_text(artifacts: Iterable[ArtifactFacts], sink: Callable[[str], object], *, color: bool = False,
                verbosity: Verbosity = "normal") -> None:
     """:func:`render_text`'s text handed to *sink* a few thousand lines at a time (``scan -v`` of 20,000
     files is some 90 MB of text, never whole in memory)."""
-    chunk: list[str] = []
-    for line in _text_lines(artifacts, color, verbosity):
-        chunk.append(line)
-        if len(chunk) >= 4096:
-            sink("".join(chunk))
-            chunk.clear()
-    if chunk:
-        sink("".join(chunk))
+    write_lines(_text_lines(artifacts, color, verbosity), sink)
 
 
 def _text_lines(artifacts: Iterable[ArtifactFacts], color: bool, verbosity: Verbosity) -> Iterator[str]:
-    """The report's lines, each ending in a newline."""
+    """The report's lines: each artifact's block and a blank line, then the summary."""
     style = _Style(color)
     shown = 1 << 30 if verbosity == "verbose" else SYMBOLS_SHOWN
     count = 0
@@ -351,15 +345,14 @@ def _text_lines(artifacts: Iterable[ArtifactFacts], color: bool, verbosity: Verb
         for art in top.walk():
             count += 1
             failures += len(art.problems) + sum(1 for nf in art.native_files if nf.error)
-            lines = (iter(_quiet_lines(art, style)) if verbosity == "quiet"
-                     else _artifact_lines(art, shown=shown, style=style))
+            lines = _quiet_lines(art, style) if verbosity == "quiet" else _artifact_lines(art, shown=shown,
+                                                                                            style=style)
             empty = True
             for line in lines:
                 empty = False
-                yield line + "\n"
+                yield line
             if not empty:
-                yield "\n"  # a blank line after each block
-    summary = (f"{_plural(count, 'artifact')} scanned; "
-               + (style("everything was read", fg="green") if not failures
-                  else style(f"{_plural(failures, 'problem')} reading them", fg="red", bold=True)))
-    yield summary + "\n"
+                yield ""
+    yield (f"{_plural(count, 'artifact')} scanned; "
+           + (style("everything was read", fg="green") if not failures
+              else style(f"{_plural(failures, 'problem')} reading them", fg="red", bold=True)))

@@ -66,10 +66,10 @@ def to_stdout(report: ReportText, color: bool) -> None:
     try:
         emit(report, lambda piece: click.echo(piece, nl=False, color=color))
     except BrokenPipeError:
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        except OSError:
-            pass
+        # click turns a broken pipe inside a command into status 1 before abigate.cli sees it: end here.
+        from abigate.cli import silence_stdout
+
+        silence_stdout()
         raise click.exceptions.Exit(0) from None
 
 

@@ -25,6 +25,7 @@ from typing import Literal
 import click
 
 from abigate.findings import ArtifactResult, Finding, Report
+from abigate.reporters import write_lines
 from abigate.rollup import Rollup, roll_up
 from abigate.rules._base import Severity
 
@@ -185,14 +186,7 @@ def write_text(report: Report, sink: Callable[[str], object], *, color: bool = F
                verbosity: Verbosity = "normal") -> None:
     """:func:`render_text`'s text handed to *sink* a few thousand lines at a time: ``-v`` on 20,000 files
     is never whole in memory."""
-    chunk: list[str] = []
-    for line in _lines(report, color, verbosity):
-        chunk.append(line)
-        if len(chunk) >= 4096:
-            sink("\n".join(chunk) + "\n")
-            chunk.clear()
-    if chunk:
-        sink("\n".join(chunk) + "\n")
+    write_lines(_lines(report, color, verbosity), sink)
 
 
 def _lines(report: Report, color: bool, verbosity: Verbosity) -> Iterator[str]:
